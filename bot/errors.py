@@ -1,0 +1,64 @@
+"""The project's exceptions. Services raise only these; adapters turn them into messages."""
+
+from __future__ import annotations
+
+
+class DigestBotError(Exception):
+    """Base class for every error this project raises on purpose."""
+
+
+class UserInputError(DigestBotError):
+    """Input from a person (CLI argument, slash option, pasted id) that we refuse.
+
+    The message is shown to that person as is: one line, saying what was wrong and what a
+    valid value looks like.
+    """
+
+
+class InvalidArxivIdError(UserInputError):
+    """A string that is not an arXiv identifier in any form we accept."""
+
+
+class InvalidCategoryError(UserInputError):
+    """A category that is not in arXiv's taxonomy."""
+
+
+class InvalidKeywordsError(UserInputError):
+    """A keyword list that is empty where it must not be, too long, or malformed."""
+
+
+class ConfigError(DigestBotError):
+    """A missing or invalid setting. The message names the setting, never its value."""
+
+
+class ArxivError(DigestBotError):
+    """arXiv could not be reached or answered with something we cannot use."""
+
+
+class ArxivUnavailableError(ArxivError):
+    """arXiv answered 429/5xx or could not be reached, after our retries."""
+
+
+class ArxivParseError(ArxivError):
+    """arXiv answered, but the body is not a feed we can parse."""
+
+
+class ArxivBadRequestError(ArxivError):
+    """The query API refused the request (HTTP 400), e.g. for a malformed id."""
+
+
+class PaperNotFoundError(ArxivError):
+    """A well-formed id that arXiv does not know (the API answers with an empty feed)."""
+
+
+class SummaryError(DigestBotError):
+    """A summary could not be produced. `reason` is the short fallback reason shown to users."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class StorageError(DigestBotError):
+    """The database could not be opened or migrated."""

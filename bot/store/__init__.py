@@ -1,0 +1,1 @@
+"""All SQL of the project: the connection and migrations (db.py) and queries by topic."""

@@ -1,0 +1,1 @@
+"""Discord command adapters: validate options, defer, call one service, render."""
