@@ -104,7 +104,15 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "discord_token", "anthropic_api_key", "discord_guild_id", "arxiv_contact", mode="before"
+        "discord_token",
+        "discord_guild_id",
+        "discord_gateway_url",
+        "anthropic_api_key",
+        "anthropic_base_url",
+        "daily_budget_usd",
+        "monthly_budget_usd",
+        "arxiv_contact",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

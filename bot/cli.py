@@ -1,0 +1,134 @@
+"""The command line (SPEC section 7): argument parsing, output and exit codes.
+
+`run` starts the bot; `preview` and `summarize` use the same services as the bot, without
+Discord. Exit codes: 0 success, 2 bad input (one line on stderr, no usage dump), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NoReturn, TextIO
+
+from bot import __version__
+from bot.errors import ConfigError, DigestBotError, UserInputError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_BAD_INPUT = 2
+
+
+class BadUsage(UserInputError):
+    """The command line itself is wrong (unknown option, missing argument)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser that reports a mistake as one line instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise instead of printing usage and exiting, so main() prints one line."""
+        raise BadUsage(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser for every sub-command, with help text written for users."""
+    parser = _Parser(
+        prog="arxiv-digest-bot",
+        description="Discord bot that posts summarized arXiv digests.",
+        epilog="Settings come from the environment and .env (see .env.example).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    sub.add_parser(
+        "run",
+        help="start the Discord bot (needs DISCORD_TOKEN)",
+        description="Start the Discord bot: poll arXiv, post digests and DMs, answer commands.",
+    )
+
+    preview = sub.add_parser(
+        "preview",
+        help="show the digest the latest announcement would produce, without Discord",
+        description=(
+            "Fetch the latest arXiv announcement for CATEGORIES, match KEYWORDS and show the "
+            "digest that would be posted. Nothing is posted."
+        ),
+        epilog='example: arxiv-digest-bot preview --categories cs.CL cs.LG --keywords "llm, kv cache, -survey"',
+    )
+    preview.add_argument(
+        "--categories",
+        nargs="+",
+        required=True,
+        metavar="CAT",
+        help="arXiv categories, as separate words or one comma/space-separated string (cs.CL cs.LG)",
+    )
+    preview.add_argument(
+        "--keywords",
+        default="",
+        help='comma-separated keywords: words, "exact phrase", -exclude, au:Lastname, prefix*',
+    )
+    preview.add_argument("--limit", type=_positive_int, default=10, help="papers at most (1-25)")
+    preview.add_argument("--language", default=None, help="summary language (default: en)")
+    preview.add_argument(
+        "--include-cross-lists",
+        action="store_true",
+        help="also show papers cross-listed into these categories",
+    )
+    preview.add_argument("--json", action="store_true", help="print the exact Discord payloads")
+
+    summarize = sub.add_parser(
+        "summarize",
+        help="summarize one paper by arXiv id or URL",
+        description="Fetch one paper by id or URL and show the embed /summarize would post.",
+        epilog="example: arxiv-digest-bot summarize 2401.12345v2",
+    )
+    summarize.add_argument("paper", help="arXiv id or URL (2401.12345, hep-th/9901001, abs URL)")
+    summarize.add_argument("--language", default=None, help="summary language (default: en)")
+    summarize.add_argument("--json", action="store_true", help="print the exact Discord payload")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    """Parse --limit: a whole number from 1 to 25 (Discord's embeds per digest cap)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 25, got {text!r}") from None
+    if not 1 <= value <= 25:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 25, got {value}")
+    return value
+
+
+def print_payloads(payloads: Sequence[dict[str, object]], out: TextIO) -> None:
+    """Write the payloads as one JSON list, exactly as they would be sent to Discord."""
+    json.dump(list(payloads), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def fail(message: str, code: int) -> int:
+    """Print one line on stderr and return `code`."""
+    line = " ".join(message.split())
+    print(f"arxiv-digest-bot: error: {line}", file=sys.stderr)
+    return code
+
+
+def run_command(coro_factory: Callable[[], Awaitable[int]]) -> int:
+    """Run an async command; map our exceptions to exit codes with one line on stderr."""
+    try:
+        return asyncio.run(_as_coroutine(coro_factory))
+    except UserInputError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    except DigestBotError as exc:
+        return fail(str(exc), EXIT_ERROR)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_ERROR)
+
+
+async def _as_coroutine(factory: Callable[[], Awaitable[int]]) -> int:
+    return await factory()

@@ -1,0 +1,136 @@
+"""Settings: defaults from SPEC section 6, one-line errors naming the setting, no secrets shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+
+ALL_SETTINGS = [
+    "DISCORD_TOKEN",
+    "DISCORD_GUILD_ID",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_TIMEOUT_SECONDS",
+    "ANTHROPIC_MAX_RETRIES",
+    "SUMMARY_CONCURRENCY",
+    "DAILY_BUDGET_USD",
+    "MONTHLY_BUDGET_USD",
+    "DATABASE_PATH",
+    "POLL_INTERVAL_SECONDS",
+    "DEFAULT_CATEGORIES",
+    "DEFAULT_LANGUAGE",
+    "ARXIV_CONTACT",
+    "ARXIV_API_URL",
+    "ARXIV_FEED_URL",
+    "ANTHROPIC_BASE_URL",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ALL_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_match_the_spec() -> None:
+    settings = load_settings(env_file=None)
+    assert settings.anthropic_model == "claude-haiku-4-5"
+    assert settings.anthropic_timeout_seconds == 60
+    assert settings.anthropic_max_retries == 2
+    assert settings.summary_concurrency == 4
+    assert settings.daily_budget_usd is None
+    assert settings.database_path == Path("data/arxiv-digest.sqlite3")
+    assert settings.poll_interval_seconds == 1800
+    assert settings.default_categories == ("cs.AI", "cs.CL", "cs.LG")
+    assert settings.default_language == "en"
+    assert settings.arxiv_api_url == "https://export.arxiv.org/api/query"
+    assert settings.arxiv_feed_url == "https://rss.arxiv.org/atom/"
+    assert settings.discord_api_base_url == "https://discord.com/api/v10"
+    assert settings.log_level == "INFO"
+    assert settings.log_format == "text"
+
+
+def test_env_example_documents_every_setting() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    missing = [name for name in ALL_SETTINGS if f"{name}=" not in text]
+    assert missing == []
+
+
+def test_env_example_copied_as_is_is_valid(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    settings = load_settings(env_file=env)
+    assert settings.anthropic_api_key is None
+    assert settings.daily_budget_usd is None
+
+
+def test_environment_overrides_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / ".env"
+    env.write_text("POLL_INTERVAL_SECONDS=60\nDEFAULT_LANGUAGE=de\n", encoding="utf-8")
+    monkeypatch.setenv("POLL_INTERVAL_SECONDS", "120")
+    settings = load_settings(env_file=env)
+    assert settings.poll_interval_seconds == 120
+    assert settings.default_language == "de"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("POLL_INTERVAL_SECONDS", "soon"),
+        ("SUMMARY_CONCURRENCY", "0"),
+        ("DAILY_BUDGET_USD", "-1"),
+        ("LOG_FORMAT", "xml"),
+        ("ANTHROPIC_PRICES", "{not json"),
+    ],
+)
+def test_invalid_setting_names_it_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(env_file=None)
+    message = str(excinfo.value)
+    assert name in message
+    assert "\n" not in message
+
+
+def test_invalid_secret_value_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_GUILD_ID", "sk-not-a-number-secret")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(env_file=None)
+    assert "sk-not-a-number-secret" not in str(excinfo.value)
+
+
+def test_secrets_are_hidden_in_repr() -> None:
+    settings = Settings(discord_token="tok-123456789", anthropic_api_key="sk-ant-123456789")  # type: ignore[arg-type]
+    assert "tok-123456789" not in repr(settings)
+    assert "sk-ant-123456789" not in repr(settings)
+
+
+def test_categories_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFAULT_CATEGORIES", "cs.CL, math.AP hep-th")
+    assert load_settings(env_file=None).default_categories == ("cs.CL", "math.AP", "hep-th")
+
+
+def test_price_table_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_PRICES", '{"claude-haiku-4-5": [2, 10], "my-model": [1, 1]}')
+    settings = load_settings(env_file=None)
+    assert settings.price_per_mtok("claude-haiku-4-5") == (2, 10)
+    assert settings.price_per_mtok("my-model") == (1, 1)
+    assert settings.price_per_mtok("claude-sonnet-4-5") == (3.0, 15.0)
+
+
+def test_user_agent_names_bot_and_contact() -> None:
+    settings = Settings(arxiv_contact="lab@example.org")
+    assert settings.user_agent.startswith("arxiv-digest-bot/")
+    assert "lab@example.org" in settings.user_agent
