@@ -1,0 +1,243 @@
+"""Full metadata by id from arXiv's query API, through the `arxiv` package.
+
+The package is synchronous (`requests`, `time.sleep`), so every call runs in a worker
+thread, and only while holding the process-wide RateLimiter: its own spacing and retries
+are switched off (`delay_seconds=0`, `num_retries=0`) and ours apply, which honour
+`Retry-After` and pause the feed too. Results come back as `bot.models.Paper`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import arxiv
+import defusedxml
+import defusedxml.ElementTree as SafeET
+import requests
+
+from bot.arxiv.limiter import RateLimiter, RetryPolicy, TryAgain, parse_retry_after, retrying
+from bot.errors import ArxivBadRequestError, ArxivError, ArxivParseError, PaperNotFoundError
+from bot.ids import ArxivId, split_version
+from bot.models import Author, Paper
+
+log = logging.getLogger(__name__)
+
+API_MAX_RESULTS = 2000
+"""The query API returns at most this many results per call (SPEC section 2)."""
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ERROR_ID_MARK = "/api/errors"  # error entries have ids like https://arxiv.org/api/errors#...
+_RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
+_ID_EXAMPLES = "2203.01250, 2203.01250v3 or hep-th/9901001"
+
+
+class _ArxivSession(requests.Session):
+    """A requests.Session that sends our User-Agent and a timeout, and keeps the last response.
+
+    arxiv 4.0.2 calls `session.get(url, headers={"user-agent": "arxiv.py/..."})`
+    (`Client.__try_parse_feed`), and per-request headers beat session headers, so the
+    User-Agent is replaced on the prepared request. It passes no timeout either. The last
+    response lets us read `Retry-After` and the body, which `arxiv.HTTPError` does not carry.
+    """
+
+    def __init__(self, user_agent: str, timeout: float) -> None:
+        super().__init__()
+        self.headers["User-Agent"] = user_agent
+        self._user_agent = user_agent
+        self._timeout = timeout
+        self.last_response: requests.Response | None = None
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send with our User-Agent and a timeout; remember the response."""
+        request.headers["User-Agent"] = self._user_agent
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        self.last_response = None
+        response = super().send(request, **kwargs)
+        self.last_response = response
+        return response
+
+
+class ArxivApi:
+    """Look papers up by id: `fetch()` for enrichment in batches, `get()` for one paper."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        api_url: str,
+        user_agent: str,
+        batch_size: int = 100,
+        timeout: float = 30.0,
+        max_attempts: int = 4,
+        backoff_base: float = 1.0,
+        max_wait: float = 600.0,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        if not 1 <= batch_size <= API_MAX_RESULTS:
+            raise ValueError(f"batch_size must be 1 to {API_MAX_RESULTS}, got {batch_size}")
+        self._limiter = limiter
+        self._batch_size = batch_size
+        self._retry = RetryPolicy(
+            max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
+        )
+        self._now = now
+        self._session = _ArxivSession(user_agent, timeout)
+        # Our limiter spaces and retries requests; the package must not sleep or retry.
+        self._client = arxiv.Client(page_size=batch_size, delay_seconds=0, num_retries=0)
+        # `query_url_format` is a class attribute; the instance copy points at api_url.
+        # Braces are escaped because the package calls .format() on it.
+        escaped = api_url.replace("{", "{{").replace("}", "}}")
+        self._client.query_url_format = escaped + "?{}"
+        # The package exposes no way to pass a session; `_session` is its only one.
+        self._client._session = self._session
+
+    def close(self) -> None:
+        """Close the HTTP connections (call once, at shutdown)."""
+        self._session.close()
+
+    async def fetch(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Return papers by base id for `ids` (with or without version); unknown ids are absent.
+
+        Ask in batches of at most `batch_size` ids, one request each, through the limiter.
+        """
+        unique = list(dict.fromkeys(text.strip() for text in ids if text.strip()))
+        papers: dict[str, Paper] = {}
+        for start in range(0, len(unique), self._batch_size):
+            for paper in await self._query(unique[start : start + self._batch_size]):
+                papers.setdefault(paper.base_id, paper)
+        return papers
+
+    async def get(self, arxiv_id: ArxivId) -> Paper:
+        """Return one paper (the given version, or the latest); raise PaperNotFoundError."""
+        papers = await self._query([str(arxiv_id)])
+        if not papers:
+            raise PaperNotFoundError(f"arXiv has no paper {arxiv_id}")
+        return papers[0]
+
+    async def _query(self, batch: list[str]) -> list[Paper]:
+        """Run one id_list query (retried through the limiter) and convert its results."""
+        search = arxiv.Search(id_list=batch, max_results=len(batch))
+        more = f" and {len(batch) - 1} more" if len(batch) > 1 else ""
+        what = f"arXiv API query for {batch[0]}{more}"
+
+        async def attempt() -> tuple[list[Any], bytes]:
+            try:
+                return await _in_thread_holding_the_slot(self._run, search)
+            except arxiv.HTTPError as exc:
+                raise self._http_failure(exc.status, batch) from exc
+            except arxiv.UnexpectedEmptyPageError as exc:
+                raise TryAgain("unexpected empty page") from exc
+            except requests.RequestException as exc:
+                raise TryAgain(f"{type(exc).__name__} {exc}".strip()) from exc
+
+        results, body = await retrying(self._limiter, self._retry, what, attempt)
+        _check_atom(body)
+        return [_to_paper(result) for result in results]
+
+    def _run(self, search: arxiv.Search) -> tuple[list[Any], bytes]:
+        """Run the search on this (worker) thread; return the results and the raw body."""
+        results = list(self._client.results(search))
+        response = self._session.last_response
+        return results, response.content if response is not None else b""
+
+    def _http_failure(self, status: int, batch: list[str]) -> Exception:
+        """Return what to raise for an HTTP error: TryAgain for 408/429/5xx, else ours."""
+        response = self._session.last_response
+        if status in _RETRY_STATUSES or status >= 500:
+            header = response.headers.get("Retry-After") if response is not None else None
+            return TryAgain(f"HTTP {status}", parse_retry_after(header, self._now()))
+        if status == 400:
+            detail = _error_summary(response.content) if response is not None else ""
+            shown = ", ".join(batch[:3]) + (", ..." if len(batch) > 3 else "")
+            return ArxivBadRequestError(
+                f"arXiv refused the id list {shown}: {detail or 'HTTP 400'}"
+                f" (valid ids look like {_ID_EXAMPLES})"
+            )
+        return ArxivError(f"arXiv API answered HTTP {status}")
+
+
+async def _in_thread_holding_the_slot(
+    run: Callable[[arxiv.Search], tuple[list[Any], bytes]], search: arxiv.Search
+) -> tuple[list[Any], bytes]:
+    """Run `run(search)` in a worker thread; if cancelled, still wait for the thread to end.
+
+    A thread cannot be stopped, so leaving early would release the limiter while the request
+    is still on the wire: two connections at once, which arXiv forbids.
+    """
+    task = asyncio.ensure_future(asyncio.to_thread(run, search))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait({task})
+        raise
+
+
+def _check_atom(body: bytes) -> None:
+    """Raise ArxivParseError unless `body` is an Atom feed without an error entry.
+
+    The package parses with `recover=True` and turns a broken body into "no results",
+    which would read as "paper not found"; this check tells the two apart.
+    """
+    try:
+        root = SafeET.fromstring(body)
+    except (StdET.ParseError, defusedxml.DefusedXmlException) as exc:
+        raise ArxivParseError(f"arXiv API answer is not well-formed XML: {exc}") from exc
+    if root.tag != f"{_ATOM}feed":
+        raise ArxivParseError(f"arXiv API answer is not an Atom feed (root <{root.tag}>)")
+    for entry in root.findall(f"{_ATOM}entry"):
+        if _ERROR_ID_MARK in (entry.findtext(f"{_ATOM}id") or ""):
+            summary = " ".join((entry.findtext(f"{_ATOM}summary") or "").split())
+            raise ArxivBadRequestError(f"arXiv refused the query: {summary or 'error entry'}")
+
+
+def _error_summary(body: bytes) -> str:
+    """Return the `<summary>` of the API's error entry ("incorrect id format for abc")."""
+    try:
+        root = SafeET.fromstring(body)
+    except (StdET.ParseError, defusedxml.DefusedXmlException):
+        return ""
+    for entry in root.findall(f"{_ATOM}entry"):
+        if _ERROR_ID_MARK in (entry.findtext(f"{_ATOM}id") or ""):
+            return " ".join((entry.findtext(f"{_ATOM}summary") or "").split())
+    return ""
+
+
+def _to_paper(result: Any) -> Paper:
+    """Convert an `arxiv.Result` into a Paper: primary category first, whitespace squashed."""
+    base_id, version = split_version(result.get_short_id())
+    if not base_id:
+        raise ArxivParseError(f"arXiv API entry without a usable id: {result.entry_id!r}")
+    primary: str | None = result.primary_category or None
+    categories = list(result.categories)
+    if primary is None and categories:
+        primary = categories[0]
+    if primary is not None:
+        categories = [primary, *(c for c in categories if c != primary)]
+    return Paper(
+        base_id=base_id,
+        version=version or 1,
+        title=_squash(result.title),
+        abstract=_squash(result.summary),
+        authors=tuple(
+            Author(_squash(author.name), tuple(_squash(a) for a in author.affiliation if a))
+            for author in result.authors
+        ),
+        categories=tuple(categories),
+        primary_category=primary,
+        comment=_squash(result.comment) or None,
+        journal_ref=_squash(result.journal_ref) or None,
+        doi=_squash(result.doi) or None,
+        published=result.published,
+        updated=result.updated,
+    )
+
+
+def _squash(text: str | None) -> str:
+    """Collapse runs of whitespace (the API wraps long lines) into single spaces."""
+    return " ".join(text.split()) if text else ""

@@ -1,0 +1,368 @@
+"""arXiv's announcement feed (`https://rss.arxiv.org/atom/cs.AI+cs.CL`): fetch and parse.
+
+One conditional GET covers all the categories the bot watches (categories joined with `+`,
+https://info.arxiv.org/help/rss.html). A request is split only when its URL gets too long or
+its response holds the feed's 2,000-entry limit (SPEC section 2); then its categories are
+split by archive, and the log says so. Every request goes through the shared RateLimiter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+import httpx
+
+from bot.arxiv.limiter import RateLimiter, RetryPolicy, TryAgain, parse_retry_after, retrying
+from bot.arxiv.taxonomy import archive_of
+from bot.errors import ArxivError, ArxivParseError
+from bot.ids import split_version
+from bot.models import AnnounceType, Author, Paper
+
+log = logging.getLogger(__name__)
+
+FEED_ENTRY_CAP = 2000
+"""A feed response holds at most this many entries (SPEC section 2); more are cut off."""
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_OAI_PREFIX = "oai:arXiv.org:"
+# `<summary>` starts "arXiv:2203.01250v3 Announce Type: replace-cross Abstract: ..." (SPEC 2).
+_SUMMARY_PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*\S+\s+Abstract:\s*", re.I)
+_RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
+
+
+@dataclass(frozen=True, slots=True)
+class FeedValidators:
+    """What a server said about a feed version, sent back for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """One feed request's outcome. A 304 (`not_modified`) parses nothing and changes nothing."""
+
+    categories: tuple[str, ...]
+    not_modified: bool
+    papers: tuple[Paper, ...]
+    announced: dt.date | None
+    validators: FeedValidators
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFetch:
+    """Every request of one poll, keyed by request URL, plus their papers merged.
+
+    Store `validators` per URL for the next poll. `papers` is deduplicated by base id
+    (first wins) in request and feed order; `announced` is the latest announcement date
+    among the responses that had entries.
+    """
+
+    results: Mapping[str, FeedResult]
+    papers: tuple[Paper, ...] = ()
+    announced: dt.date | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """Return True when every request was answered 304: nothing changed anywhere."""
+        return all(result.not_modified for result in self.results.values())
+
+    @property
+    def validators(self) -> dict[str, FeedValidators]:
+        """Return the validators to store, per request URL."""
+        return {url: result.validators for url, result in self.results.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed body parsed: its papers, its announcement date and its raw entry count."""
+
+    papers: tuple[Paper, ...]
+    announced: dt.date | None
+    entry_count: int
+
+
+class FeedClient:
+    """Poll the announcement feed with conditional GETs, retries and the shared limiter."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        limiter: RateLimiter,
+        base_url: str,
+        *,
+        user_agent: str,
+        max_url_length: int = 2000,
+        max_attempts: int = 5,
+        backoff_base: float = 1.0,
+        max_wait: float = 600.0,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._http = http
+        self._limiter = limiter
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._user_agent = user_agent
+        self._max_url_length = max_url_length
+        self._retry = RetryPolicy(
+            max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
+        )
+        self._now = now
+        # Category groups that hit the entry cap in this process, and how they were split,
+        # so later polls go straight to the smaller requests (whose validators are stored).
+        self._splits: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+
+    def url_for(self, categories: Iterable[str]) -> str:
+        """Return the feed URL for exactly these categories, in the order given."""
+        return self._base_url + "+".join(categories)
+
+    async def fetch(
+        self,
+        categories: Sequence[str],
+        validators: Mapping[str, FeedValidators] | None = None,
+    ) -> FeedFetch:
+        """Fetch the feed for `categories`, sending the stored `validators` per URL.
+
+        Raise ArxivUnavailableError when arXiv keeps failing, ArxivParseError for a body
+        that is not an Atom feed, ArxivError for any other refusal.
+        """
+        wanted = tuple(sorted(set(categories)))  # a stable URL keeps its validators useful
+        if not wanted:
+            raise ValueError("fetch() needs at least one category")
+        results: dict[str, FeedResult] = {}
+        for group in self._chunks_by_url_length(wanted):
+            await self._fetch_group(group, validators or {}, results)
+        return _merge(results)
+
+    def _chunks_by_url_length(self, categories: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Pack categories greedily into requests whose URL fits `max_url_length`."""
+        chunks: list[tuple[str, ...]] = []
+        current: list[str] = []
+        for category in categories:
+            if current and len(self.url_for([*current, category])) > self._max_url_length:
+                chunks.append(tuple(current))
+                current = []
+            current.append(category)
+        chunks.append(tuple(current))
+        if len(chunks) > 1:
+            log.info(
+                "feed URL too long for %d categories: %d requests", len(categories), len(chunks)
+            )
+        return chunks
+
+    async def _fetch_group(
+        self,
+        group: tuple[str, ...],
+        validators: Mapping[str, FeedValidators],
+        results: dict[str, FeedResult],
+    ) -> None:
+        """Fetch one request's categories; split and recurse when the response is capped."""
+        if group in self._splits:
+            for part in self._splits[group]:
+                await self._fetch_group(part, validators, results)
+            return
+        url = self.url_for(group)
+        result, entry_count = await self._fetch_one(url, group, validators.get(url))
+        if entry_count < FEED_ENTRY_CAP:
+            results[url] = result
+            return
+        if len(group) == 1:
+            log.warning(
+                "arXiv feed %s alone holds %d entries, the feed's limit; keeping those",
+                group[0],
+                entry_count,
+            )
+            results[url] = result
+            return
+        parts = _split_by_archive(group)
+        self._splits[group] = parts
+        log.warning(
+            "arXiv feed for %s hit the %d-entry limit; splitting it into %d requests: %s",
+            "+".join(group),
+            FEED_ENTRY_CAP,
+            len(parts),
+            ", ".join("+".join(part) for part in parts),
+        )
+        for part in parts:
+            await self._fetch_group(part, validators, results)
+
+    async def _fetch_one(
+        self, url: str, group: tuple[str, ...], known: FeedValidators | None
+    ) -> tuple[FeedResult, int]:
+        """GET one feed URL conditionally; return its result and its raw entry count."""
+        response = await self._get(url, known)
+        if response.status_code == httpx.codes.NOT_MODIFIED:
+            kept = known or FeedValidators()
+            validators = FeedValidators(
+                etag=response.headers.get("ETag", kept.etag),
+                last_modified=response.headers.get("Last-Modified", kept.last_modified),
+            )
+            return FeedResult(group, True, (), None, validators), 0
+        parsed = parse_feed(response.content, source=url)
+        validators = FeedValidators(
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+        result = FeedResult(group, False, parsed.papers, parsed.announced, validators)
+        return result, parsed.entry_count
+
+    async def _get(self, url: str, known: FeedValidators | None) -> httpx.Response:
+        """GET through the limiter, retrying 408/429/5xx and transport errors."""
+        headers = {"User-Agent": self._user_agent}
+        if known is not None and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known is not None and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+
+        async def attempt() -> httpx.Response:
+            try:
+                response = await self._http.get(url, headers=headers, follow_redirects=True)
+            except httpx.TransportError as exc:
+                raise TryAgain(f"{type(exc).__name__} {exc}".strip()) from exc
+            status = response.status_code
+            if status in (httpx.codes.OK, httpx.codes.NOT_MODIFIED):
+                return response
+            if status in _RETRY_STATUSES or status >= 500:
+                asked = parse_retry_after(response.headers.get("Retry-After"), self._now())
+                raise TryAgain(f"HTTP {status}", asked)
+            raise ArxivError(f"arXiv feed {url} answered HTTP {status}")
+
+        return await retrying(self._limiter, self._retry, f"arXiv feed {url}", attempt)
+
+
+def _split_by_archive(group: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Split categories by archive (cs.*, math.*); one archive splits into single categories."""
+    parts = tuple(tuple(items) for _, items in groupby(group, key=archive_of))
+    if len(parts) > 1:
+        return parts
+    return tuple((category,) for category in group)
+
+
+def _merge(results: Mapping[str, FeedResult]) -> FeedFetch:
+    """Merge per-URL results: papers deduplicated by base id, the latest announcement date."""
+    seen: set[str] = set()
+    papers: list[Paper] = []
+    for result in results.values():
+        for paper in result.papers:
+            if paper.base_id not in seen:
+                seen.add(paper.base_id)
+                papers.append(paper)
+    dates = [r.announced for r in results.values() if r.announced is not None]
+    return FeedFetch(
+        results=dict(results), papers=tuple(papers), announced=max(dates, default=None)
+    )
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_feed(body: bytes | str, *, source: str = "feed") -> ParsedFeed:
+    """Parse an announcement feed body; raise ArxivParseError if it is not an Atom feed.
+
+    defusedxml refuses entity expansion and external references: the body comes from the
+    network. Entries without a usable id are logged and skipped.
+    """
+    try:
+        root = SafeET.fromstring(body)
+    except (StdET.ParseError, defusedxml.DefusedXmlException) as exc:
+        raise ArxivParseError(f"arXiv {source} is not well-formed XML: {exc}") from exc
+    if root.tag != f"{_ATOM}feed":
+        raise ArxivParseError(f"arXiv {source} is not an Atom feed (root <{root.tag}>)")
+    entries = root.findall(f"{_ATOM}entry")
+    seen: set[str] = set()
+    papers: list[Paper] = []
+    for entry in entries:
+        paper = _parse_entry(entry)
+        if paper is not None and paper.base_id not in seen:
+            seen.add(paper.base_id)
+            papers.append(paper)
+    dates = [paper.announced for paper in papers if paper.announced is not None]
+    announced = max(dates, default=None)
+    if announced is None and papers:
+        announced = _date_of(_text(root, f"{_ATOM}updated"))
+    return ParsedFeed(papers=tuple(papers), announced=announced, entry_count=len(entries))
+
+
+def _parse_entry(entry: StdET.Element) -> Paper | None:
+    """Turn one `<entry>` into a Paper, or None (logged) when it has no id."""
+    raw_id = _text(entry, f"{_ATOM}id") or ""
+    short = raw_id.removeprefix(_OAI_PREFIX).strip()
+    if not short:
+        log.warning("skipping a feed entry without an id")
+        return None
+    base_id, version = split_version(short)
+    announce_text = (_text(entry, f"{_ARXIV}announce_type") or "").strip().lower()
+    try:
+        announce_type: AnnounceType | None = AnnounceType(announce_text)
+    except ValueError:
+        log.warning("feed entry %s has unknown announce type %r", short, announce_text)
+        announce_type = None
+    abstract = _SUMMARY_PREFIX.sub("", _text(entry, f"{_ATOM}summary") or "", count=1)
+    return Paper(
+        base_id=base_id,
+        version=version or 1,
+        title=_squash(_text(entry, f"{_ATOM}title")),
+        abstract=_squash(abstract),
+        authors=split_authors(_text(entry, f"{_DC}creator") or ""),
+        categories=tuple(
+            term for c in entry.findall(f"{_ATOM}category") if (term := c.get("term"))
+        ),
+        announce_type=announce_type,
+        announced=_date_of(_text(entry, f"{_ATOM}published")),
+        journal_ref=_squash(_text(entry, f"{_ARXIV}journal_reference")) or None,
+        doi=_squash(_text(entry, f"{_ARXIV}DOI")) or None,
+    )
+
+
+def split_authors(creators: str) -> tuple[Author, ...]:
+    """Split `<dc:creator>` ("A, B, C" or "A, B and C") into authors, names as written."""
+    names = [_squash(part) for part in creators.split(",")]
+    last = names[-1] if names else ""
+    if last.startswith("and "):
+        names[-1] = last.removeprefix("and ").strip()
+    elif " and " in last:
+        names[-1:] = [part.strip() for part in last.rsplit(" and ", 1)]
+    return tuple(Author(name) for name in names if name)
+
+
+def _text(element: StdET.Element, path: str) -> str | None:
+    """Return the text of the first child at `path`, or None."""
+    found = element.find(path)
+    return found.text if found is not None else None
+
+
+def _squash(text: str | None) -> str:
+    """Collapse runs of whitespace (the feed wraps lines) into single spaces."""
+    return " ".join(text.split()) if text else ""
+
+
+def _date_of(timestamp: str | None) -> dt.date | None:
+    """Return the calendar date of an RFC 3339 timestamp, in the timestamp's own offset."""
+    if not timestamp:
+        return None
+    try:
+        return dt.datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        log.warning("unreadable feed timestamp %r", timestamp)
+        return None
+
+
+__all__ = [
+    "FEED_ENTRY_CAP",
+    "FeedClient",
+    "FeedFetch",
+    "FeedResult",
+    "FeedValidators",
+    "ParsedFeed",
+    "parse_feed",
+    "split_authors",
+]

@@ -1,0 +1,19 @@
+"""Shared pytest fixtures.
+
+The fake arXiv (tests/fakes/arxiv_server.py) runs on 127.0.0.1 for one test at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.fakes.arxiv_server import FakeArxiv
+
+
+@pytest.fixture
+async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
+    """Start a fake arXiv (announcement feed and query API) and stop it after the test."""
+    async with FakeArxiv() as server:
+        yield server
