@@ -11,6 +11,9 @@ import pytest
 
 from tests.fakes.arxiv_server import FakeArxiv
 
+# The fake Discord's fixtures (fake_discord, discord_guild, ...) for every test directory.
+pytest_plugins = ["tests.fakes.discord_server.fixtures"]
+
 
 @pytest.fixture
 async def fake_arxiv() -> AsyncIterator[FakeArxiv]:

@@ -1,0 +1,175 @@
+"""Interactions the fake dispatched, what the bot answered, and the INTERACTION_CREATE payload.
+
+Payload: https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object.
+discord.py 2.7.1 (`Interaction._from_data`) requires `attachment_size_limit`, `version` and
+`token`, builds the member from `member` (which must carry `flags`) and derives the expiry
+from the id's timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.discord_server.state import (
+    JSON,
+    FakeChannel,
+    FakeGuild,
+    FakeUser,
+    StoredMessage,
+)
+from tests.fakes.discord_server.waiting import Notifier
+
+APPLICATION_COMMAND = 2
+AUTOCOMPLETE = 4
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024  # The 10 MiB limit of a server without boosts.
+# Interaction context types (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-context-types).
+GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One accepted interaction response: its type (4 message, 5 defer, 8 choices, ...)."""
+
+    type: int
+    data: JSON
+
+
+@dataclass(eq=False)
+class FakeInteraction:
+    """An interaction the fake sent, and everything the bot answered to it.
+
+    `original` is the message the response created (a deferral's placeholder until it is
+    edited, or until the first followup resolves it, as Discord does); `followups` are the
+    later messages.
+    """
+
+    id: int
+    token: str
+    type: int
+    payload: JSON
+    user: FakeUser
+    channel: FakeChannel
+    dispatched_at: float
+    notifier: Notifier
+    callback: Callback | None = None
+    original: StoredMessage | None = None
+    followups: list[StoredMessage] = field(default_factory=list)
+
+    @property
+    def choices(self) -> list[JSON]:
+        """Return the autocomplete choices the bot answered (empty before it answered)."""
+        if self.callback is None or self.callback.type != 8:
+            return []
+        return list(self.callback.data.get("choices") or [])
+
+    @property
+    def messages(self) -> list[StoredMessage]:
+        """Return every message of this interaction, the original response first."""
+        first = [self.original] if self.original is not None else []
+        return first + self.followups
+
+    async def wait_callback(self, timeout: float = 5.0) -> Callback:  # noqa: ASYNC109
+        """Wait until the bot acknowledged the interaction and return its response."""
+        return await self.notifier.wait_for(
+            lambda: self.callback, timeout=timeout, what=f"a callback to interaction {self.id}"
+        )
+
+    async def wait_reply(self, timeout: float = 5.0) -> StoredMessage:  # noqa: ASYNC109
+        """Wait for the response the user sees (a deferral resolved) and return it."""
+
+        def resolved() -> StoredMessage | None:
+            original = self.original
+            return original if original is not None and not original.loading else None
+
+        return await self.notifier.wait_for(
+            resolved, timeout=timeout, what=f"the reply to interaction {self.id}"
+        )
+
+    async def wait_followups(self, count: int, timeout: float = 5.0) -> list[StoredMessage]:  # noqa: ASYNC109
+        """Wait until the bot sent at least `count` followups and return them all."""
+        return await self.notifier.wait_for(
+            lambda: list(self.followups) if len(self.followups) >= count else None,
+            timeout=timeout,
+            what=f"{count} followup(s) to interaction {self.id}",
+        )
+
+    async def wait_choices(self, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109
+        """Wait for the bot's autocomplete answer and return its choices."""
+        await self.wait_callback(timeout)
+        return self.choices
+
+
+def interaction_payload(
+    *,
+    interaction_id: int,
+    token: str,
+    kind: int,
+    application_id: int,
+    data: JSON,
+    user: FakeUser,
+    guild: FakeGuild | None,
+    channel: FakeChannel,
+    bot: FakeUser,
+) -> JSON:
+    """Return the INTERACTION_CREATE data for a command invoked by `user` in `channel`."""
+    payload: JSON = {
+        "id": str(interaction_id),
+        "application_id": str(application_id),
+        "type": kind,
+        "data": data,
+        "token": token,
+        "version": 1,
+        "locale": "en-US",
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+    }
+    if guild is None:
+        payload.update(
+            {
+                "user": user.payload(),
+                "channel_id": str(channel.id),
+                "channel": channel.payload(),
+                "app_permissions": str(_dm_app_permissions()),
+                # The key 0 is GUILD_INSTALL; "0" as its value means the bot's DM.
+                "authorizing_integration_owners": {"0": "0"},
+                "context": BOT_DM_CONTEXT,
+            }
+        )
+        return payload
+    user_permissions = guild.permissions_of(user)
+    payload.update(
+        {
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "member": guild.members[user.id].payload(user_permissions),
+            "channel_id": str(channel.id),
+            "channel": channel.payload(user_permissions),
+            "app_permissions": str(guild.permissions_of(bot)),
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": GUILD_CONTEXT,
+        }
+    )
+    return payload
+
+
+def _dm_app_permissions() -> int:
+    """Return what a bot may do in a DM: view, send, embed, attach, read history."""
+    return (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
+
+
+def command_data(command: JSON, options: list[JSON], resolved: dict[str, Any]) -> JSON:
+    """Return the interaction's `data` for a registered command."""
+    data: JSON = {
+        "id": command["id"],
+        "name": command["name"],
+        "type": command.get("type", 1),
+        "options": options,
+    }
+    if "guild_id" in command:
+        data["guild_id"] = command["guild_id"]
+    if resolved:
+        data["resolved"] = resolved
+    return data

@@ -1,0 +1,396 @@
+"""FakeDiscord: Discord's REST API and gateway on 127.0.0.1 for the real discord.py client.
+
+Start it, point discord.py at it (`patch_discord_py()` sets `discord.http.Route.BASE` and
+`discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`, or pass `api_base` / `gateway_url` to a
+bot's settings), build guilds and users, run slash commands, script failures, and wait for
+what the bot posts. One instance serves one bot, the way a token does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+import discord
+import yarl
+from aiohttp import web
+
+from tests.fakes.discord_server.commands import (
+    CommandRegistry,
+    CommandSync,
+    OptionBuilder,
+    check_visible,
+)
+from tests.fakes.discord_server.gateway import Gateway
+from tests.fakes.discord_server.interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    FakeInteraction,
+    command_data,
+    interaction_payload,
+)
+from tests.fakes.discord_server.limits import RateLimiter, too_many_requests
+from tests.fakes.discord_server.messages import Composer
+from tests.fakes.discord_server.responses import InteractionResponses
+from tests.fakes.discord_server.rest import RecordedRequest, RestApi, ScriptedFailure
+from tests.fakes.discord_server.snowflake import SnowflakeFactory
+from tests.fakes.discord_server.state import (
+    BOT_PERMISSIONS,
+    JSON,
+    MEMBER_PERMISSIONS,
+    ChannelAccess,
+    FakeChannel,
+    FakeGuild,
+    FakeUser,
+    StoredMessage,
+    Timing,
+)
+from tests.fakes.discord_server.waiting import Notifier
+from tests.fakes.discord_server.world import World
+
+ChannelRef = FakeChannel | int
+FAKE_TOKEN = "fake-discord-token"  # Any string works; the fake checks the bot sends it back.
+
+
+class FakeDiscord:
+    """A loopback Discord for one bot: REST under `/api/v10`, the gateway at `/`."""
+
+    def __init__(
+        self,
+        *,
+        token: str = FAKE_TOKEN,
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat_interval_ms: int = 41_250,
+        privileged_intents: int = 0,
+        rate_limit: int = 1000,
+        rate_window: float = 1.0,
+        timing: Timing | None = None,
+    ) -> None:
+        self.token = token
+        self.clock = clock
+        self.timing = timing or Timing()
+        self.notifier = Notifier()
+        self.new_id = SnowflakeFactory()
+        self.world = World(self.new_id, _utcnow)
+        self.registry = CommandRegistry(self.new_id, self.world.application_id)
+        self.composer = Composer(self.new_id, clock, _utcnow, self.timing)
+        self.responses = InteractionResponses(
+            self.world, self.composer, self.notifier, self.timing, clock
+        )
+        self.gateway = Gateway(
+            self.world,
+            self.notifier,
+            token=token,
+            url=lambda: self.gateway_url,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            privileged_intents=privileged_intents,
+        )
+        self.rest = RestApi(
+            world=self.world,
+            registry=self.registry,
+            composer=self.composer,
+            responses=self.responses,
+            notifier=self.notifier,
+            limiter=RateLimiter(clock, limit=rate_limit, window=rate_window),
+            token=token,
+            gateway_url=lambda: self.gateway_url,
+        )
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        self.rest.install(app)
+        app.router.add_get("/", self.gateway.handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host_port = self._runner.addresses[0]
+        self._port = int(host_port[1])
+
+    async def stop(self) -> None:
+        """Close gateway connections, then the server."""
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def api_base(self) -> str:
+        """Return the REST base URL, `/api/v10` included (what `DISCORD_API_BASE_URL` takes)."""
+        return f"http://127.0.0.1:{self._port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        """Return the gateway URL (what `DISCORD_GATEWAY_URL` takes)."""
+        return f"ws://127.0.0.1:{self._port}/"
+
+    @contextmanager
+    def patch_discord_py(self) -> Iterator[None]:
+        """Point discord.py's REST base and default gateway here, and restore them after."""
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # -- the world -----------------------------------------------------------------------
+
+    @property
+    def bot(self) -> FakeUser:
+        """Return the bot's user (its id is also the application id)."""
+        return self.world.bot
+
+    def add_guild(
+        self,
+        name: str = "arXiv lab",
+        *,
+        text_channels: tuple[str, ...] = ("general", "papers"),
+        system_channel: str | None = "general",
+        bot_permissions: int = BOT_PERMISSIONS,
+        everyone_permissions: int = MEMBER_PERMISSIONS,
+    ) -> FakeGuild:
+        """Create a guild (owner, bot member, text channels); add guilds before connecting."""
+        return self.world.add_guild(
+            name,
+            text_channels=text_channels,
+            system_channel=system_channel,
+            bot_permissions=bot_permissions,
+            everyone_permissions=everyone_permissions,
+        )
+
+    def add_member(
+        self, guild: FakeGuild, username: str, *, permissions: int = 0, dms_closed: bool = False
+    ) -> FakeUser:
+        """Create a member of `guild` with extra `permissions` (e.g. MANAGE_GUILD)."""
+        return self.world.add_member(
+            guild, username, permissions=permissions, dms_closed=dms_closed
+        )
+
+    def channel(self, ref: ChannelRef) -> FakeChannel:
+        """Return a channel by object or id."""
+        return ref if isinstance(ref, FakeChannel) else self.world.channels[ref]
+
+    def dm_channel(self, user: FakeUser) -> FakeChannel:
+        """Return the bot's DM channel with a user."""
+        return self.world.dm_channel(user)
+
+    # -- scripting failures --------------------------------------------------------------
+
+    def rate_limit_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.01,
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next `times` requests to `method path` (below /api/v10) with 429."""
+        body, headers = too_many_requests("scripted", retry_after, is_global=is_global)
+        self.rest.scripted.append(ScriptedFailure(method, path, times, 429, body, headers))
+
+    def fail_next(
+        self, method: str, path: str, *, status: int, code: int, message: str, times: int = 1
+    ) -> None:
+        """Answer the next `times` requests to `method path` with a JSON error."""
+        body = {"message": message, "code": code}
+        self.rest.scripted.append(ScriptedFailure(method, path, times, status, body))
+
+    def forbid_channel(self, ref: ChannelRef) -> None:
+        """Make the channel refuse the bot: 403 (50013 to post, 50001 to read)."""
+        self.channel(ref).access = ChannelAccess.FORBIDDEN
+
+    def remove_channel(self, ref: ChannelRef) -> None:
+        """Make the channel answer 404 (10003 Unknown Channel); no gateway event is sent."""
+        self.channel(ref).access = ChannelAccess.GONE
+
+    # -- what the bot did ------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Return every REST request the bot made, in order."""
+        return self.rest.requests
+
+    @property
+    def command_syncs(self) -> list[CommandSync]:
+        """Return every bulk command overwrite (`tree.sync()`), in order."""
+        return self.registry.syncs
+
+    def commands(self, guild: FakeGuild | None = None) -> list[JSON]:
+        """Return the commands registered globally or in a guild, as Discord stores them."""
+        return self.registry.commands(None if guild is None else guild.id)
+
+    def messages(self, ref: ChannelRef) -> list[StoredMessage]:
+        """Return what users see in a channel, oldest first (no placeholders, no ephemerals)."""
+        return [m for m in self.channel(ref).visible_messages() if not m.loading]
+
+    async def wait_for_messages(
+        self,
+        ref: ChannelRef,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[StoredMessage]:
+        """Wait until a channel shows at least `count` messages; return them, oldest first."""
+        channel = self.channel(ref)
+
+        def shown() -> list[StoredMessage] | None:
+            found = self.messages(channel)
+            return found if len(found) >= count else None
+
+        return await self.notifier.wait_for(
+            shown,
+            timeout=timeout,
+            what=f"{count} message(s) in channel {channel.name or channel.id}",
+        )
+
+    async def wait_for_request(
+        self,
+        method: str,
+        path: str,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> RecordedRequest:
+        """Wait until the bot made (and the fake answered) a request; return the first one."""
+
+        def made() -> RecordedRequest | None:
+            matching = (r for r in self.requests if (r.method, r.path) == (method, path))
+            return next((r for r in matching if r.status), None)
+
+        return await self.notifier.wait_for(made, timeout=timeout, what=f"{method} {path}")
+
+    async def wait_until_ready(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until a bot identified (or resumed) and received its guilds."""
+        await self.notifier.wait_for(
+            lambda: self.gateway.current is not None, timeout=timeout, what="a ready session"
+        )
+
+    # -- interactions ------------------------------------------------------------------------
+
+    async def run_slash(
+        self,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: FakeUser | None = None,
+        guild: FakeGuild | None = None,
+        channel: ChannelRef | None = None,
+        subcommand: str | None = None,
+    ) -> FakeInteraction:
+        """Dispatch `/name [subcommand] option:value ...` as `user` typed it; return its handle.
+
+        `name` may include the subcommand ("digest set"). Without a channel the command runs
+        in the guild's system channel, or in the user's DM when there is no guild either.
+        """
+        return await self._invoke(
+            APPLICATION_COMMAND, name, options or {}, user, guild, channel, subcommand, None
+        )
+
+    async def run_autocomplete(
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        focused: str,
+        user: FakeUser | None = None,
+        guild: FakeGuild | None = None,
+        channel: ChannelRef | None = None,
+        subcommand: str | None = None,
+    ) -> FakeInteraction:
+        """Dispatch an autocomplete request while `user` types option `focused`."""
+        return await self._invoke(
+            AUTOCOMPLETE, name, options, user, guild, channel, subcommand, focused
+        )
+
+    async def _invoke(
+        self,
+        kind: int,
+        name: str,
+        options: Mapping[str, Any],
+        user: FakeUser | None,
+        guild: FakeGuild | None,
+        channel_ref: ChannelRef | None,
+        subcommand: str | None,
+        focused: str | None,
+    ) -> FakeInteraction:
+        top, *path = name.split()
+        path += subcommand.split() if subcommand else []
+        channel = self._where(guild, channel_ref, user)
+        guild = self.world.guild_of(channel)
+        invoker = user or (guild.owner if guild is not None else None)
+        if invoker is None:
+            raise ValueError("a DM command needs a user")
+        if guild is not None and invoker.id not in guild.members:
+            raise ValueError(f"{invoker.username} is not a member of {guild.name}")
+        command = self.registry.find(top, None if guild is None else guild.id)
+        check_visible(command, invoker, guild)
+        builder = OptionBuilder(self.world, invoker, guild)
+        built = builder.build(command, path, options, focused=focused)
+        interaction_id, token = self.new_id(), "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
+        payload = interaction_payload(
+            interaction_id=interaction_id,
+            token=token,
+            kind=kind,
+            application_id=self.world.application_id,
+            data=command_data(command, built, builder.resolved),
+            user=invoker,
+            guild=guild,
+            channel=channel,
+            bot=self.world.bot,
+        )
+        interaction = FakeInteraction(
+            interaction_id, token, kind, payload, invoker, channel, self.clock(), self.notifier
+        )
+        self.responses.add(interaction)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        # The 3-second clock starts once the event is on the wire.
+        interaction.dispatched_at = self.clock()
+        return interaction
+
+    def _where(
+        self, guild: FakeGuild | None, ref: ChannelRef | None, user: FakeUser | None
+    ) -> FakeChannel:
+        if ref is not None:
+            channel = self.channel(ref)
+            if guild is not None and channel.guild_id != guild.id:
+                raise ValueError(f"channel {channel.name} is not in guild {guild.name}")
+            return channel
+        if guild is not None:
+            return guild.system_channel or next(iter(guild.channels.values()))
+        if user is None:
+            raise ValueError("say where the command runs: a channel, a guild or a DM user")
+        return self.world.dm_channel(user)
+
+    # -- gateway control ------------------------------------------------------------------------
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection with `code` (it should reconnect and resume)."""
+        await self.gateway.drop(code)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

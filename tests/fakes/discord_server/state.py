@@ -1,0 +1,393 @@
+"""What the fake Discord knows: users, guilds, channels, messages, and their wire payloads.
+
+Payload shapes follow Discord's API reference (User, Guild, Channel, Guild Member, Message
+objects: https://discord.com/developers/docs/resources/) and were checked against what
+discord.py 2.7.1 reads when it builds its models (`Guild._from_data`, `Member.__init__`,
+`Message.__init__`, `AppCommandChannel.__init__`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.discord_server.snowflake import iso, snowflake_time
+
+JSON = dict[str, Any]
+
+# Permission bits (https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags).
+ADD_REACTIONS = 1 << 6
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+USE_APPLICATION_COMMANDS = 1 << 31
+ALL_PERMISSIONS = (1 << 51) - 1
+MEMBER_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | ADD_REACTIONS
+    | READ_MESSAGE_HISTORY
+    | USE_APPLICATION_COMMANDS
+)
+BOT_PERMISSIONS = MEMBER_PERMISSIONS
+
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+GUILD_TEXT = 0
+DM = 1
+
+# Message flags (https://discord.com/developers/docs/resources/message#message-object-message-flags).
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+
+
+@dataclass
+class Timing:
+    """Discord's time limits, shrinkable by tests (seconds on the fake's clock).
+
+    `ack_deadline`: an interaction must be acknowledged within 3 s; `token_lifetime`: its
+    token then works for 15 minutes
+    (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction);
+    `nonce_window`: how long `enforce_nonce` remembers a nonce ("the past few minutes").
+    """
+
+    ack_deadline: float = 3.0
+    token_lifetime: float = 15 * 60.0
+    nonce_window: float = 5 * 60.0
+
+
+class ChannelAccess(enum.Enum):
+    """What the bot may do in a channel: post, nothing (403), or it is gone (404)."""
+
+    OPEN = "open"
+    FORBIDDEN = "forbidden"
+    GONE = "gone"
+
+
+@dataclass(eq=False)
+class FakeUser:
+    """A Discord user; `dms_closed` makes DMs to them fail with 403 (50007)."""
+
+    id: int
+    username: str
+    bot: bool = False
+    dms_closed: bool = False
+
+    def payload(self) -> JSON:
+        """Return the User object."""
+        return {
+            "id": str(self.id),
+            "username": self.username,
+            "discriminator": "0",
+            "global_name": self.username,
+            "avatar": None,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+
+@dataclass(eq=False)
+class FakeRole:
+    """A guild role; the @everyone role shares the guild's id."""
+
+    id: int
+    name: str
+    permissions: int
+    position: int = 0
+    managed: bool = False
+
+    def payload(self) -> JSON:
+        """Return the Role object."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": self.position,
+            "permissions": str(self.permissions),
+            "managed": self.managed,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+
+@dataclass(eq=False)
+class FakeMember:
+    """A user's membership of one guild."""
+
+    user: FakeUser
+    role_ids: list[int]
+    joined_at: dt.datetime
+
+    def payload(self, permissions: int | None = None) -> JSON:
+        """Return the Guild Member object (with `permissions` inside interactions)."""
+        data: JSON = {
+            "user": self.user.payload(),
+            "roles": [str(role_id) for role_id in self.role_ids],
+            "joined_at": iso(self.joined_at),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "nick": None,
+            "avatar": None,
+            "banner": None,
+            "flags": 0,
+            "communication_disabled_until": None,
+            "unusual_dm_activity_until": None,
+        }
+        if permissions is not None:
+            data["permissions"] = str(permissions)
+        return data
+
+
+@dataclass
+class StoredMessage:
+    """One message as the fake holds it: the body the bot sent (after edits) and metadata."""
+
+    id: int
+    channel_id: int
+    author: FakeUser
+    payload: JSON
+    created_clock: float
+    type: int = 0
+    flags: int = 0
+    webhook_id: int | None = None
+    interaction_metadata: JSON | None = None
+    guild_id: int | None = None
+    edited_at: dt.datetime | None = None
+    edits: list[JSON] = field(default_factory=list)
+    deleted: bool = False
+
+    @property
+    def content(self) -> str:
+        """Return the text content ("" when the message is embeds only)."""
+        return str(self.payload.get("content") or "")
+
+    @property
+    def embeds(self) -> list[JSON]:
+        """Return the embeds as sent."""
+        return list(self.payload.get("embeds") or [])
+
+    @property
+    def allowed_mentions(self) -> JSON | None:
+        """Return `allowed_mentions` as sent (None when the bot sent none)."""
+        value = self.payload.get("allowed_mentions")
+        return dict(value) if isinstance(value, dict) else None
+
+    @property
+    def nonce(self) -> str | None:
+        """Return the nonce as sent, as a string."""
+        value = self.payload.get("nonce")
+        return None if value is None else str(value)
+
+    @property
+    def ephemeral(self) -> bool:
+        """Return whether only the invoking user sees the message."""
+        return bool(self.flags & EPHEMERAL)
+
+    @property
+    def loading(self) -> bool:
+        """Return whether this is a deferred response's "is thinking..." placeholder."""
+        return bool(self.flags & LOADING)
+
+    def wire(self, *, with_nonce: bool = False) -> JSON:
+        """Return the Message object as Discord's REST API answers it.
+
+        Discord does not store nonces: only the answer to the create request (and the
+        gateway's MESSAGE_CREATE) carries one; fetched messages never do
+        (Rapptz/discord.py#2451). `nonce` above still keeps it for tests to inspect.
+        """
+        data: JSON = {
+            "id": str(self.id),
+            "channel_id": str(self.channel_id),
+            "author": self.author.payload(),
+            "content": self.content,
+            "timestamp": iso(snowflake_time(self.id)),
+            "edited_timestamp": None if self.edited_at is None else iso(self.edited_at),
+            "tts": bool(self.payload.get("tts", False)),
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                _attachment(self.id + index + 1, item)
+                for index, item in enumerate(self.payload.get("attachments") or [])
+                if "filename" in item
+            ],
+            "embeds": [_as_received(embed) for embed in self.embeds],
+            "reactions": [],
+            "pinned": False,
+            "type": self.type,
+            "flags": self.flags,
+            "components": list(self.payload.get("components") or []),
+        }
+        if with_nonce and self.nonce is not None:
+            data["nonce"] = self.nonce
+        if self.webhook_id is not None:
+            data["webhook_id"] = str(self.webhook_id)
+            data["application_id"] = str(self.webhook_id)
+        if self.interaction_metadata is not None:
+            data["interaction_metadata"] = self.interaction_metadata
+        return data
+
+
+def _attachment(attachment_id: int, item: JSON) -> JSON:
+    """Return an Attachment object for an uploaded file (the URL is never fetched)."""
+    url = f"https://cdn.discordapp.com/attachments/{attachment_id}/{item['filename']}"
+    return {
+        "id": str(attachment_id),
+        "filename": item["filename"],
+        "size": int(item.get("size", 0)),
+        "url": url,
+        "proxy_url": url,
+    }
+
+
+def _as_received(embed: JSON) -> JSON:
+    """Return an embed as Discord echoes it: type "rich" added, the rest as sent."""
+    return {"type": "rich", **embed}
+
+
+@dataclass(eq=False)
+class FakeChannel:
+    """A guild text channel or a DM channel, with the messages posted in it (oldest first)."""
+
+    id: int
+    name: str
+    type: int
+    guild_id: int | None = None
+    position: int = 0
+    recipient: FakeUser | None = None
+    access: ChannelAccess = ChannelAccess.OPEN
+    messages: list[StoredMessage] = field(default_factory=list)
+
+    def payload(self, permissions: int | None = None) -> JSON:
+        """Return the Channel object (with `permissions` when resolved in an interaction)."""
+        last = self.messages[-1].id if self.messages else None
+        if self.type == DM:
+            assert self.recipient is not None
+            return {
+                "id": str(self.id),
+                "type": DM,
+                "last_message_id": None if last is None else str(last),
+                "flags": 0,
+                "recipients": [self.recipient.payload()],
+            }
+        data: JSON = {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "position": self.position,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None if last is None else str(last),
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+        if permissions is not None:
+            data["permissions"] = str(permissions)
+        return data
+
+    def visible_messages(self) -> list[StoredMessage]:
+        """Return what a user reading the channel sees: not deleted, not ephemeral."""
+        return [m for m in self.messages if not m.deleted and not m.ephemeral]
+
+
+@dataclass(eq=False)
+class FakeGuild:
+    """A guild with its roles, members and channels; the bot is a member."""
+
+    id: int
+    name: str
+    owner: FakeUser
+    roles: list[FakeRole]
+    members: dict[int, FakeMember]
+    channels: dict[str, FakeChannel]
+    system_channel_id: int | None
+    created_at: dt.datetime
+
+    def channel(self, name: str) -> FakeChannel:
+        """Return the channel with this name."""
+        return self.channels[name]
+
+    @property
+    def system_channel(self) -> FakeChannel | None:
+        """Return the channel where Discord posts system messages, if any."""
+        for channel in self.channels.values():
+            if channel.id == self.system_channel_id:
+                return channel
+        return None
+
+    def permissions_of(self, user: FakeUser) -> int:
+        """Return the user's guild permissions: the owner and administrators have all."""
+        if user.id == self.owner.id:
+            return ALL_PERMISSIONS
+        member = self.members[user.id]
+        value = 0
+        for role in self.roles:
+            if role.id == self.id or role.id in member.role_ids:
+                value |= role.permissions
+        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    def create_payload(self) -> JSON:
+        """Return the GUILD_CREATE event data."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "owner_id": str(self.owner.id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": [role.payload() for role in self.roles],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_id": None
+            if self.system_channel_id is None
+            else str(self.system_channel_id),
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "preferred_locale": "en-US",
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": iso(self.created_at),
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.members),
+            "voice_states": [],
+            "members": [member.payload() for member in self.members.values()],
+            "channels": [channel.payload() for channel in self.channels.values()],
+            "threads": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }

@@ -1,0 +1,95 @@
+"""The registry of everything the fake Discord knows, and the bot's own identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from tests.fakes.discord_server.snowflake import SnowflakeFactory
+from tests.fakes.discord_server.state import (
+    BOT_PERMISSIONS,
+    DM,
+    GUILD_TEXT,
+    MEMBER_PERMISSIONS,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+)
+
+
+class World:
+    """Every user, guild and channel the fake knows, and the bot's own identity."""
+
+    def __init__(self, new_id: SnowflakeFactory, now: Callable[[], dt.datetime]) -> None:
+        self.new_id = new_id
+        self._now = now
+        self.bot = FakeUser(new_id(), "arxiv-digest-bot", bot=True)
+        self.application_id = self.bot.id  # Discord gives a bot's user the application's id.
+        self.app_owner = FakeUser(new_id(), "app-owner")
+        self.users: dict[int, FakeUser] = {self.bot.id: self.bot, self.app_owner.id: self.app_owner}
+        self.guilds: dict[int, FakeGuild] = {}
+        self.channels: dict[int, FakeChannel] = {}
+        self._dm_by_user: dict[int, FakeChannel] = {}
+
+    def add_user(self, username: str, *, dms_closed: bool = False) -> FakeUser:
+        """Create a user who shares no guild yet."""
+        user = FakeUser(self.new_id(), username, dms_closed=dms_closed)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        text_channels: tuple[str, ...] = ("general", "papers"),
+        system_channel: str | None = "general",
+        bot_permissions: int = BOT_PERMISSIONS,
+        everyone_permissions: int = MEMBER_PERMISSIONS,
+    ) -> FakeGuild:
+        """Create a guild with an owner, the bot as a member, and text channels."""
+        guild_id = self.new_id()
+        owner = self.add_user(f"{name}-owner")
+        bot_role = FakeRole(self.new_id(), self.bot.username, bot_permissions, 1, managed=True)
+        roles = [FakeRole(guild_id, "@everyone", everyone_permissions), bot_role]
+        joined = self._now()
+        members = {
+            owner.id: FakeMember(owner, [], joined),
+            self.bot.id: FakeMember(self.bot, [bot_role.id], joined),
+        }
+        channels = {
+            channel_name: FakeChannel(self.new_id(), channel_name, GUILD_TEXT, guild_id, position)
+            for position, channel_name in enumerate(text_channels)
+        }
+        system_id = channels[system_channel].id if system_channel else None
+        guild = FakeGuild(guild_id, name, owner, roles, members, channels, system_id, joined)
+        self.guilds[guild_id] = guild
+        self.channels.update({channel.id: channel for channel in channels.values()})
+        return guild
+
+    def add_member(
+        self, guild: FakeGuild, username: str, *, permissions: int = 0, dms_closed: bool = False
+    ) -> FakeUser:
+        """Create a user in the guild, with a role granting `permissions` beyond @everyone."""
+        user = self.add_user(username, dms_closed=dms_closed)
+        role_ids: list[int] = []
+        if permissions:
+            role = FakeRole(self.new_id(), f"{username}-role", permissions, len(guild.roles))
+            guild.roles.append(role)
+            role_ids.append(role.id)
+        guild.members[user.id] = FakeMember(user, role_ids, self._now())
+        return user
+
+    def dm_channel(self, user: FakeUser) -> FakeChannel:
+        """Return the bot's DM channel with the user, creating it on first use."""
+        channel = self._dm_by_user.get(user.id)
+        if channel is None:
+            channel = FakeChannel(self.new_id(), "", DM, recipient=user)
+            self._dm_by_user[user.id] = channel
+            self.channels[channel.id] = channel
+        return channel
+
+    def guild_of(self, channel: FakeChannel) -> FakeGuild | None:
+        """Return the guild a channel belongs to (None for DMs)."""
+        return None if channel.guild_id is None else self.guilds[channel.guild_id]
