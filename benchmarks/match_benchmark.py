@@ -1,0 +1,213 @@
+"""Time the keyword Matcher against one compiled regex per keyword (SPEC section 4 workload).
+
+Workload: 2,000 abstracts of real length, re-mixed from the 100 real ones recorded in
+tests/fixtures/arxiv-api/q_testing_s0_m100_*.json, and 10,000 distinct keywords (1-3 words
+of their vocabulary, some prefix ones) over 500 targets of 20. The target is build + match
+under 0.5 s and at least 20x faster than the baseline.
+
+The baseline is too slow to run in full on every invocation, so by default it runs on the
+first `--baseline-papers` papers and its time is scaled to all of them (its cost is linear in
+papers: every keyword's regex runs over every paper). `--baseline-papers 2000` runs it all.
+
+Run: `.venv/bin/python benchmarks/match_benchmark.py [--seed N] [--baseline-papers N]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import defusedxml.ElementTree as ElementTree
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.matching import KeywordQuery, Matcher, Term, TermKind, parse_keywords  # noqa: E402
+from bot.models import Match, Paper  # noqa: E402
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FIXTURES = ROOT / "tests" / "fixtures" / "arxiv-api"
+PAPERS = 2_000
+KEYWORDS = 10_000
+PER_TARGET = 20
+ABSTRACT_CHARS = 1_500
+
+
+def load_entries() -> list[tuple[str, str]]:
+    """Return (title, abstract) of every recorded entry of the 100-result query."""
+    path = next(FIXTURES.glob("q_testing_s0_m100_*.json"))
+    body = json.loads(path.read_text(encoding="utf-8"))["body"]
+    feed = ElementTree.fromstring(body.encode("utf-8"))
+    return [
+        (
+            " ".join(entry.findtext(f"{ATOM}title", "").split()),
+            " ".join(entry.findtext(f"{ATOM}summary", "").split()),
+        )
+        for entry in feed.iter(f"{ATOM}entry")
+    ]
+
+
+def build_papers(entries: list[tuple[str, str]], rng: random.Random) -> list[Paper]:
+    """Mix real sentences into distinct abstracts of about ABSTRACT_CHARS characters."""
+    sentences = [s for _, abstract in entries for s in re.split(r"(?<=\.)\s+", abstract) if s]
+    titles = [title.split() for title, _ in entries]
+    papers = []
+    for number in range(PAPERS):
+        parts: list[str] = []
+        while sum(map(len, parts)) < ABSTRACT_CHARS:
+            words = rng.choice(sentences).split()
+            if len(words) > 4:  # swap two words so sentences differ between papers
+                i, j = rng.sample(range(len(words)), 2)
+                words[i], words[j] = words[j], words[i]
+            parts.append(" ".join(words))
+        title = rng.choice(titles)[:]
+        rng.shuffle(title)
+        papers.append(
+            Paper(f"2508.{number:05d}", 1, " ".join(title), " ".join(parts), categories=("cs.AI",))
+        )
+    return papers
+
+
+def build_keywords(entries: list[tuple[str, str]], rng: random.Random) -> list[str]:
+    """Return KEYWORDS distinct keywords made of the abstracts' own words.
+
+    Mixed like real keyword lists, so that a target of PER_TARGET keywords matches about 7%
+    of the papers (SPEC's example digest header: "10 of 137 new papers matched"): single
+    words and prefixes of words that are not common; runs of words that occur in the
+    abstracts (they hit, like `kv cache` on a good day); and combinations of words that
+    need not occur together (most keywords hit nothing on a given day). Case and hyphens vary.
+    """
+    runs = [re.findall(r"[A-Za-z][A-Za-z-]{2,}", abstract) for _, abstract in entries]
+    in_abstracts = Counter(word.lower() for run in runs for word in {*run})
+    common = {word for word, count in in_abstracts.items() if count >= len(entries) // 20}
+    words = sorted(set(in_abstracts) - common)
+    rare = [word for word in words if in_abstracts[word] <= 2]
+    chosen: dict[tuple[TermKind, tuple[str, ...]], str] = {}
+
+    def add(parts: list[str]) -> None:
+        text = rng.choice((" ", " ", "-")).join(parts)
+        text = text.capitalize() if rng.random() < 0.2 else text
+        term = parse_keywords(text).terms[0]
+        chosen.setdefault(term.key, text)
+
+    for word in rng.sample(rare, 600):
+        add([word])
+    for word in rng.sample([word for word in rare if len(word) > 7], 150):
+        add([word[: rng.randint(6, len(word) - 1)] + "*"])
+    while len(chosen) < 3_300:
+        run = rng.choice(runs)
+        size = rng.choice((2, 2, 3))
+        start = rng.randrange(max(1, len(run) - size))
+        parts = run[start : start + size]
+        if (
+            len(parts) == size
+            and parts[0].lower() not in common
+            and parts[-1].lower() not in common
+        ):
+            add(parts)
+    while len(chosen) < KEYWORDS:
+        add(rng.sample(words, rng.choice((2, 2, 3))))
+    texts = list(chosen.values())
+    rng.shuffle(texts)
+    return texts
+
+
+def build_targets(keywords: list[str]) -> dict[int, KeywordQuery]:
+    """Spread the keywords over targets of PER_TARGET each."""
+    return {
+        number: parse_keywords(keywords[start : start + PER_TARGET])
+        for number, start in enumerate(range(0, len(keywords), PER_TARGET))
+    }
+
+
+def run_matcher(targets: dict[int, KeywordQuery], papers: list[Paper]) -> dict[int, list[Match]]:
+    """Build the matcher and match every paper: what the bot does once per announcement."""
+    return Matcher(targets).match(papers)
+
+
+def baseline_regex(term: Term) -> re.Pattern[str]:
+    """Compile the naive per-keyword regex: whole words, separators optional, plural allowed."""
+    body = r"[\s\-]*".join(re.escape(token) for token in term.tokens)
+    if term.kind is TermKind.PREFIX:
+        return re.compile(rf"(?<![^\W_]){body}", re.IGNORECASE)
+    return re.compile(rf"(?<![^\W_]){body}(?:e?s)?(?![^\W_])", re.IGNORECASE)
+
+
+def run_baseline(
+    targets: dict[int, KeywordQuery], papers: list[Paper]
+) -> dict[int, list[tuple[str, ...]]]:
+    """Match the slow way: one compiled regex per keyword, run over every paper."""
+    compiled = {
+        number: [(term.text, baseline_regex(term)) for term in query.terms]
+        for number, query in targets.items()
+    }
+    found: dict[int, list[tuple[str, ...]]] = {number: [] for number in targets}
+    for paper in papers:
+        for number, regexes in compiled.items():
+            hits = tuple(
+                text
+                for text, regex in regexes
+                if regex.search(paper.title) or regex.search(paper.abstract)
+            )
+            if hits:
+                found[number].append(hits)
+    return found
+
+
+def main() -> None:
+    """Build the workload, time both approaches, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline-papers", type=int, default=100)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    entries = load_entries()
+    papers = build_papers(entries, rng)
+    keywords = build_keywords(entries, rng)
+    targets = build_targets(keywords)
+    mean_chars = statistics.mean(len(paper.abstract) for paper in papers)
+    print(
+        f"workload: {len(papers)} papers (mean abstract {mean_chars:.0f} chars), "
+        f"{len(keywords)} distinct keywords, {len(targets)} targets"
+    )
+
+    wall, cpu = [], []
+    for _ in range(args.repeats):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = run_matcher(targets, papers)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    matches = sum(len(found) for found in result.values())
+    matcher_time = min(wall)
+    print(
+        f"Matcher (build + match): best {matcher_time:.3f} s wall, {min(cpu):.3f} s CPU; "
+        f"median {statistics.median(wall):.3f} s wall over {args.repeats} runs"
+    )
+    print(
+        f"  {matches} matches: {matches / len(targets):.0f} papers per target on average, "
+        f"{matches / len(papers):.0f} targets per paper"
+    )
+
+    sample = papers[: args.baseline_papers]
+    started = time.perf_counter()
+    run_baseline(targets, sample)
+    measured = time.perf_counter() - started
+    baseline_time = measured * len(papers) / len(sample)
+    scaled = "" if len(sample) == len(papers) else f" (measured {measured:.2f} s on {len(sample)})"
+    print(f"baseline (one regex per keyword): {baseline_time:.1f} s{scaled}")
+    print(f"speed-up: {baseline_time / matcher_time:.0f}x")
+    print(
+        f"target: < 0.5 s and >= 20x -> {matcher_time < 0.5 and baseline_time >= 20 * matcher_time}"
+    )
+
+
+if __name__ == "__main__":
+    main()
