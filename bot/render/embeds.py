@@ -1,0 +1,276 @@
+"""One digest item -> one Discord embed, within every limit Discord enforces.
+
+What an embed shows (SPEC section 3, "Messages"): the title linked to the abstract page, an
+author line, the TL;DR and motivation (or the abstract and why), fields for affiliations,
+categories, matched keywords, method, results and links, and a footer naming the arXiv id,
+version, date and who wrote the summary. The links are never cut: everything else shrinks
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import discord
+
+from bot.models import Author, DigestItem, Paper
+from bot.render import limits
+from bot.render.text import (
+    join_items,
+    join_sections,
+    markdown_line,
+    markdown_paragraphs,
+    plain_line,
+    truncate,
+)
+
+# Colour by archive (arXiv's archives: https://arxiv.org/category_taxonomy).
+ARCHIVE_COLOURS: Final[Mapping[str, int]] = {
+    "cs": 0x3B82F6,
+    "math": 0x8B5CF6,
+    "physics": 0x10B981,
+    "astro-ph": 0x1E3A8A,
+    "cond-mat": 0x14B8A6,
+    "stat": 0xF59E0B,
+    "q-bio": 0x22C55E,
+    "q-fin": 0xEAB308,
+    "eess": 0xF97316,
+    "econ": 0xA16207,
+    "hep-*": 0xEC4899,  # hep-ex, hep-lat, hep-ph, hep-th
+    "quant-ph": 0x6366F1,
+    "gr-qc": 0x0EA5E9,
+    "nlin": 0x84CC16,
+    "nucl-*": 0xEF4444,  # nucl-ex, nucl-th
+    "math-ph": 0xA855F7,
+}
+DEFAULT_COLOUR: Final = 0xB31B1B  # arXiv's red
+
+AUTHORS_IN_FULL_MAX: Final = 5  # up to this many authors, all are named
+AUTHORS_BEFORE_ET_AL: Final = 3  # past it, the first three, then "et al. (N authors)"
+
+SUMMARY_LABELS: Final = ("**TL;DR:** ", "**Motivation:** ")
+LINK_SEPARATOR: Final = " · "
+
+# (slot, field name, inline) in display order; the Links field always comes last.
+_OPTIONAL_FIELDS: Final = (
+    ("affiliations", "Affiliations", False),
+    ("categories", "Categories", True),
+    ("keywords", "Matched keywords", True),
+    ("method", "Method", False),
+    ("results", "Results", False),
+)
+_LINKS_NAME: Final = "Links"
+
+# When one embed is over the 6,000-character total, slots shrink in this order, each down
+# to its floor before the next one gives anything up. The floors add up to well under
+# 6,000 minus the fixed parts (field names and links, ~200), so the total always fits.
+_SHRINK_ORDER: Final = (
+    "results",
+    "method",
+    "affiliations",
+    "description",
+    "categories",
+    "keywords",
+    "footer",
+    "author",
+    "title",
+)
+_FLOORS: Final[Mapping[str, int]] = {
+    "results": 100,
+    "method": 100,
+    "affiliations": 100,
+    "description": 1_000,
+    "categories": 100,
+    "keywords": 100,
+    "footer": 100,
+    "author": 64,
+    "title": 64,
+}
+
+
+def render_item(item: DigestItem) -> discord.Embed:
+    """Build the embed for one paper; its text fits every one of Discord's limits."""
+    paper = item.paper
+    slots = _fit_total(_slots(item), paper)
+    embed = discord.Embed(
+        title=slots["title"].text,
+        url=paper.abs_url,
+        description=slots["description"].text or None,
+        colour=discord.Colour(colour_for(paper.archive)),
+    )
+    if slots["author"].text:
+        embed.set_author(name=slots["author"].text)
+    for name, value, inline in _fields(slots, paper):
+        embed.add_field(name=name, value=value, inline=inline)
+    embed.set_footer(text=slots["footer"].text)
+    return embed
+
+
+def colour_for(archive: str) -> int:
+    """Return the embed colour of an archive (`cs`, `hep-th`, ...), or arXiv red."""
+    family = archive.split("-", 1)[0] + "-*"
+    return ARCHIVE_COLOURS.get(archive, ARCHIVE_COLOURS.get(family, DEFAULT_COLOUR))
+
+
+def links_value(paper: Paper) -> str:
+    """Return the Links field: abstract, PDF and HTML pages (arXiv asks to link, not host)."""
+    return LINK_SEPARATOR.join(
+        (f"[abs]({paper.abs_url})", f"[PDF]({paper.pdf_url})", f"[HTML]({paper.html_url})")
+    )
+
+
+def author_line(authors: tuple[Author, ...], limit: int = limits.AUTHOR_NAME_MAX) -> str:
+    """Return "A, B, C" or "A, B, C et al. (3,000 authors)" within `limit` characters."""
+    if len(authors) <= AUTHORS_IN_FULL_MAX:
+        shown, rest = authors, ""
+    else:
+        shown, rest = authors[:AUTHORS_BEFORE_ET_AL], _et_al(len(authors))
+    names = [n for n in (plain_line(a.name) for a in shown) if n]
+    while len(names) > 1 and len(", ".join(names) + rest) > limit:
+        names.pop()
+        rest = _et_al(len(authors))
+    if not names:
+        return f"{len(authors):,} authors" if rest else ""
+    room = limit - len(rest)
+    return truncate(", ".join(names), max(room, len(limits.ELLIPSIS))) + rest
+
+
+def _et_al(count: int) -> str:
+    """Return the suffix that stands for the authors not named."""
+    return f" et al. ({count:,} authors)"
+
+
+def footer_text(item: DigestItem) -> str:
+    """Return "arXiv:<id> v<n> · <date> · summary by <model>" or "· abstract only (why)"."""
+    paper = item.paper
+    parts = [f"arXiv:{paper.base_id} v{paper.version}"]
+    day = paper.announced or (paper.published.date() if paper.published else None)
+    if day is not None:
+        parts.append(day.isoformat())
+    if item.summary is not None:
+        parts.append(f"summary by {item.summary.model}")
+    elif item.fallback is not None:
+        parts.append(f"abstract only ({item.fallback})")
+    else:
+        parts.append("abstract only (no summarizer configured)")
+    return plain_line(" · ".join(parts))
+
+
+@dataclass
+class _Slot:
+    """One piece of embed text that can be re-rendered shorter: `fit(n)` has <= n chars."""
+
+    fit: Callable[[int], str]
+    limit: int
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.text = self.fit(self.limit)
+
+    def shrink(self, excess: int, floor: int) -> int:
+        """Give up to `excess` characters, staying at or above `floor`; return how many."""
+        target = max(floor, len(self.text) - excess)
+        if target >= len(self.text):
+            return 0
+        before = len(self.text)
+        self.text = self.fit(target)
+        return before - len(self.text)
+
+
+def _slots(item: DigestItem) -> dict[str, _Slot]:
+    """Render every shrinkable piece of the embed at its own Discord limit."""
+    paper, summary = item.paper, item.summary
+    title = markdown_line(paper.title) or f"arXiv:{paper.versioned_id}"
+    sections = _description_sections(item)
+    affiliations = _affiliations(paper.authors, limits.FIELD_VALUE_MAX)
+    categories = _categories(paper)
+    keywords = [k for k in (markdown_line(k) for k in item.keywords) if k]
+    method = markdown_line(summary.method) if summary else ""
+    results = markdown_line(summary.results) if summary else ""
+    footer = footer_text(item)
+    value_max = limits.FIELD_VALUE_MAX
+    return {
+        "title": _Slot(lambda n: truncate(title, n), limits.TITLE_MAX),
+        "author": _Slot(lambda n: author_line(paper.authors, n), limits.AUTHOR_NAME_MAX),
+        "description": _Slot(lambda n: join_sections(sections, n), limits.DESCRIPTION_MAX),
+        "affiliations": _Slot(lambda n: join_items(affiliations, "; ", n), value_max),
+        "categories": _Slot(lambda n: join_items(categories, " · ", n), value_max),
+        "keywords": _Slot(lambda n: join_items(keywords, ", ", n), value_max),
+        "method": _Slot(lambda n: truncate(method, n), value_max),
+        "results": _Slot(lambda n: truncate(results, n), value_max),
+        "footer": _Slot(lambda n: truncate(footer, n), limits.FOOTER_MAX),
+    }
+
+
+def _description_sections(item: DigestItem) -> list[tuple[str, str]]:
+    """Return the description as (label, body) sections: summary, or notice and abstract."""
+    if item.summary is not None:
+        bodies = (markdown_line(item.summary.tldr), markdown_line(item.summary.motivation))
+        return [(label, body) for label, body in zip(SUMMARY_LABELS, bodies, strict=True) if body]
+    sections = [(f"*{item.notice}*", "")]
+    abstract = markdown_paragraphs(item.paper.abstract)
+    if abstract:
+        sections.append(("", abstract))
+    return sections
+
+
+def _affiliations(authors: tuple[Author, ...], limit: int) -> list[str]:
+    """Return distinct affiliations in author order, stopping once past `limit` characters.
+
+    A 3,000-author paper need not have every affiliation cleaned: once the list overflows
+    the field, `join_items` shows the rest as "…".
+    """
+    seen: set[str] = set()
+    found: list[str] = []
+    size = 0
+    for affiliation in _all_affiliations(authors):
+        clean = markdown_line(affiliation)
+        if clean and clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            found.append(clean)
+            size += len(clean) + 2
+            if size > limit:
+                break
+    return found
+
+
+def _all_affiliations(authors: tuple[Author, ...]) -> Iterator[str]:
+    """Yield each raw affiliation string once, in author order."""
+    seen: set[str] = set()
+    for author in authors:
+        for affiliation in author.affiliations:
+            if affiliation not in seen:
+                seen.add(affiliation)
+                yield affiliation
+
+
+def _categories(paper: Paper) -> list[str]:
+    """Return the categories, escaped, primary first and in bold."""
+    ordered = [paper.primary_category] if paper.primary_category else []
+    ordered += [c for c in paper.categories if c not in ordered]
+    cleaned = [c for c in (markdown_line(c) for c in dict.fromkeys(ordered)) if c]
+    if cleaned:
+        cleaned[0] = f"**{cleaned[0]}**"
+    return cleaned
+
+
+def _fields(slots: Mapping[str, _Slot], paper: Paper) -> Iterator[tuple[str, str, bool]]:
+    """Yield (name, value, inline) for each non-empty field, links last and whole."""
+    for key, name, inline in _OPTIONAL_FIELDS:
+        if slots[key].text:
+            yield name, slots[key].text, inline
+    yield _LINKS_NAME, links_value(paper), False
+
+
+def _fit_total(slots: dict[str, _Slot], paper: Paper) -> dict[str, _Slot]:
+    """Shrink slots in `_SHRINK_ORDER` until the embed is within the 6,000-character total."""
+    names = sum(len(name) for _, name, _ in _OPTIONAL_FIELDS) + len(_LINKS_NAME)
+    fixed = names + len(links_value(paper))
+    excess = fixed + sum(len(s.text) for s in slots.values()) - limits.EMBEDS_TOTAL_MAX
+    for key in _SHRINK_ORDER:
+        if excess <= 0:
+            break
+        excess -= slots[key].shrink(excess, _FLOORS[key])
+    return slots
