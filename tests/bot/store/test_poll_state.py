@@ -1,0 +1,82 @@
+"""Poll state per feed URL, and the bot's key/value state."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store.db import Database, open_database
+from bot.store.poll_state import (
+    POLL_NOT_MODIFIED,
+    POLL_OK,
+    PollState,
+    get_poll_state,
+    get_value,
+    list_poll_states,
+    save_poll_state,
+    set_value,
+)
+
+URL = "https://rss.arxiv.org/atom/cs.AI+cs.CL"
+POLLED = dt.datetime(2026, 4, 28, 0, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(tmp_path / "bot.sqlite3") as database:
+        yield database
+
+
+async def test_url_never_polled_has_no_validators(db: Database) -> None:
+    assert await get_poll_state(db, URL) == PollState(url=URL)
+
+
+async def test_saved_state_reads_back_equal(db: Database) -> None:
+    state = PollState(
+        url=URL,
+        etag='W/"abc"',
+        last_modified="Tue, 28 Apr 2026 04:00:19 GMT",
+        last_poll_at=POLLED,
+        last_success_at=POLLED,
+        last_result=POLL_OK,
+        last_announcement_date=dt.date(2026, 4, 28),
+    )
+    await save_poll_state(db, state)
+    assert await get_poll_state(db, URL) == state
+
+
+async def test_saving_again_replaces_the_state(db: Database) -> None:
+    first = PollState(url=URL, etag='"1"', last_poll_at=POLLED, last_result=POLL_OK)
+    await save_poll_state(db, first)
+    later = dataclasses.replace(
+        first, last_poll_at=POLLED + dt.timedelta(minutes=30), last_result=POLL_NOT_MODIFIED
+    )
+    await save_poll_state(db, later)
+    assert await get_poll_state(db, URL) == later
+
+
+async def test_error_result_counts_as_failed(db: Database) -> None:
+    await save_poll_state(db, PollState(url=URL, last_result="HTTP 503 after 4 tries"))
+    state = await get_poll_state(db, URL)
+    assert state.failed
+    assert not dataclasses.replace(state, last_result=POLL_NOT_MODIFIED).failed
+
+
+async def test_states_list_most_recent_poll_first(db: Database) -> None:
+    await save_poll_state(db, PollState(url="a", last_poll_at=POLLED))
+    await save_poll_state(db, PollState(url="b", last_poll_at=POLLED + dt.timedelta(hours=1)))
+    assert [state.url for state in await list_poll_states(db)] == ["b", "a"]
+
+
+async def test_missing_key_reads_as_none(db: Database) -> None:
+    assert await get_value(db, "command_tree_hash") is None
+
+
+async def test_value_is_replaced_under_the_same_key(db: Database) -> None:
+    await set_value(db, "command_tree_hash", "abc")
+    await set_value(db, "command_tree_hash", "def")
+    assert await get_value(db, "command_tree_hash") == "def"
