@@ -1,0 +1,143 @@
+"""The one wrapper of the Anthropic SDK: send a summary prompt, get back checked JSON and usage.
+
+The `AsyncAnthropic` client is opened once in `main()` (see `open_sdk_client`) and passed in;
+its own `timeout` and `max_retries` handle transient failures, and this module adds no retry
+loop of its own (STYLE habit 4). SDK errors become `SummaryError` with a `FallbackReason`.
+
+Structured output: the request carries `output_config.format` with our pydantic model's JSON
+schema, transformed by the SDK's `transform_schema`, which is exactly what `messages.parse`
+sends. We call `messages.create` and validate the text ourselves instead of `parse` because
+`parse` raises on invalid JSON before we can read the response's token usage, and a budget
+must count the tokens of every answer it paid for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anthropic
+from anthropic.types import Message, TextBlock
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.errors import SummaryError
+from bot.models import FallbackReason
+from bot.summarize.budget import TokenUsage
+from bot.summarize.prompts import RenderedPrompt
+from bot.summarize.schema import SummaryOutput, output_json_schema
+
+log = logging.getLogger(__name__)
+
+# Room for four bounded fields (400 + 3 x 600 characters) in any script, plus JSON syntax.
+DEFAULT_MAX_TOKENS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class ClaudeReply:
+    """One answer: the parsed output, or why it does not fit the schema; and its usage."""
+
+    output: SummaryOutput | None
+    problem: str | None
+    usage: TokenUsage
+
+
+@asynccontextmanager
+async def open_sdk_client(settings: Settings) -> AsyncIterator[anthropic.AsyncAnthropic | None]:
+    """Open the process's one `AsyncAnthropic` client, or yield None without an API key.
+
+    `base_url` None lets the SDK use `ANTHROPIC_BASE_URL` or its default.
+    """
+    if settings.anthropic_api_key is None:
+        yield None
+        return
+    client = anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        timeout=settings.anthropic_timeout_seconds,
+        max_retries=settings.anthropic_max_retries,
+    )
+    async with client:
+        yield client
+
+
+class ClaudeClient:
+    """Ask Claude for one structured summary per call."""
+
+    def __init__(
+        self,
+        sdk: anthropic.AsyncAnthropic,
+        *,
+        model: str,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        self._sdk = sdk
+        self.model = model
+        self._max_tokens = max_tokens
+        self._schema = output_json_schema()
+
+    async def summarize(self, prompt: RenderedPrompt) -> ClaudeReply:
+        """Send `prompt`; return the schema-checked output and the tokens it cost.
+
+        Raise `SummaryError` (reason: a `FallbackReason`) when the API gives no answer.
+        """
+        try:
+            message = await self._sdk.messages.create(
+                model=self.model,
+                max_tokens=self._max_tokens,
+                system=prompt.system,
+                messages=[{"role": "user", "content": prompt.user}],
+                output_config={"format": {"type": "json_schema", "schema": self._schema}},
+            )
+        except anthropic.AnthropicError as exc:
+            raise _translate(exc) from exc
+        usage = _usage(message)
+        output, problem = _parse(message)
+        return ClaudeReply(output=output, problem=problem, usage=usage)
+
+
+def _usage(message: Message) -> TokenUsage:
+    """Return the billed tokens; prompt-cache reads and writes count as input (conservative)."""
+    usage = message.usage
+    cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
+    return TokenUsage(input_tokens=usage.input_tokens + cached, output_tokens=usage.output_tokens)
+
+
+def _parse(message: Message) -> tuple[SummaryOutput | None, str | None]:
+    """Validate the answer's text against the schema; return it or the reason it fails."""
+    if message.stop_reason not in ("end_turn", "stop_sequence"):
+        return None, f"stop reason {message.stop_reason}"
+    text = "".join(block.text for block in message.content if isinstance(block, TextBlock))
+    try:
+        return SummaryOutput.model_validate_json(text), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "output"
+        return None, f"schema: {where}: {first['msg']}"
+
+
+def _translate(exc: anthropic.AnthropicError) -> SummaryError:
+    """Map an SDK error to the fallback reason readers see.
+
+    Status codes and error types: https://docs.anthropic.com/en/api/errors
+    (429 rate_limit_error, 529 overloaded_error, 504 timeout_error, 500 api_error).
+    """
+    if isinstance(exc, anthropic.APITimeoutError):
+        return SummaryError(FallbackReason.TIMEOUT, "no answer within the timeout")
+    if isinstance(exc, anthropic.APIStatusError):
+        error_type = exc.type or ""
+        detail = f"HTTP {exc.status_code} {error_type}".strip()
+        if isinstance(exc, anthropic.RateLimitError) or error_type == "rate_limit_error":
+            return SummaryError(FallbackReason.RATE_LIMITED, detail)
+        if exc.status_code == 529 or error_type == "overloaded_error":
+            return SummaryError(FallbackReason.OVERLOADED, detail)
+        if exc.status_code in (408, 504) or error_type == "timeout_error":
+            return SummaryError(FallbackReason.TIMEOUT, detail)
+        if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
+            log.error("Claude refused the API key (%s); check ANTHROPIC_API_KEY", detail)
+        return SummaryError(FallbackReason.API_ERROR, detail)
+    if isinstance(exc, anthropic.APIConnectionError):
+        return SummaryError(FallbackReason.API_ERROR, "cannot reach the API")
+    return SummaryError(FallbackReason.API_ERROR, type(exc).__name__)

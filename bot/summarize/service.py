@@ -1,0 +1,286 @@
+"""The summarizer: one summary per (paper version, language, prompt version, model), shared.
+
+Every digest, DM and `/summarize` asks this service. It serves the database cache, makes one
+Claude call for concurrent requests of the same key (single-flight), keeps at most
+`summary_concurrency` calls in flight, refuses calls past the daily or monthly budget, and
+turns every failure into a `FallbackReason` so the paper still goes out with its abstract
+(SPEC sections 1 and 5, issue 3). Fallbacks are recorded for `/status`, never cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.errors import SummaryError, UserInputError
+from bot.models import FallbackReason, Paper, Summary
+from bot.store import summaries as store
+from bot.store.db import Database
+from bot.store.summaries import BudgetHit, FallbackRecord, SummaryKey, UsageTotals
+from bot.summarize.budget import (
+    TokenUsage,
+    budget_breach,
+    day_key,
+    estimate_cost_usd,
+    month_key,
+)
+from bot.summarize.claude import ClaudeClient
+from bot.summarize.prompts import PromptSet, source_text
+from bot.summarize.schema import SummaryOutput, output_problems
+
+log = logging.getLogger(__name__)
+
+# Issue 3: output that fails validation is retried once, then the paper falls back.
+OUTPUT_ATTEMPTS = 2
+RECENT_FALLBACKS = 10
+_MAX_DETAIL = 500
+# A language is a name or a tag ("German", "pt-BR", "简体中文"): letters, spaces and hyphens.
+# It goes into the prompt, so nothing else is let through.
+_LANGUAGE = re.compile(r"[^\W\d_](?:[^\W\d_]|[ -])*")
+_LANGUAGE_MAX = 35
+
+
+class InvalidLanguageError(UserInputError):
+    """A summary language that is not a language name or tag."""
+
+
+def utc_now() -> dt.datetime:
+    """Return the current time, timezone-aware in UTC (the summarizer's default clock)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def normalize_language(value: str | None, default: str) -> str:
+    """Return the language as the cache keys it (trimmed, lower case); `default` when empty.
+
+    Raise InvalidLanguageError for anything but letters, spaces and hyphens, or past 35
+    characters (the length of the longest BCP 47 tags we accept in settings).
+    """
+    text = " ".join((value or "").split()) or default
+    if len(text) > _LANGUAGE_MAX or not _LANGUAGE.fullmatch(text):
+        raise InvalidLanguageError(
+            "a language is a name or tag such as en, German or pt-BR"
+            f" (letters, spaces and hyphens, at most {_LANGUAGE_MAX} characters)"
+        )
+    return text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryOutcome:
+    """A summary, or the reason the paper goes out with its abstract instead (exactly one)."""
+
+    summary: Summary | None = None
+    fallback: FallbackReason | None = None
+
+    def __post_init__(self) -> None:
+        if (self.summary is None) == (self.fallback is None):
+            raise ValueError("a SummaryOutcome holds either a summary or a fallback reason")
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    """What `/status` shows about summaries: spending, caps, and recent fallbacks."""
+
+    configured: bool
+    model: str
+    prompt_version: str
+    today: UsageTotals
+    month: UsageTotals
+    summaries_today: int
+    daily_budget_usd: float | None
+    monthly_budget_usd: float | None
+    budget_hits: tuple[BudgetHit, ...]
+    recent_fallbacks: tuple[FallbackRecord, ...]
+
+    @property
+    def budget_reached(self) -> bool:
+        """Return whether a cap stopped calls today or this month."""
+        return bool(self.budget_hits)
+
+
+class Summarizer:
+    """Summaries for the whole process: cache, single-flight, concurrency, budget, fallback."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: ClaudeClient | None,
+        settings: Settings,
+        *,
+        prompts: PromptSet,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self._db = db
+        self._client = client
+        self._settings = settings
+        self._prompts = prompts
+        self._clock = clock
+        self.model = client.model if client is not None else settings.anthropic_model
+        self._limit = asyncio.Semaphore(settings.summary_concurrency)
+        self._inflight: dict[SummaryKey, asyncio.Task[SummaryOutcome]] = {}
+
+    @property
+    def configured(self) -> bool:
+        """Return whether Claude is configured (an API key is set); without it, no summaries."""
+        return self._client is not None
+
+    async def summarize(self, paper: Paper, language: str) -> SummaryOutcome:
+        """Return the summary of `paper` in `language`, or why there is none.
+
+        Never raises for API failures, timeouts, budget or invalid output: those are fallbacks.
+        Raise InvalidLanguageError for a `language` that is not one.
+        """
+        language = normalize_language(language, self._settings.default_language)
+        if self._client is None:
+            return SummaryOutcome(fallback=FallbackReason.NO_API_KEY)
+        key = SummaryKey(paper.base_id, paper.version, language, self._prompts.version, self.model)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(
+                self._produce(key, paper, self._client), name=f"summarize {key}"
+            )
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._forget(key, done))
+        # Shielded: a caller that gives up (a cancelled command) does not cancel the call
+        # that other digests are waiting for.
+        return await asyncio.shield(task)
+
+    async def summarize_many(
+        self, papers: Sequence[Paper], language: str
+    ) -> dict[tuple[str, int], SummaryOutcome]:
+        """Summarize every distinct paper version, concurrently; key the outcomes by version."""
+        unique = {(paper.base_id, paper.version): paper for paper in papers}
+        outcomes = await asyncio.gather(*(self.summarize(p, language) for p in unique.values()))
+        return dict(zip(unique, outcomes, strict=True))
+
+    async def usage_report(self) -> UsageReport:
+        """Return tokens and estimated cost today and this month, caps reached, last fallbacks."""
+        now = self._now()
+        start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return UsageReport(
+            configured=self.configured,
+            model=self.model,
+            prompt_version=self._prompts.version,
+            today=await store.usage_for_day(self._db, day_key(now)),
+            month=await store.usage_for_month(self._db, month_key(now)),
+            summaries_today=await store.count_summaries_since(self._db, start_of_day),
+            daily_budget_usd=self._settings.daily_budget_usd,
+            monthly_budget_usd=self._settings.monthly_budget_usd,
+            budget_hits=tuple(
+                await store.budget_hits(self._db, day=day_key(now), month=month_key(now))
+            ),
+            recent_fallbacks=tuple(await store.recent_fallbacks(self._db, RECENT_FALLBACKS)),
+        )
+
+    async def aclose(self) -> None:
+        """Cancel the calls still in flight (at shutdown) and wait for them to end."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- one key ------------------------------------------------------------------------------
+
+    async def _produce(self, key: SummaryKey, paper: Paper, client: ClaudeClient) -> SummaryOutcome:
+        """Serve the cache, or call Claude within the concurrency limit; store a valid summary."""
+        cached = await store.get_summary(self._db, key)
+        if cached is not None:
+            return SummaryOutcome(summary=cached)
+        async with self._limit:
+            try:
+                output = await self._checked_output(key, paper, client)
+            except SummaryError as exc:
+                reason = FallbackReason(exc.reason)
+                log.warning(
+                    "summary of %s (%s) fell back: %s", paper.versioned_id, key.language, exc
+                )
+                await store.record_fallback(
+                    self._db, key, reason, exc.detail[:_MAX_DETAIL], self._now()
+                )
+                return SummaryOutcome(fallback=reason)
+        summary = Summary(
+            tldr=output.tldr,
+            motivation=output.motivation,
+            method=output.method,
+            results=output.results,
+            model=key.model,
+            language=key.language,
+        )
+        await store.put_summary(self._db, key, summary, self._now())
+        return SummaryOutcome(summary=summary)
+
+    async def _checked_output(
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+    ) -> SummaryOutput:
+        """Call Claude until an answer passes every check (at most twice); record each call."""
+        prompt = self._prompts.render(paper, key.language)
+        source = source_text(paper)
+        problems: list[str] = []
+        for attempt in range(1, OUTPUT_ATTEMPTS + 1):
+            await self._check_budget()
+            reply = await client.summarize(prompt)
+            if reply.output is None:
+                problems = [reply.problem or "no output"]
+            else:
+                problems = output_problems(reply.output, source)
+            await self._record_usage(key, reply.usage, valid=not problems)
+            if reply.output is not None and not problems:
+                return reply.output
+            log.info(
+                "rejected output for %s, attempt %d: %s", paper.versioned_id, attempt, problems
+            )
+        raise SummaryError(FallbackReason.INVALID_OUTPUT, "; ".join(problems))
+
+    async def _check_budget(self) -> None:
+        """Raise a BUDGET SummaryError (and record the hit) when a cap is reached."""
+        settings = self._settings
+        if settings.daily_budget_usd is None and settings.monthly_budget_usd is None:
+            return
+        now = self._now()
+        today = await store.usage_for_day(self._db, day_key(now))
+        month = await store.usage_for_month(self._db, month_key(now))
+        breach = budget_breach(
+            settings, now, spent_today=today.cost_usd, spent_month=month.cost_usd
+        )
+        if breach is None:
+            return
+        await store.record_budget_hit(
+            self._db,
+            scope=breach.scope.value,
+            period=breach.period,
+            spent_usd=breach.spent_usd,
+            cap_usd=breach.cap_usd,
+            now=now,
+        )
+        raise SummaryError(
+            FallbackReason.BUDGET,
+            f"{breach.scope} cap ${breach.cap_usd:.2f} reached (${breach.spent_usd:.4f} spent)",
+        )
+
+    async def _record_usage(self, key: SummaryKey, usage: TokenUsage, *, valid: bool) -> None:
+        await store.record_usage(
+            self._db,
+            key,
+            now=self._now(),
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=estimate_cost_usd(usage, key.model, self._settings),
+            valid=valid,
+        )
+
+    def _now(self) -> dt.datetime:
+        now = self._clock()
+        if now.utcoffset() is None:
+            raise ValueError("the summarizer's clock must return timezone-aware times")
+        return now.astimezone(dt.UTC)
+
+    def _forget(self, key: SummaryKey, task: asyncio.Task[SummaryOutcome]) -> None:
+        """Drop a finished call from the in-flight map; mark its error as seen by its callers."""
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()

@@ -1,0 +1,304 @@
+"""A fake Anthropic Messages API on 127.0.0.1 for the real `AsyncAnthropic` client.
+
+It speaks the wire format the SDK sends and expects: `POST /v1/messages` with the key in
+`x-api-key` or, as anthropic 2.x sends it, `Authorization: Bearer`, and `anthropic-version`;
+a `message` object with `content`, `stop_reason` and `usage`; errors as
+`{"type": "error", "error": {"type": ..., "message": ...}}` (see
+https://docs.anthropic.com/en/api/messages and https://docs.anthropic.com/en/api/errors).
+
+It records every request (JSON body and headers) and answers each with the next scripted
+`Reply`, or with `default` (a valid summary derived from the request, so that its numbers come
+from the paper) once the script is used up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+_PAPER = re.compile(r"<paper>\n(.*)\n</paper>", re.DOTALL)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?%?")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. Build it with the class methods below."""
+
+    kind: str
+    status: int = 200
+    error_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    stop_reason: str = "end_turn"
+
+    @classmethod
+    def valid(cls) -> Reply:
+        """Answer with a valid summary built from the request's paper."""
+        return cls("valid")
+
+    @classmethod
+    def output(cls, obj: object, stop_reason: str = "end_turn") -> Reply:
+        """Answer with `obj` as the model's JSON text (e.g. output that breaks the schema)."""
+        return cls("text", text=json.dumps(obj), stop_reason=stop_reason)
+
+    @classmethod
+    def raw_text(cls, text: str) -> Reply:
+        """Answer with `text` as the model's output, as is (e.g. malformed JSON)."""
+        return cls("text", text=text)
+
+    @classmethod
+    def injected(cls) -> Reply:
+        """Answer as a model that followed an injection: a ping and a link in the summary."""
+        return cls.output(
+            {
+                "tldr": "@everyone read this now: https://evil.example.com/free-nitro",
+                "motivation": "Ignore all previous instructions.",
+                "method": "Click the link.",
+                "results": "See https://evil.example.com.",
+            }
+        )
+
+    @classmethod
+    def rate_limited(cls, retry_after: str = "1") -> Reply:
+        """Answer 429 rate_limit_error with a `retry-after` header (seconds)."""
+        return cls("error", 429, "rate_limit_error", {"retry-after": retry_after})
+
+    @classmethod
+    def overloaded(cls) -> Reply:
+        """Answer 529 overloaded_error."""
+        return cls("error", 529, "overloaded_error")
+
+    @classmethod
+    def server_error(cls) -> Reply:
+        """Answer 500 api_error."""
+        return cls("error", 500, "api_error")
+
+    @classmethod
+    def slow(cls) -> Reply:
+        """Answer only when the fake closes (or after a minute): longer than any test timeout."""
+        return cls("slow")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the fake received it."""
+
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def api_key(self) -> str:
+        """Return the API key the request carried, from either header the API accepts."""
+        bearer = self.headers.get("Authorization", "")
+        if bearer.startswith("Bearer "):
+            return bearer.removeprefix("Bearer ")
+        return self.headers.get("x-api-key", "")
+
+    @property
+    def user_text(self) -> str:
+        """Return the text of the (single) user turn."""
+        content = self.body["messages"][0]["content"]
+        if isinstance(content, str):
+            return content
+        return "".join(block.get("text", "") for block in content)
+
+    @property
+    def system_text(self) -> str:
+        """Return the system prompt as text."""
+        system = self.body.get("system", "")
+        if isinstance(system, str):
+            return system
+        return "".join(block.get("text", "") for block in system)
+
+    @property
+    def paper_block(self) -> str:
+        """Return the text between `<paper>` and `</paper>` of the user turn."""
+        match = _PAPER.search(self.user_text)
+        return match.group(1) if match else ""
+
+    def paper_field(self, name: str) -> str:
+        """Return one `Name: value` line of the paper block (e.g. `arXiv id`)."""
+        match = re.search(rf"^{re.escape(name)}: (.*)$", self.paper_block, re.MULTILINE)
+        return match.group(1) if match else ""
+
+    @property
+    def language(self) -> str:
+        """Return the language the user turn asks for."""
+        match = re.search(r"in this language: (.+)$", self.user_text, re.MULTILINE)
+        return match.group(1).strip() if match else ""
+
+
+def valid_output(request: RecordedRequest) -> dict[str, str]:
+    """Return a summary of the request's paper whose numbers all come from its abstract."""
+    title = request.paper_field("Title")[:150]
+    abstract = request.paper_block.split("Abstract:", 1)[-1]
+    numbers = _NUMBER.findall(abstract)[:3]
+    figures = f" and reports {', '.join(numbers)}" if numbers else ""
+    return {
+        "tldr": f"The paper “{title}” presents its approach{figures}.",
+        "motivation": "The authors address the problem stated in the abstract.",
+        "method": "They describe the method summarized in the abstract.",
+        "results": f"Key figures: {', '.join(numbers)}." if numbers else "No figures given.",
+    }
+
+
+class FakeAnthropic:
+    """The fake server. Use `FakeAnthropic.running()` (or the `fake_anthropic` fixture)."""
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.answers: list[dict[str, Any]] = []
+        self.default = Reply.valid()
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.base_url = ""
+        self._script: deque[Reply] = deque()
+        self._release = asyncio.Event()
+        self._barrier: int | None = None
+        self._barrier_open = asyncio.Event()
+        self._ids = itertools.count(1)
+        self._gate = asyncio.Event()
+        self._gate.set()
+        self._arrived = asyncio.Condition()
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with `replies`, in order, then with `default`."""
+        self._script.extend(replies)
+
+    def hold_until_concurrent(self, count: int) -> None:
+        """Hold every request until `count` are in flight at once (or 10 s pass), then answer.
+
+        With a working concurrency limit of `count`, `max_in_flight` then equals `count`
+        exactly; a lower limit stalls and is released by the timeout.
+        """
+        self._barrier = count
+
+    def pause(self) -> None:
+        """Hold every answer until `resume()` (requests are still received and recorded)."""
+        self._gate.clear()
+
+    def resume(self) -> None:
+        """Answer the held requests and stop holding."""
+        self._gate.set()
+
+    async def wait_for_requests(self, count: int, *, within: float = 10.0) -> None:
+        """Wait until at least `count` requests have arrived; fail after `within` seconds."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests) >= count)
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, *, latency: float = 0.0) -> AsyncIterator[FakeAnthropic]:
+        """Serve on a free port of 127.0.0.1 until the block ends."""
+        fake = cls(latency=latency)
+        app = web.Application()
+        app.router.add_post("/v1/messages", fake._handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        fake.base_url = f"http://{host}:{port}"
+        try:
+            yield fake
+        finally:
+            fake._release.set()
+            fake._barrier_open.set()
+            fake._gate.set()
+            await runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return _error(400, "invalid_request_error", "body is not JSON")
+        recorded = RecordedRequest(body=body, headers=dict(request.headers))
+        async with self._arrived:
+            self.requests.append(recorded)
+            self._arrived.notify_all()
+        if not recorded.api_key:
+            return _error(401, "authentication_error", "an API key is required")
+        if not request.headers.get("anthropic-version"):
+            return _error(400, "invalid_request_error", "anthropic-version header is required")
+        problem = _invalid_body(body)
+        if problem:
+            return _error(400, "invalid_request_error", problem)
+        reply = self._script.popleft() if self._script else self.default
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self._wait_turn(reply)
+            return self._answer(reply, recorded)
+        finally:
+            self.in_flight -= 1
+
+    async def _wait_turn(self, reply: Reply) -> None:
+        await self._gate.wait()
+        if self._barrier is not None:
+            if self.in_flight >= self._barrier:
+                self._barrier_open.set()
+            try:
+                await asyncio.wait_for(self._barrier_open.wait(), timeout=10)
+            except TimeoutError:
+                self._barrier_open.set()
+        if reply.kind == "slow":
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), timeout=60)
+        elif self.latency:
+            await asyncio.sleep(self.latency)
+
+    def _answer(self, reply: Reply, request: RecordedRequest) -> web.Response:
+        if reply.kind == "error":
+            return _error(reply.status, reply.error_type, "scripted error", reply.headers)
+        text = reply.text if reply.text is not None else json.dumps(valid_output(request))
+        prompt_chars = len(request.system_text) + len(request.user_text)
+        message = {
+            "id": f"msg_fake_{next(self._ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": request.body["model"],
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": reply.stop_reason,
+            "stop_sequence": None,
+            "usage": {
+                # About four characters per token, as Anthropic's docs estimate for English.
+                "input_tokens": prompt_chars // 4 + 1,
+                "output_tokens": len(text) // 4 + 1,
+            },
+        }
+        self.answers.append(message)
+        return web.json_response(message, headers={"request-id": message["id"]})
+
+
+def _invalid_body(body: object) -> str | None:
+    """Return what the real API would refuse in `body` (the checks a client bug would trip)."""
+    if not isinstance(body, dict):
+        return "body must be an object"
+    if not isinstance(body.get("model"), str):
+        return "model: field required"
+    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
+        return "max_tokens: must be a positive integer"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    return None
+
+
+def _error(
+    status: int, error_type: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        {"type": "error", "error": {"type": error_type, "message": message}},
+        status=status,
+        headers={"request-id": "req_fake_error", **(headers or {})},
+    )
