@@ -21,7 +21,7 @@ EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 
 
-class BadUsage(UserInputError):
+class BadUsageError(UserInputError):
     """The command line itself is wrong (unknown option, missing argument)."""
 
 
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing usage and exiting, so main() prints one line."""
-        raise BadUsage(f"{message} (see '{self.prog} --help')")
+        raise BadUsageError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,14 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
             "Fetch the latest arXiv announcement for CATEGORIES, match KEYWORDS and show the "
             "digest that would be posted. Nothing is posted."
         ),
-        epilog='example: arxiv-digest-bot preview --categories cs.CL cs.LG --keywords "llm, kv cache, -survey"',
+        epilog=(
+            "example: arxiv-digest-bot preview --categories cs.CL cs.LG"
+            ' --keywords "llm, kv cache, -survey"'
+        ),
     )
     preview.add_argument(
         "--categories",
         nargs="+",
         required=True,
         metavar="CAT",
-        help="arXiv categories, as separate words or one comma/space-separated string (cs.CL cs.LG)",
+        help="arXiv categories, as words or one comma/space-separated string (cs.CL cs.LG)",
     )
     preview.add_argument(
         "--keywords",
@@ -97,7 +100,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 25, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to 25, got {text!r}"
+        ) from None
     if not 1 <= value <= 25:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 25, got {value}")
     return value

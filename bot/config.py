@@ -131,9 +131,7 @@ class Settings(BaseSettings):
         from bot import __version__
 
         contact = f"; {self.arxiv_contact}" if self.arxiv_contact else ""
-        return (
-            f"arxiv-digest-bot/{__version__} (+https://github.com/arxiv-digest-bot{contact})"
-        )
+        return f"arxiv-digest-bot/{__version__} (+https://github.com/arxiv-digest-bot{contact})"
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:

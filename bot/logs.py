@@ -64,9 +64,7 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(SecretMaskFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,0 +1,133 @@
+"""Entry point: `arxiv-digest-bot {run,preview,summarize}` (SPEC section 7).
+
+Parse the command line, build Settings, configure logs, open the services once, run.
+The heavy imports (the Anthropic SDK, discord.py) happen inside the commands, so `--help`
+and input mistakes answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.arxiv.taxonomy import normalize_categories
+from bot.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    build_parser,
+    fail,
+    print_payloads,
+    run_command,
+)
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, PaperNotFoundError, UserInputError
+from bot.ids import parse_arxiv_id
+from bot.logs import configure_logging
+from bot.matching import parse_keywords
+from bot.render import render_digest, render_single
+from bot.summarize.service import normalize_language
+from bot.terminal import TerminalProgress, print_readable
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        settings = load_settings()
+    except (UserInputError, ConfigError) as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.discord_token, settings.anthropic_api_key)
+        if secret is not None
+    ]
+    level = settings.log_level
+    if args.command != "run" and "log_level" not in settings.model_fields_set:
+        level = "WARNING"  # a one-shot command shows its result, not the bot's INFO chatter
+    configure_logging(level, settings.log_format, secrets)
+    if args.command == "preview":
+        return run_command(lambda: preview(settings, args))
+    if args.command == "summarize":
+        return run_command(lambda: summarize(settings, args))
+    from bot.client import run_bot  # imported here: only `run` needs discord's client
+
+    return run_command(lambda: run_bot(settings))
+
+
+def _say_if_no_summarizer(settings: Settings) -> None:
+    """Tell the user, once, why items show abstracts (SPEC section 5)."""
+    if settings.anthropic_api_key is None:
+        print(
+            "arxiv-digest-bot: note: ANTHROPIC_API_KEY is not set; items show the abstract",
+            file=sys.stderr,
+        )
+
+
+async def preview(settings: Settings, args: argparse.Namespace) -> int:
+    """Show the digest the latest announcement would give these categories and keywords."""
+    from bot.app import open_services
+    from bot.digest import DigestRequest
+
+    categories = normalize_categories(args.categories)
+    query = parse_keywords(args.keywords)
+    language = normalize_language(args.language, settings.default_language)
+    _say_if_no_summarizer(settings)
+    with TerminalProgress() as progress:
+        async with open_services(settings, progress=progress) as services:
+            progress("fetching the announcement feed", 0, 1)
+            outcome = await services.poller.poll(categories)
+            progress("fetching the announcement feed", 1, 1)
+            if outcome.latest is None:
+                print(
+                    "arxiv-digest-bot: no announcement in the feed for "
+                    f"{', '.join(categories)} (normal on weekends and holidays)",
+                    file=sys.stderr,
+                )
+                messages = []
+            else:
+                request = DigestRequest(
+                    categories=categories,
+                    query=query,
+                    language=language,
+                    max_papers=args.limit,
+                    include_cross_lists=args.include_cross_lists,
+                )
+                digest = await services.builder.build(request, outcome.latest)
+                messages = render_digest(digest)
+    payloads = [message.to_payload() for message in messages]
+    if args.json:
+        print_payloads(payloads, sys.stdout)
+    else:
+        print_readable(payloads)
+    return EXIT_OK
+
+
+async def summarize(settings: Settings, args: argparse.Namespace) -> int:
+    """Show the embed `/summarize` would post for one paper."""
+    from bot.app import open_services
+
+    arxiv_id = parse_arxiv_id(args.paper)
+    language = normalize_language(args.language, settings.default_language)
+    _say_if_no_summarizer(settings)
+    with TerminalProgress() as progress:
+        async with open_services(settings, progress=progress) as services:
+            try:
+                item = await services.builder.summarize_id(arxiv_id, language)
+            except PaperNotFoundError as exc:
+                # A well-formed id arXiv does not know: the user's input, hence exit code 2.
+                raise UserInputError(str(exc)) from exc
+    payload = render_single(item).to_payload()
+    if args.json:
+        print_payloads([payload], sys.stdout)
+    else:
+        print_readable([payload])
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Open every long-lived resource once and wire the services that share them.
+
+`open_services()` is the one place that knows how the pieces fit: the CLI commands and the
+Discord bot both enter it from `main()` and pass the resulting `Services` down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from bot.arxiv.api import ArxivApi
+from bot.arxiv.feed import FeedClient
+from bot.arxiv.limiter import RateLimiter
+from bot.config import Settings
+from bot.digest import DigestBuilder, Progress
+from bot.poller import Poller
+from bot.store.db import Database, open_database
+from bot.summarize.claude import ClaudeClient, open_sdk_client
+from bot.summarize.prompts import load_prompts
+from bot.summarize.service import Summarizer
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Services:
+    """The process's services, built once on shared resources."""
+
+    settings: Settings
+    db: Database
+    api: ArxivApi
+    poller: Poller
+    summarizer: Summarizer
+    builder: DigestBuilder
+
+
+def _silent(step: str, done: int, total: int) -> None:
+    """Report no progress."""
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, progress: Progress = _silent
+) -> AsyncIterator[Services]:
+    """Open the database, HTTP clients and Claude client; close them all on exit."""
+    prompts = load_prompts()  # fail on a broken prompt file before opening anything
+    # One limiter for feed and API: arXiv counts every request from this process.
+    limiter = RateLimiter(settings.arxiv_request_interval_seconds)
+    async with (
+        open_database(settings.database_path) as db,
+        httpx.AsyncClient(timeout=30.0, follow_redirects=True) as http,
+        open_sdk_client(settings) as sdk,
+    ):
+        api = ArxivApi(limiter, api_url=settings.arxiv_api_url, user_agent=settings.user_agent)
+        try:
+            feed = FeedClient(
+                http, limiter, settings.arxiv_feed_url, user_agent=settings.user_agent
+            )
+            claude = None if sdk is None else ClaudeClient(sdk, model=settings.anthropic_model)
+            summarizer = Summarizer(db, claude, settings, prompts=prompts)
+            try:
+                yield Services(
+                    settings=settings,
+                    db=db,
+                    api=api,
+                    poller=Poller(db, feed),
+                    summarizer=summarizer,
+                    builder=DigestBuilder(db, api, summarizer, progress=progress),
+                )
+            finally:
+                await summarizer.aclose()
+        finally:
+            api.close()

@@ -1,0 +1,102 @@
+"""Watch and record (SPEC section 2, steps 1-2): poll the announcement feed, store what is new.
+
+The poller is the only writer of announcements. It keeps the feed's validators per request
+URL so that an unchanged feed costs a 304, and tells the caller when an announcement newer
+than any it had before has arrived.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from bot.arxiv.feed import FeedClient, FeedValidators
+from bot.errors import ArxivError
+from bot.store import announcements, poll_state
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    """Return the current time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll found.
+
+    `latest` is the latest announcement date recorded for the polled categories after this
+    poll (it may come from an earlier poll when the feed answered 304 or was empty);
+    `is_new` says the poll brought an announcement newer than any recorded before it.
+    """
+
+    latest: dt.date | None
+    is_new: bool
+    not_modified: bool
+    papers: int
+
+
+class Poller:
+    """Fetch the feed for a set of categories and record its announcement."""
+
+    def __init__(
+        self, db: Database, feed: FeedClient, *, clock: Callable[[], dt.datetime] = utc_now
+    ) -> None:
+        self._db = db
+        self._feed = feed
+        self._clock = clock
+
+    async def poll(self, categories: Sequence[str]) -> PollOutcome:
+        """Poll once; record errors in the poll state (for `/status`) and re-raise them."""
+        wanted = tuple(dict.fromkeys(categories))
+        before = await announcements.latest_announcement_date(self._db, wanted)
+        states = {state.url: state for state in await poll_state.list_poll_states(self._db)}
+        validators = {
+            url: FeedValidators(state.etag, state.last_modified) for url, state in states.items()
+        }
+        now = self._clock()
+        try:
+            fetched = await self._feed.fetch(wanted, validators)
+        except ArxivError as exc:
+            url = self._feed.url_for(wanted)
+            state = states.get(url) or poll_state.PollState(url=url)
+            await poll_state.save_poll_state(
+                self._db, dataclasses.replace(state, last_poll_at=now, last_result=str(exc)[:500])
+            )
+            raise
+        for url, result in fetched.results.items():
+            if result.papers and result.announced is not None:
+                await announcements.record_announcement(
+                    self._db, result.announced, result.categories, result.papers, now=now
+                )
+            state = states.get(url) or poll_state.PollState(url=url)
+            await poll_state.save_poll_state(
+                self._db,
+                dataclasses.replace(
+                    state,
+                    etag=result.validators.etag,
+                    last_modified=result.validators.last_modified,
+                    last_poll_at=now,
+                    last_success_at=now,
+                    last_result=(
+                        poll_state.POLL_NOT_MODIFIED if result.not_modified else poll_state.POLL_OK
+                    ),
+                    last_announcement_date=result.announced or state.last_announcement_date,
+                ),
+            )
+        latest = await announcements.latest_announcement_date(self._db, wanted)
+        is_new = latest is not None and (before is None or latest > before)
+        if is_new:
+            log.info("new announcement %s for %s", latest, " ".join(wanted))
+        elif not fetched.not_modified and not fetched.papers:
+            log.info("feed for %s is empty (normal on weekends and holidays)", " ".join(wanted))
+        return PollOutcome(
+            latest=latest,
+            is_new=is_new,
+            not_modified=fetched.not_modified,
+            papers=len(fetched.papers),
+        )
