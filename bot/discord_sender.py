@@ -1,0 +1,130 @@
+"""The `Sender` of bot/delivery.py over discord.py: send with a nonce, find what was sent.
+
+Translates discord.py's errors into delivery's: 403 code 50007 is a user with closed DMs;
+other 403s and 404s mean the channel is gone for us; anything else is worth a retry later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import discord
+
+from bot.delivery import DirectMessagesClosedError, SendError, TargetGoneError
+from bot.store.deliveries import OutboxMessage, TargetKind
+
+log = logging.getLogger(__name__)
+
+#: Discord's JSON error code for "Cannot send messages to this user".
+#: Source: https://discord.com/developers/docs/topics/opcodes-and-status-codes
+CANNOT_DM_USER = 50007
+
+#: How far back reconciliation reads a target's history.
+HISTORY_LIMIT = 100
+
+
+class DiscordSender:
+    """Send outbox payloads through a connected discord.py client."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send(
+        self, kind: TargetKind, target_id: int, payload: Mapping[str, Any], nonce: str
+    ) -> int:
+        """Send one payload; discord.py adds `enforce_nonce` whenever a nonce is given."""
+        embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
+        try:
+            channel = await self._channel(kind, target_id)
+            message = await channel.send(
+                content=payload.get("content"),
+                embeds=embeds,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=nonce,
+            )
+        except discord.Forbidden as exc:
+            if exc.code == CANNOT_DM_USER:
+                raise DirectMessagesClosedError(f"user {target_id} does not accept DMs") from exc
+            raise TargetGoneError(f"no permission to post in channel {target_id}") from exc
+        except discord.NotFound as exc:
+            raise TargetGoneError(f"{kind} {target_id} no longer exists") from exc
+        except discord.HTTPException as exc:
+            raise SendError(f"Discord refused the message: {exc.status} {exc.text}") from exc
+        return message.id
+
+    async def find_sent(
+        self, kind: TargetKind, target_id: int, messages: Sequence[OutboxMessage]
+    ) -> dict[int, int]:
+        """Match pending outbox messages with the bot's recent messages in the target.
+
+        A message matches by nonce when Discord returns it, else by identical content and
+        embed links (each digest message has a unique header or set of paper links).
+        """
+        me = self._client.user
+        try:
+            channel = await self._channel(kind, target_id)
+            recent = [m async for m in channel.history(limit=HISTORY_LIMIT)]
+        except discord.Forbidden as exc:
+            raise TargetGoneError(f"cannot read {kind} {target_id}") from exc
+        except discord.NotFound as exc:
+            raise TargetGoneError(f"{kind} {target_id} no longer exists") from exc
+        except discord.HTTPException as exc:
+            raise SendError(f"cannot read {kind} {target_id}: {exc.status}") from exc
+        mine = [m for m in recent if me is not None and m.author.id == me.id]
+        found: dict[int, int] = {}
+        for pending in messages:
+            payload = _loads(pending.payload)
+            for message in mine:
+                if message.id in found.values():
+                    continue
+                if (message.nonce is not None and str(message.nonce) == pending.nonce) or (
+                    _fingerprint_of_message(message) == _fingerprint_of_payload(payload)
+                ):
+                    found[pending.id] = message.id
+                    break
+        return found
+
+    async def notify_guild(self, guild_id: int, text: str) -> bool:
+        """Post `text` in the server's system channel, if it has one we may post in."""
+        guild = self._client.get_guild(guild_id)
+        channel = guild.system_channel if guild is not None else None
+        if channel is None:
+            return False
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.info("could not tell guild %s: %s", guild_id, exc)
+            return False
+        return True
+
+    async def _channel(self, kind: TargetKind, target_id: int) -> discord.abc.Messageable:
+        """Return the channel (or the user's DM channel) for a target."""
+        if kind is TargetKind.USER:
+            user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
+            return user.dm_channel or await user.create_dm()
+        channel = self._client.get_channel(target_id)
+        if channel is None:
+            channel = await self._client.fetch_channel(target_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TargetGoneError(f"channel {target_id} cannot hold messages")
+        return channel
+
+
+def _loads(payload: str) -> dict[str, Any]:
+    """Parse a stored payload."""
+    data = json.loads(payload)
+    return data if isinstance(data, dict) else {}
+
+
+def _fingerprint_of_payload(payload: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """Return (content, embed urls) of a payload: what identifies a digest message."""
+    urls = tuple(str(embed.get("url", "")) for embed in payload.get("embeds", []))
+    return (payload.get("content") or "", urls)
+
+
+def _fingerprint_of_message(message: discord.Message) -> tuple[str, tuple[str, ...]]:
+    """Return (content, embed urls) of a message Discord holds."""
+    return (message.content or "", tuple(str(embed.url or "") for embed in message.embeds))

@@ -1,0 +1,60 @@
+"""Validation of option values people type (SPEC section 3): one clear line when wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cache
+
+from bot.errors import UserInputError
+
+_TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+MAX_PAPERS_RANGE = (1, 25)
+
+
+def parse_time(text: str | None) -> dt.time | None:
+    """Parse `HH:MM` (24-hour); blank means "as soon as the announcement is processed"."""
+    if text is None or not text.strip():
+        return None
+    match = _TIME.match(text)
+    if match is None:
+        shown = " ".join(text.split())[:20]
+        raise UserInputError(f"time {shown!r} is not HH:MM (24-hour), e.g. 08:30 or 17:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+@cache
+def timezones() -> tuple[str, ...]:
+    """Return every IANA timezone name this system knows, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def parse_timezone(text: str | None, default: str = "UTC") -> str:
+    """Return the canonical IANA name for `text` (case-insensitive), or raise."""
+    if text is None or not text.strip():
+        return default
+    wanted = text.strip().lower()
+    for name in timezones():
+        if name.lower() == wanted:
+            return name
+    shown = " ".join(text.split())[:40]
+    raise UserInputError(
+        f"unknown timezone {shown!r}: use an IANA name such as Europe/Berlin or America/New_York"
+    )
+
+
+def suggest_timezones(prefix: str, limit: int = 25) -> list[str]:
+    """Return up to `limit` timezone names containing `prefix` (for autocomplete)."""
+    wanted = prefix.strip().lower().replace(" ", "_")
+    starts = [name for name in timezones() if name.lower().startswith(wanted)]
+    contains = [name for name in timezones() if wanted in name.lower() and name not in starts]
+    return (starts + contains)[:limit]
+
+
+def check_max_papers(value: int) -> int:
+    """Return `value` if it is within 1 to 25 (Discord's embeds per digest cap)."""
+    low, high = MAX_PAPERS_RANGE
+    if not low <= value <= high:
+        raise UserInputError(f"max_papers must be from {low} to {high}, got {value}")
+    return value

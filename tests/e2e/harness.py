@@ -1,0 +1,61 @@
+"""Run the real bot (DigestBot, real discord.py) against the fake Discord and fake arXiv."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import open_services
+from bot.client import DigestBot
+from bot.config import Settings
+from bot.models import AnnounceType, Author, Paper
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeDiscord, connected
+
+DAY = dt.date(2026, 4, 28)
+
+
+def make_settings(tmp_path: Path, arxiv: FakeArxiv, **overrides: Any) -> Settings:
+    """Return settings pointing at the fakes, with a database in `tmp_path`."""
+    values: dict[str, Any] = {
+        "database_path": tmp_path / "bot.sqlite3",
+        "arxiv_feed_url": arxiv.feed_url,
+        "arxiv_api_url": arxiv.api_url,
+        "arxiv_request_interval_seconds": 0,
+        "poll_interval_seconds": 3600,  # tests drive polls themselves
+        "default_categories": ("cs.CL",),
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, discord_fake: FakeDiscord) -> AsyncIterator[DigestBot]:
+    """Start the bot on the fakes; yield it once READY; close everything after."""
+    async with open_services(settings) as services:
+        bot = DigestBot(services, guild_ready_timeout=0.05)
+        async with connected(bot, discord_fake):
+            yield bot
+
+
+def paper(
+    number: int,
+    title: str,
+    abstract: str = "We study things.",
+    categories: Sequence[str] = ("cs.CL",),
+    announce_type: AnnounceType = AnnounceType.NEW,
+) -> Paper:
+    """Return one announced paper of DAY."""
+    return Paper(
+        base_id=f"2604.{number:05d}",
+        version=1,
+        title=title,
+        abstract=abstract,
+        authors=(Author("Ada Lovelace"), Author("Grace Hopper")),
+        categories=tuple(categories),
+        announce_type=announce_type,
+        announced=DAY,
+    )

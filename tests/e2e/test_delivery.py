@@ -1,0 +1,118 @@
+"""Delivery end to end: digests and DMs reach Discord once, failures users cause are handled.
+
+The bot's own job bodies (`Clock.poll_and_deliver`, `Delivery.post_digest`) are called
+directly instead of waiting for the scheduler: the same code, without waiting on a clock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import digests, subscriptions
+from bot.store import targets
+from tests.e2e.harness import make_settings, paper, running_bot
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeDiscord, FakeGuild
+
+pytestmark = pytest.mark.usefixtures("no_leaked_resources")
+
+LLM_PAPERS = [paper(i, f"LLM paper number {i}", "A large LLM study.") for i in range(1, 13)]
+OTHER = [paper(100, "Graph colouring", "Nothing about language models.")]
+
+
+async def set_digest(bot_db: object, guild: FakeGuild, channel_id: int, **kw: object) -> None:
+    change = digests.DigestChange(categories="cs.CL", keywords=str(kw.pop("keywords", "llm")))
+    await digests.set_digest(bot_db, guild.id, channel_id, change, "en")  # type: ignore[arg-type]
+
+
+async def test_digest_is_posted_after_an_announcement_and_only_once(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    papers_channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await set_digest(bot.services.db, discord_guild, papers_channel.id)
+        fake_arxiv.add_feed_papers([*LLM_PAPERS, *OTHER])
+        await bot.clock.poll_and_deliver()
+        posted = fake_discord.messages(papers_channel)
+        embeds = [embed for message in posted for embed in message.embeds]
+        assert posted[0].content.startswith("arXiv cs.CL for Tue 28 Apr 2026: 12 of 13 new papers")
+        assert len(embeds) == 10  # max_papers default
+        assert len(posted) < len(embeds)  # packed, not one message per paper
+        assert all(message.allowed_mentions == {"parse": []} for message in posted)
+        # The next poll and an explicit post bring nothing new.
+        await bot.clock.poll_and_deliver()
+        result = await bot.delivery.post_digest(papers_channel.id)
+        assert result.sent == 0
+        assert len(fake_discord.messages(papers_channel)) == len(posted)
+
+
+async def test_subscriber_gets_a_dm_with_the_matched_paper(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    member = fake_discord.add_member(discord_guild, "reader")
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await subscriptions.subscribe(bot.services.db, member.id, "graph colouring")
+        fake_arxiv.add_feed_papers([*LLM_PAPERS, *OTHER])
+        await bot.clock.poll_and_deliver()
+        dm = fake_discord.messages(fake_discord.dm_channel(member))
+        titles = [embed["title"] for message in dm for embed in message.embeds]
+        assert titles == ["Graph colouring"]
+        fields = {f["name"]: f["value"] for f in dm[0].embeds[0]["fields"]}
+        assert fields["Matched keywords"] == "graph colouring"
+
+
+async def test_closed_dms_are_recorded_not_retried_and_told_on_the_next_command(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    member = fake_discord.add_member(discord_guild, "private", dms_closed=True)
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await subscriptions.subscribe(bot.services.db, member.id, "llm")
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.clock.poll_and_deliver()
+        sub = await targets.get_subscription(bot.services.db, member.id)
+        assert sub is not None and sub.dm_blocked_at is not None
+        attempts = len([r for r in fake_discord.requests if r.status == 403])
+        await bot.clock.poll_and_deliver()
+        assert len([r for r in fake_discord.requests if r.status == 403]) == attempts
+        notice = await subscriptions.returning_member(bot.services.db, member.id)
+        assert notice is not None and "DMs are closed" in notice
+
+
+async def test_a_channel_that_answers_403_pauses_its_digest(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    papers_channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await set_digest(bot.services.db, discord_guild, papers_channel.id)
+        fake_discord.forbid_channel(papers_channel)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.clock.poll_and_deliver()
+        config = await targets.get_digest(bot.services.db, papers_channel.id)
+        assert config is not None and config.paused
+        assert config.pause_reason and "permission" in config.pause_reason
+        # The server is told in its system channel.
+        general = fake_discord.messages(discord_guild.channel("general"))
+        assert any("paused" in message.content for message in general)
+
+
+async def test_a_429_on_the_channel_route_still_delivers_each_paper_once(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    papers_channel = discord_guild.channel("papers")
+    fake_discord.rate_limit_next(
+        "POST", f"/channels/{papers_channel.id}/messages", times=2, retry_after=0.01
+    )
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await set_digest(bot.services.db, discord_guild, papers_channel.id)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.clock.poll_and_deliver()
+    urls = [e["url"] for m in fake_discord.messages(papers_channel) for e in m.embeds]
+    assert len(urls) == 10
+    assert len(set(urls)) == len(urls)
