@@ -7,8 +7,10 @@ migrations, without a separate table). Each file starts with a one-line `--` rea
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -46,18 +48,23 @@ class Database:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        # One connection means one transaction at a time: tasks that write concurrently
+        # (the scheduler posting while a member runs /subscribe) take turns here.
+        # Not re-entrant: a transaction body must not open another.
+        self._lock = asyncio.Lock()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the body in one transaction: commit on success, roll back on any error."""
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            await self.conn.rollback()
-            raise
-        else:
-            await self.conn.commit()
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
 
     async def schema_version(self) -> int:
         """Return `PRAGMA user_version`: the number of the last migration applied."""
@@ -71,14 +78,19 @@ class Database:
         pending = [m for m in load_migrations() if m[0] > current]
         if not pending:
             return current
-        async with self.transaction() as conn:
-            for number, name, sql in pending:
-                log.info("applying migration %s", name)
-                # executescript() would COMMIT first; run the statements one by one instead
-                # so that all pending migrations share this transaction.
-                for statement in _split_sql(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {int(number)}")
+        try:
+            async with self.transaction() as conn:
+                for number, name, sql in pending:
+                    log.info("applying migration %s", name)
+                    # executescript() would COMMIT first; run the statements one by one
+                    # so that all pending migrations share this transaction.
+                    for statement in _split_sql(sql):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {int(number)}")
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"migration failed, database left at version {current}: {exc}"
+            ) from exc
         return pending[-1][0]
 
 

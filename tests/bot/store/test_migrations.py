@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import StorageError
 from bot.store import db as db_module
 from bot.store.db import load_migrations, open_database
 
@@ -90,7 +91,7 @@ async def test_broken_migration_on_fresh_file_leaves_nothing(
 ) -> None:
     path = tmp_path / "bot.sqlite3"
     monkeypatch.setattr(db_module, "load_migrations", with_broken_second)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError, match="migration failed"):
         async with open_database(path):
             pass
     assert user_version(path) == 0
@@ -105,7 +106,7 @@ async def test_broken_later_migration_keeps_schema_version(
     async with open_database(path):
         pass
     monkeypatch.setattr(db_module, "load_migrations", with_broken_second)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError, match="migration failed"):
         async with open_database(path):
             pass
     assert user_version(path) == 1

@@ -239,12 +239,6 @@ async def test_sent_date_never_moves_back(db: Database) -> None:
     assert (subscription.last_sent_date, subscription.last_sent_at) == (TUE, NOW)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.OperationalError,
-    reason="Database.transaction() needs an asyncio.Lock: a second BEGIN on the shared "
-    "connection fails with 'cannot start a transaction within a transaction'",
-)
 async def test_members_subscribing_at_the_same_time_all_succeed(db: Database) -> None:
     await asyncio.gather(*(add_keywords(db, user_id, ["llm"]) for user_id in range(5)))
     assert len(await list_subscriptions(db)) == 5
