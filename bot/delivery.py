@@ -11,6 +11,7 @@ This module knows nothing of discord.py: it talks to a `Sender` (bot/discord_sen
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -96,6 +97,12 @@ class Delivery:
         self._sender = sender
         self._settings = settings
         self._clock = clock
+        # One delivery at a time per target: the schedule and `/digest post` may overlap.
+        self._locks: dict[tuple[TargetKind, int], asyncio.Lock] = {}
+
+    def _lock(self, kind: TargetKind, target_id: int) -> asyncio.Lock:
+        """Return the lock that serializes deliveries to one target."""
+        return self._locks.setdefault((kind, target_id), asyncio.Lock())
 
     async def post_digest(self, channel_id: int) -> PostResult:
         """Post what the channel digest has not posted yet (the schedule and /digest post)."""
@@ -188,6 +195,18 @@ class Delivery:
         last: dt.date | None,
     ) -> PostResult:
         """Plan and send every announcement since `last` (from `start`) for one target."""
+        async with self._lock(kind, target_id):
+            return await self._deliver_locked(kind, target_id, request, start, last)
+
+    async def _deliver_locked(
+        self,
+        kind: TargetKind,
+        target_id: int,
+        request: DigestRequest,
+        start: dt.date | None,
+        last: dt.date | None,
+    ) -> PostResult:
+        """Do `_deliver`'s work; the caller holds the target's lock."""
         dates = await announcements.announcement_dates(
             self._db, after=last, categories=request.categories
         )

@@ -7,6 +7,7 @@ each poll. Every job body is supervised: an exception is logged and the next run
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -214,6 +215,8 @@ class Clock:
         async def job() -> None:
             try:
                 await body()
+            except asyncio.CancelledError:
+                log.info("scheduled job %s cancelled (shutting down)", name)
             except Exception:
                 log.exception("scheduled job %s failed; it runs again at its next time", name)
 
