@@ -1,7 +1,8 @@
 """Queries for summaries and Claude usage (tables of migrations/0002_summaries.sql).
 
-Every function is one statement, atomic on its own: the summarizer runs many of them
-concurrently on the shared connection and needs no multi-statement transaction.
+Writes go through `db.transaction()`, which takes turns on the shared connection: a write made
+while another task's transaction is open would otherwise join it, and vanish if it rolls back
+(a lost usage row would let spending pass the budget unseen).
 """
 
 from __future__ import annotations
@@ -94,23 +95,24 @@ async def get_summary(db: Database, key: SummaryKey) -> Summary | None:
 
 async def put_summary(db: Database, key: SummaryKey, summary: Summary, now: dt.datetime) -> None:
     """Store a valid summary under `key`; an existing one for the same key is kept."""
-    await db.conn.execute(
-        "INSERT INTO summaries (base_id, version, language, prompt_version, model, tldr,"
-        " motivation, method, results, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (
-            key.base_id,
-            key.version,
-            key.language,
-            key.prompt_version,
-            key.model,
-            summary.tldr,
-            summary.motivation,
-            summary.method,
-            summary.results,
-            _text(now),
-        ),
-    )
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO summaries (base_id, version, language, prompt_version, model, tldr,"
+            " motivation, method, results, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (
+                key.base_id,
+                key.version,
+                key.language,
+                key.prompt_version,
+                key.model,
+                summary.tldr,
+                summary.motivation,
+                summary.method,
+                summary.results,
+                _text(now),
+            ),
+        )
 
 
 async def count_summaries_since(db: Database, since: dt.datetime) -> int:
@@ -134,23 +136,25 @@ async def record_usage(
 ) -> None:
     """Record one Claude call's tokens and estimated cost, in its UTC day and month."""
     utc = now.astimezone(dt.UTC)
-    await db.conn.execute(
-        "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
-        " input_tokens, output_tokens, cost_usd, valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            _text(utc),
-            utc.date().isoformat(),
-            utc.strftime("%Y-%m"),
-            key.model,
-            key.base_id,
-            key.version,
-            key.language,
-            input_tokens,
-            output_tokens,
-            cost_usd,
-            int(valid),
-        ),
-    )
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
+            " input_tokens, output_tokens, cost_usd, valid)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _text(utc),
+                utc.date().isoformat(),
+                utc.strftime("%Y-%m"),
+                key.model,
+                key.base_id,
+                key.version,
+                key.language,
+                input_tokens,
+                output_tokens,
+                cost_usd,
+                int(valid),
+            ),
+        )
 
 
 _TOTALS = "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cost_usd) FROM claude_usage"
@@ -183,14 +187,15 @@ async def record_budget_hit(
     db: Database, *, scope: str, period: str, spent_usd: float, cap_usd: float, now: dt.datetime
 ) -> None:
     """Record that a paper fell back because `scope`'s cap was reached in `period`."""
-    await db.conn.execute(
-        "INSERT INTO summary_budget_hits (scope, period, first_hit_at, last_hit_at, spent_usd,"
-        " cap_usd, papers_skipped) VALUES (?, ?, ?, ?, ?, ?, 1)"
-        " ON CONFLICT (scope, period) DO UPDATE SET last_hit_at = excluded.last_hit_at,"
-        " spent_usd = excluded.spent_usd, cap_usd = excluded.cap_usd,"
-        " papers_skipped = summary_budget_hits.papers_skipped + 1",
-        (scope, period, _text(now), _text(now), spent_usd, cap_usd),
-    )
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO summary_budget_hits (scope, period, first_hit_at, last_hit_at, spent_usd,"
+            " cap_usd, papers_skipped) VALUES (?, ?, ?, ?, ?, ?, 1)"
+            " ON CONFLICT (scope, period) DO UPDATE SET last_hit_at = excluded.last_hit_at,"
+            " spent_usd = excluded.spent_usd, cap_usd = excluded.cap_usd,"
+            " papers_skipped = summary_budget_hits.papers_skipped + 1",
+            (scope, period, _text(now), _text(now), spent_usd, cap_usd),
+        )
 
 
 async def budget_hits(db: Database, *, day: str, month: str) -> list[BudgetHit]:
@@ -220,14 +225,15 @@ async def record_fallback(
     db: Database, key: SummaryKey, reason: FallbackReason, detail: str, now: dt.datetime
 ) -> None:
     """Record why a paper went out abstract-only, and forget records past the retention."""
-    await db.conn.execute(
-        "INSERT INTO summary_fallbacks (at, base_id, version, language, model, reason, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (_text(now), key.base_id, key.version, key.language, key.model, reason.value, detail),
-    )
-    await db.conn.execute(
-        "DELETE FROM summary_fallbacks WHERE at < ?", (_text(now - FALLBACK_RETENTION),)
-    )
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO summary_fallbacks (at, base_id, version, language, model, reason, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_text(now), key.base_id, key.version, key.language, key.model, reason.value, detail),
+        )
+        await conn.execute(
+            "DELETE FROM summary_fallbacks WHERE at < ?", (_text(now - FALLBACK_RETENTION),)
+        )
 
 
 async def recent_fallbacks(db: Database, limit: int = 10) -> list[FallbackRecord]:
