@@ -66,9 +66,8 @@ class DigestBot(commands.Bot):
         await self.clock.start()
 
     async def close(self) -> None:
-        """Stop the scheduler, then disconnect."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        """Stop the clock and let running jobs end, then disconnect."""
+        await self.clock.stop()
         await super().close()
 
     async def sync_commands(self) -> None:

@@ -61,6 +61,7 @@ class Clock:
         self.last_poll: PollOutcome | None = None
         self.last_poll_error: str | None = None
         self._caught_up = False
+        self._running: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         """Register every job (polling first, at once) and start the scheduler."""
@@ -79,6 +80,22 @@ class Clock:
             self.schedule_subscription(sub.user_id, sub.time, sub.timezone)
         if not self.scheduler.running:
             self.scheduler.start()
+
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Stop scheduling, then let running jobs finish (cancelled after `timeout` s).
+
+        Called before the database closes, so no job is cut off half-way through a write
+        without its transaction rolling back.
+        """
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        running = {task for task in self._running if not task.done()}
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     def next_poll(self) -> dt.datetime | None:
         """Return when the poll job runs next."""
@@ -206,13 +223,16 @@ class Clock:
             **_JOB_DEFAULTS,
         )
 
-    @staticmethod
     def _supervised(
-        name: str, body: Callable[[], Awaitable[object]]
+        self, name: str, body: Callable[[], Awaitable[object]]
     ) -> Callable[[], Awaitable[None]]:
         """Wrap a job body so an exception is logged and the job's next run still happens."""
 
         async def job() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
             try:
                 await body()
             except asyncio.CancelledError:

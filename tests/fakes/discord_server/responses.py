@@ -170,7 +170,7 @@ class InteractionResponses:
         if invalid is not None:
             return reply_error(invalid)
         original = interaction.original
-        if original is not None and original.loading:
+        if original is not None and original.loading and not original.deleted:
             # The first followup after a deferral becomes the deferred message itself.
             self._composer.edit(original, body)
             message = original
