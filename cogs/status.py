@@ -1,0 +1,155 @@
+"""`/status`: how the bot is doing, for the admins of a server, as one ephemeral embed.
+
+Polling (last poll and its result, last announcement, next poll), today's papers and
+summaries, Claude's tokens and estimated cost today and this month against the caps, and the
+recent problems: failed polls, paused digests with their reason, papers that went out
+abstract-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import DigestBot
+from bot.store import announcements, poll_state, targets
+from bot.store.targets import DigestConfig
+from bot.summarize.service import UsageReport
+from cogs.digest import guild_id
+from cogs.subscriptions import member_notice
+
+#: Discord's embed field value limit (SPEC section 3).
+FIELD_MAX = 1024
+RECENT_FALLBACKS_SHOWN = 5
+_COLOUR = 0xB31B1B  # arXiv red
+
+
+class StatusCog(commands.Cog):
+    """The bot's health for server admins."""
+
+    def __init__(self, bot: DigestBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="status")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show polling, papers, Claude usage and cost, and recent problems."""
+        async with member_notice(self.bot, interaction):
+            db = self.bot.services.db
+            configs = await targets.list_digests(db, guild_id(interaction))
+            usage = await self.bot.services.summarizer.usage_report()
+            embed = discord.Embed(title="arXiv digest status", colour=_COLOUR)
+            embed.add_field(name="Polling", value=_cut(await self._polling(configs)), inline=False)
+            embed.add_field(name="Claude", value=_cut(_claude(usage)), inline=False)
+            problems = await self._problems(configs, usage)
+            embed.add_field(name="Recent problems", value=_cut(problems or "None."), inline=False)
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+    async def _polling(self, configs: list[DigestConfig]) -> str:
+        """Say when arXiv was last polled and with what result, what came, what comes next."""
+        db, clock = self.bot.services.db, self.bot.clock
+        states = await poll_state.list_poll_states(db)
+        latest = states[0] if states else None
+        if latest is None or latest.last_poll_at is None:
+            lines = ["Last poll: not yet"]
+        else:
+            lines = [f"Last poll: {_when(latest.last_poll_at)}, {_result(latest.last_result)}"]
+        announced = await announcements.latest_announcement_date(db)
+        if announced is None:
+            lines.append("Last announcement: none recorded yet")
+        else:
+            lines.append(f"Last announcement: {announced.isoformat()}")
+            categories = sorted({c for config in configs for c in config.categories})
+            if categories:
+                count = await announcements.count_entries(
+                    db, announced, categories, include_cross_lists=True
+                )
+                lines.append(f"Papers in this server's categories that day: {count:,}")
+        next_poll = clock.next_poll()
+        lines.append(f"Next poll: {_when(next_poll) if next_poll else 'not scheduled'}")
+        return "\n".join(lines)
+
+    async def _problems(self, configs: list[DigestConfig], usage: UsageReport) -> str:
+        """List failed polls, paused digests of this server and recent abstract-only papers."""
+        lines: list[str] = []
+        if self.bot.clock.last_poll_error:
+            lines.append(f"Last poll failed: {self.bot.clock.last_poll_error}")
+        for state in await poll_state.list_poll_states(self.bot.services.db):
+            if state.failed and state.last_poll_at is not None:
+                lines.append(f"Feed poll failed {_when(state.last_poll_at)}: {state.last_result}")
+        lines += [
+            f"Digest of <#{c.channel_id}> paused: {c.pause_reason or 'paused'}"
+            for c in configs
+            if c.paused
+        ]
+        for fallback in usage.recent_fallbacks[:RECENT_FALLBACKS_SHOWN]:
+            lines.append(
+                f"{fallback.base_id}v{fallback.version} went out abstract-only"
+                f" {_when(fallback.at)}: {fallback.reason}"
+            )
+        return "\n".join(lines)
+
+
+def _claude(usage: UsageReport) -> str:
+    """Say whether Claude is set up, and its usage and estimated cost against the caps."""
+    if not usage.configured:
+        head = "Not configured (no ANTHROPIC_API_KEY): every paper goes out abstract-only."
+    else:
+        head = f"Model: {usage.model}"
+    lines = [
+        head,
+        f"Summaries written today: {usage.summaries_today:,}",
+        f"Today: {_tokens(usage.today.input_tokens, usage.today.output_tokens)},"
+        f" ≈ ${usage.today.cost_usd:.2f}{_cap(usage.daily_budget_usd)}",
+        f"This month: {_tokens(usage.month.input_tokens, usage.month.output_tokens)},"
+        f" ≈ ${usage.month.cost_usd:.2f}{_cap(usage.monthly_budget_usd)}",
+    ]
+    for hit in usage.budget_hits:
+        lines.append(
+            f"Budget reached ({hit.scope}, {hit.period}): {hit.papers_skipped:,} paper(s)"
+            " went out abstract-only"
+        )
+    return "\n".join(lines)
+
+
+def _tokens(input_tokens: int, output_tokens: int) -> str:
+    """Say how many tokens went in and out."""
+    return f"{input_tokens:,} input + {output_tokens:,} output tokens"
+
+
+def _cap(cap: float | None) -> str:
+    """Show a spending cap, if any."""
+    return "" if cap is None else f" of ${cap:.2f}"
+
+
+def _result(result: str | None) -> str:
+    """Say what a poll result means."""
+    if result == poll_state.POLL_OK:
+        return "feed fetched"
+    if result == poll_state.POLL_NOT_MODIFIED:
+        return "no change (304)"
+    return f"failed: {result}" if result else "no result"
+
+
+def _when(moment: dt.datetime) -> str:
+    """Return a relative Discord timestamp, shown in each reader's timezone."""
+    return discord.utils.format_dt(moment, "R")
+
+
+def _cut(text: str, limit: int = FIELD_MAX) -> str:
+    """Keep a field value within Discord's limit, cutting at a line where possible."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    return (head.rsplit("\n", 1)[0] if "\n" in head else head) + "…"
+
+
+async def setup(bot: DigestBot) -> None:
+    """Load the cog (discord.py's extension entry point)."""
+    await bot.add_cog(StatusCog(bot))

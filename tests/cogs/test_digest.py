@@ -1,0 +1,300 @@
+"""`/digest set|show|preview|post|pause|resume|remove`, as a server admin uses them.
+
+Digests that should not post on their own during a test get a time 12 hours away; papers
+are announced on the fake arXiv and recorded by the bot's real poller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.store import targets
+from tests.cogs.conftest import WAIT, Harness, announce, set_timed_digest
+from tests.fakes.arxiv_server import make_papers
+from tests.fakes.discord_server import MANAGE_GUILD
+
+pytestmark = pytest.mark.usefixtures("no_leaked_resources")
+
+
+# --- set: bad input changes nothing ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"categories": "cs.XX"}, "unknown arXiv category 'cs.XX'"),
+        ({"categories": "cs.CL", "time": "25:00"}, "is not HH:MM"),
+        ({"categories": "cs.CL", "timezone": "Mars/Olympus"}, "unknown timezone"),
+        ({"categories": "cs.CL", "keywords": "llm, -llm"}, "both include and exclude"),
+        ({"categories": "cs.CL", "language": "<@&1>"}, "a language is a name or tag"),
+    ],
+    ids=["category", "time", "timezone", "keywords", "language"],
+)
+async def test_set_with_a_bad_option_answers_privately_and_stores_nothing(
+    harness: Harness, options: dict[str, str], says: str
+) -> None:
+    reply = await harness.reply("digest set", {"channel": harness.papers, **options})
+
+    assert reply.ephemeral
+    assert says in reply.content
+    assert await targets.get_digest(harness.db, harness.papers.id) is None
+
+
+async def test_set_with_a_bad_option_leaves_an_existing_digest_as_it_was(harness: Harness) -> None:
+    await set_timed_digest(harness, keywords="llm")
+    before = await targets.get_digest(harness.db, harness.papers.id)
+
+    reply = await harness.reply(
+        "digest set", {"channel": harness.papers, "categories": "cs.CL", "time": "7 am"}
+    )
+
+    assert "is not HH:MM" in reply.content
+    assert await targets.get_digest(harness.db, harness.papers.id) == before
+
+
+@pytest.mark.parametrize("max_papers", [0, 26])
+async def test_discord_refuses_max_papers_outside_1_to_25(
+    harness: Harness, max_papers: int
+) -> None:
+    options = {"channel": harness.papers, "categories": "cs.CL", "max_papers": max_papers}
+    with pytest.raises(ValueError, match="out of range"):
+        await harness.slash("digest set", options)
+
+
+async def test_set_refuses_a_channel_the_bot_cannot_post_in(harness: Harness) -> None:
+    guild = harness.read_only_guild
+    reply = await harness.reply(
+        "digest set", {"channel": guild.channel("papers"), "categories": "cs.CL"}, guild=guild
+    )
+
+    assert reply.ephemeral
+    assert "I cannot post in" in reply.content
+    assert await targets.get_digest(harness.db, guild.channel("papers").id) is None
+
+
+# --- set, show, reschedule ---------------------------------------------------------------
+
+
+async def test_set_answers_privately_with_the_settings_and_the_next_post(
+    harness: Harness,
+) -> None:
+    reply = await harness.reply(
+        "digest set",
+        {
+            "channel": harness.papers,
+            "categories": "cs.cl, cs.LG",
+            "keywords": "llm, kv cache",
+            "time": "08:30",
+            "timezone": "europe/berlin",
+            "max_papers": 5,
+        },
+    )
+
+    assert reply.ephemeral
+    assert f"<#{harness.papers.id}>: cs.CL, cs.LG" in reply.content
+    assert "keywords: llm, kv cache" in reply.content
+    assert "time: 08:30 Europe/Berlin" in reply.content
+    assert "max papers: 5" in reply.content
+    assert "next post: <t:" in reply.content
+
+
+async def test_set_then_show_lists_the_digest(harness: Harness) -> None:
+    await set_timed_digest(harness, keywords="rag, -survey")
+
+    reply = await harness.reply("digest show")
+
+    assert reply.ephemeral
+    assert f"<#{harness.papers.id}>: cs.AI" in reply.content
+    assert "keywords: rag, -survey" in reply.content
+
+
+async def test_show_without_digests_says_how_to_create_one(harness: Harness) -> None:
+    reply = await harness.reply("digest show")
+
+    assert "no digests yet" in reply.content
+    assert "/digest set" in reply.content
+
+
+async def test_changing_the_time_reschedules_the_digest_at_once(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await harness.reply(
+        "digest set",
+        {"channel": harness.papers, "categories": "cs.AI", "time": "06:15", "timezone": "UTC"},
+    )
+
+    next_run = harness.bot.clock.next_run(f"digest:{harness.papers.id}")
+    assert next_run is not None
+    assert (next_run.astimezone(dt.UTC).hour, next_run.minute) == (6, 15)
+
+
+async def test_a_new_digest_without_time_posts_the_latest_announcement_at_once(
+    harness: Harness,
+) -> None:
+    papers = make_papers(3, categories=("cs.AI",))
+    harness.arxiv.add_feed_papers(papers)
+    harness.arxiv.add_api_papers(papers)
+
+    await harness.reply("digest set", {"channel": harness.papers, "categories": "cs.AI"})
+    (post,) = await harness.discord.wait_for_messages(harness.papers, 1, timeout=WAIT)
+
+    assert post.content.startswith("arXiv cs.AI for Wed 20 Aug 2025: 3 of 3 new papers matched")
+    assert len(post.embeds) == 3
+
+
+# --- preview and post --------------------------------------------------------------------
+
+
+async def test_preview_is_private_and_posts_nothing(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+
+    reply = await harness.reply("digest preview", {"channel": harness.papers})
+
+    assert reply.ephemeral
+    assert reply.content.startswith(f"Preview of the next post in <#{harness.papers.id}>")
+    assert len(reply.embeds) == 3
+    assert harness.discord.messages(harness.papers) == []
+
+
+async def test_preview_of_more_than_ten_papers_spans_several_private_messages(
+    harness: Harness,
+) -> None:
+    await set_timed_digest(harness, max_papers=12)
+    await announce(harness, 12)
+
+    handle = await harness.slash("digest preview", {"channel": harness.papers})
+    await handle.wait_followups(1, timeout=WAIT)
+
+    assert [len(m.embeds) for m in handle.messages] == [10, 2]
+    assert all(m.ephemeral for m in handle.messages)
+
+
+async def test_preview_marks_nothing_as_posted(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.reply("digest preview", {"channel": harness.papers})
+
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert reply.content == f"Posted 3 papers in <#{harness.papers.id}>."
+
+
+async def test_post_posts_pending_papers_in_the_channel(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+    (post,) = harness.discord.messages(harness.papers)
+
+    assert reply.ephemeral
+    assert reply.content == f"Posted 3 papers in <#{harness.papers.id}>."
+    assert post.content.startswith("arXiv cs.AI for Wed 20 Aug 2025")
+    assert len(post.embeds) == 3
+
+
+async def test_post_again_posts_nothing_new(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.reply("digest post", {"channel": harness.papers})
+
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert reply.content == f"Nothing new to post in <#{harness.papers.id}>."
+    assert len(harness.discord.messages(harness.papers)) == 1
+
+
+async def test_post_for_a_channel_without_digest_says_how_to_create_one(harness: Harness) -> None:
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert reply.ephemeral
+    assert reply.content == f"<#{harness.papers.id}> has no digest; create one with /digest set"
+
+
+# --- pause, resume, remove -----------------------------------------------------------------
+
+
+async def test_a_paused_digest_is_not_posted(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.reply("digest pause", {"channel": harness.papers})
+
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert "is paused (paused by an admin)" in reply.content
+    assert harness.discord.messages(harness.papers) == []
+
+
+async def test_resume_lets_the_digest_post_again(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.reply("digest pause", {"channel": harness.papers})
+    resumed = await harness.reply("digest resume", {"channel": harness.papers})
+
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert "paused" not in resumed.content
+    assert reply.content == f"Posted 3 papers in <#{harness.papers.id}>."
+
+
+async def test_remove_deletes_the_digest_and_its_schedule(harness: Harness) -> None:
+    await set_timed_digest(harness)
+
+    reply = await harness.reply("digest remove", {"channel": harness.papers})
+
+    assert reply.content == f"Removed the digest of <#{harness.papers.id}>."
+    assert await targets.get_digest(harness.db, harness.papers.id) is None
+    assert harness.bot.clock.next_run(f"digest:{harness.papers.id}") is None
+
+
+# --- who may use it --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["digest show", "status"])
+async def test_members_without_manage_server_cannot_run_admin_commands(
+    harness: Harness, command: str
+) -> None:
+    member = harness.discord.add_member(harness.guild, "reader")
+
+    with pytest.raises(PermissionError):
+        await harness.slash(command, user=member)
+
+
+async def test_members_with_manage_server_can_run_digest_commands(harness: Harness) -> None:
+    moderator = harness.discord.add_member(harness.guild, "moderator", permissions=MANAGE_GUILD)
+
+    reply = await harness.reply("digest show", user=moderator)
+
+    assert "no digests yet" in reply.content
+
+
+@pytest.mark.parametrize("command", ["digest show", "status"])
+async def test_admin_commands_are_not_offered_in_direct_messages(
+    harness: Harness, command: str
+) -> None:
+    with pytest.raises(PermissionError, match="cannot be used in DMs"):
+        await harness.discord.run_slash(command, user=harness.guild.owner)
+
+
+# --- autocomplete ----------------------------------------------------------------------------
+
+
+async def test_timezone_autocomplete_offers_at_most_25_matching_zones(harness: Harness) -> None:
+    choices = await harness.choices("digest set", {"timezone": "europe/"}, "timezone")
+
+    assert len(choices) == 25
+    assert all(choice["value"].startswith("Europe/") for choice in choices)
+
+
+async def test_category_autocomplete_completes_the_last_of_several(harness: Harness) -> None:
+    choices = await harness.choices("digest set", {"categories": "cs.CL, lg"}, "categories")
+
+    assert choices[0]["value"] == "cs.CL, cs.LG"
+    assert all(choice["value"].startswith("cs.CL, ") for choice in choices)
+
+
+async def test_category_autocomplete_offers_at_most_25_choices(harness: Harness) -> None:
+    choices = await harness.choices("digest set", {"categories": ""}, "categories")
+
+    assert len(choices) == 25

@@ -1,0 +1,61 @@
+"""`/status`: the bot's health as one private embed for a server's admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.store import targets
+from tests.cogs.conftest import Harness, announce, set_timed_digest
+
+pytestmark = pytest.mark.usefixtures("no_leaked_resources")
+
+
+def fields(embed: dict[str, Any]) -> dict[str, str]:
+    """Return an embed's fields as {name: value}."""
+    return {field["name"]: field["value"] for field in embed.get("fields", [])}
+
+
+async def test_status_is_one_private_embed(harness: Harness) -> None:
+    reply = await harness.reply("status")
+
+    assert reply.ephemeral
+    (embed,) = reply.embeds
+    assert list(fields(embed)) == ["Polling", "Claude", "Recent problems"]
+
+
+async def test_status_shows_the_last_poll_and_the_latest_announcement(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 4)
+
+    (embed,) = (await harness.reply("status")).embeds
+    polling = fields(embed)["Polling"]
+
+    assert "Last poll: <t:" in polling
+    assert "feed fetched" in polling
+    assert "Last announcement: 2025-08-20" in polling
+    assert "Papers in this server's categories that day: 4" in polling
+    assert "Next poll: <t:" in polling
+
+
+async def test_status_shows_claude_tokens_and_cost_after_a_summary(harness: Harness) -> None:
+    await harness.reply("summarize", {"paper": "1605.08386"}, channel=harness.papers)
+
+    (embed,) = (await harness.reply("status")).embeds
+    claude = fields(embed)["Claude"]
+
+    assert "Model: claude-haiku-4-5" in claude
+    assert "Summaries written today: 1" in claude
+    assert "Today: 0 input" not in claude
+    assert "≈ $" in claude
+
+
+async def test_status_shows_why_a_digest_was_paused(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    reason = f"no permission to post in channel {harness.papers.id}"
+    await targets.set_paused(harness.db, harness.papers.id, True, reason=reason)
+
+    (embed,) = (await harness.reply("status")).embeds
+
+    assert f"Digest of <#{harness.papers.id}> paused: {reason}" in fields(embed)["Recent problems"]
