@@ -220,12 +220,14 @@ class Delivery:
                     dataclasses.replace(request, exclude_base_ids=frozenset(delivered)), date
                 )
                 if digest.items:
+                    # Rendering LaTeX-heavy abstracts is CPU work: keep it off the event loop.
+                    messages = await asyncio.to_thread(render_digest, digest)
                     await deliveries.plan_post(
                         self._db,
                         kind,
                         target_id,
                         date,
-                        _planned(render_digest(digest), digest),
+                        _planned(messages, digest),
                         now=self._clock(),
                     )
                     papers += len(digest.items)

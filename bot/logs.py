@@ -72,3 +72,5 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None
     # discord.py and httpx are chatty at INFO about every request.
     for noisy in ("httpx", "discord.gateway", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # pylatexenc logs each tolerated LaTeX error in an abstract; render falls back itself.
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)

@@ -7,7 +7,7 @@ wrapper converts its library's objects into these.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 ARXIV_ABS = "https://arxiv.org/abs/"
@@ -162,4 +162,3 @@ class Digest:
     items: tuple[DigestItem, ...]
     matched: int
     total: int
-    extra: dict[str, str] = field(default_factory=dict)

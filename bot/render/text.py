@@ -3,8 +3,9 @@
 Titles, abstracts, author names, keywords and even Claude's summaries come from outside, so
 every string goes through the same steps, in this order:
 
-1. LaTeX to Unicode (`latex.py`);
-2. control characters dropped, whitespace collapsed;
+1. control characters dropped (Discord and JSON refuse some), input past `INPUT_MAX` set
+   aside behind an ellipsis;
+2. LaTeX to Unicode (`latex.py`), then whitespace collapsed;
 3. mentions defused: a zero-width space after the `@` of `@everyone`, `@here` and `<@...>`,
    in case a message is ever sent without `allowed_mentions` (which is the real guard);
 4. markdown escaped (`discord.utils.escape_markdown`) where Discord renders markdown: title,

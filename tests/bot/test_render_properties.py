@@ -249,12 +249,13 @@ def assert_cut_only_with_an_ellipsis(embed: dict[str, Any], item: DigestItem) ->
     shown = {f["name"]: f["value"] for f in embed["fields"]}
     for name, full in expected_fields(item).items():
         assert is_whole_or_cut(shown.get(name, ""), full), name
-    names = [n for n in (plain_line(a.name) for a in paper.authors) if n]
     line = embed.get("author", {}).get("name", "")
+    names = [n for n in (plain_line(a.name) for a in paper.authors[:6]) if n]
     if len(paper.authors) <= 5 and len(", ".join(names)) <= AUTHOR:
         assert line == ", ".join(names)
     else:
-        assert " et al. (" in line or line.endswith("…")
+        unnamed = f"{len(paper.authors):,} authors"  # when the first names are all blank
+        assert " et al. (" in line or line.endswith("…") or line == unnamed
 
 
 SETTINGS = settings(
@@ -294,7 +295,7 @@ def test_no_message_carries_a_ping_string(digest: Digest) -> None:
         assert_no_ping_strings(message.to_payload())
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=40)
 @given(items)
 def test_single_paper_message_is_within_limits_and_keeps_its_links(item: DigestItem) -> None:
     payload = render_single(item).to_payload()
