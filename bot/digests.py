@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from bot.arxiv.taxonomy import normalize_categories
 from bot.errors import UserInputError
 from bot.matching import parse_keywords
 from bot.store import deliveries, targets
 from bot.store.db import Database
-from bot.store.targets import DigestConfig
+from bot.store.targets import DigestConfig as DigestConfig  # re-exported for the cogs
 from bot.summarize.service import normalize_language
 from bot.validate import check_max_papers, parse_time, parse_timezone
+
+if TYPE_CHECKING:  # a type only: digests are managed without the delivery machinery loaded
+    from bot.delivery import Delivery
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,6 +94,11 @@ async def require_digest(db: Database, channel_id: int) -> DigestConfig:
     return config
 
 
+async def list_for_guild(db: Database, guild_id: int) -> list[DigestConfig]:
+    """Return the digests of one server (for /digest show and /status)."""
+    return await targets.list_digests(db, guild_id)
+
+
 async def pause(db: Database, channel_id: int, reason: str = "paused by an admin") -> None:
     """Pause a digest (it keeps its settings and what it delivered)."""
     await require_digest(db, channel_id)
@@ -101,6 +110,11 @@ async def resume(db: Database, channel_id: int) -> int:
     await require_digest(db, channel_id)
     await targets.set_paused(db, channel_id, False)
     return await deliveries.requeue_failed(db, deliveries.TargetKind.CHANNEL, channel_id)
+
+
+async def send_requeued(delivery: Delivery, channel_id: int) -> None:
+    """Send, in order, the messages `resume` queued again for the channel."""
+    await delivery.flush(deliveries.TargetKind.CHANNEL, channel_id)
 
 
 async def remove(db: Database, channel_id: int) -> None:

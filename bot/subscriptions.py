@@ -13,7 +13,8 @@ from bot.errors import UserInputError
 from bot.matching import MAX_KEYWORDS, parse_keywords
 from bot.store import targets
 from bot.store.db import Database
-from bot.store.targets import UNSET, Subscription
+from bot.store.targets import UNSET
+from bot.store.targets import Subscription as Subscription  # re-exported for the cogs
 from bot.summarize.service import normalize_language
 from bot.validate import parse_time, parse_timezone
 
@@ -32,6 +33,11 @@ class SubscriptionChange:
     timezone: str | None = None
     language: str | None = None
     paused: bool | None = None
+
+
+async def get(db: Database, user_id: int) -> Subscription | None:
+    """Return the member's subscription, if they have one."""
+    return await targets.get_subscription(db, user_id)
 
 
 def split_keywords(text: str) -> list[str]:

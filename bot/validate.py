@@ -10,17 +10,28 @@ from functools import cache
 from bot.errors import UserInputError
 
 _TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+#: Words that clear a time ("as soon as announced"). Discord sends no empty string: an
+#: optional option left empty is left out of the interaction, so clearing needs a word.
+#: Source: https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure
+NO_TIME_WORDS = frozenset({"now", "off", "none"})
 MAX_PAPERS_RANGE = (1, 25)
 
 
 def parse_time(text: str | None) -> dt.time | None:
-    """Parse `HH:MM` (24-hour); blank means "as soon as the announcement is processed"."""
-    if text is None or not text.strip():
+    """Parse `HH:MM` (24-hour).
+
+    None, blank, or "now", "off" or "none" (any case) return None, meaning "as soon as the
+    announcement is processed".
+    """
+    if text is None or not text.strip() or text.strip().casefold() in NO_TIME_WORDS:
         return None
     match = _TIME.match(text)
     if match is None:
         shown = " ".join(text.split())[:20]
-        raise UserInputError(f"time {shown!r} is not HH:MM (24-hour), e.g. 08:30 or 17:00")
+        raise UserInputError(
+            f'time {shown!r} is not HH:MM (24-hour), e.g. 08:30 or 17:00, or "now" for as soon'
+            " as announced"
+        )
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 

@@ -15,13 +15,10 @@ from discord.ext import commands
 
 from bot import digests
 from bot.client import DigestBot
-from bot.digests import DigestChange
+from bot.digests import DigestChange, DigestConfig
 from bot.errors import UserInputError
 from bot.render import OutgoingMessage, render_digest
-from bot.store import targets
-from bot.store.deliveries import TargetKind
-from bot.store.targets import DigestConfig
-from cogs.subscriptions import complete_categories, complete_timezones, member_notice
+from cogs.common import complete_categories, complete_timezones, guild_id, member_notice
 
 #: Discord's cap on a message's content (SPEC section 3).
 CONTENT_MAX = 2000
@@ -49,7 +46,7 @@ class DigestCog(commands.Cog):
         channel="The channel that gets the digest",
         categories="arXiv categories, e.g. cs.CL, cs.LG or hep-th",
         keywords='Comma-separated, e.g. llm, kv cache, "exact phrase", -survey (default: all)',
-        time="When to post, HH:MM (default: as soon as the announcement is out)",
+        time='When to post: HH:MM, or "now" for as soon as the announcement is out (default)',
         timezone="IANA timezone of the time, e.g. Europe/Berlin (default: UTC)",
         language="Language of the summaries, e.g. German or pt-BR (default: the bot's)",
         max_papers="Most papers per post, 1 to 25 (default 10)",
@@ -97,7 +94,7 @@ class DigestCog(commands.Cog):
     async def show(self, interaction: discord.Interaction) -> None:
         """List this server's digests with their settings, last and next post."""
         async with member_notice(self.bot, interaction):
-            configs = await targets.list_digests(self.bot.services.db, guild_id(interaction))
+            configs = await digests.list_for_guild(self.bot.services.db, guild_id(interaction))
             if not configs:
                 await send_pages(
                     interaction, ["This server has no digests yet. Create one with /digest set."]
@@ -169,7 +166,7 @@ class DigestCog(commands.Cog):
             requeued = await digests.resume(db, channel.id)
             if requeued:
                 self.bot.clock.run_soon(
-                    f"flush:{channel.id}", lambda: delivery.flush(TargetKind.CHANNEL, channel.id)
+                    f"flush:{channel.id}", lambda: digests.send_requeued(delivery, channel.id)
                 )
             config = await digests.require_digest(db, channel.id)
             await send_pages(interaction, ["Digest resumed.\n" + self._describe(config)])
@@ -186,13 +183,6 @@ class DigestCog(commands.Cog):
     def _describe(self, config: DigestConfig) -> str:
         """Describe a digest with its next scheduled post."""
         return digests.describe(config, self.bot.clock.next_run(f"digest:{config.channel_id}"))
-
-
-def guild_id(interaction: discord.Interaction) -> int:
-    """Return the server the command runs in (the group is guild-only)."""
-    if interaction.guild_id is None:
-        raise UserInputError("use this command in a server")
-    return interaction.guild_id
 
 
 def check_can_post(channel: discord.TextChannel) -> None:

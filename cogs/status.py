@@ -15,11 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import DigestBot
-from bot.store import announcements, poll_state, targets
-from bot.store.targets import DigestConfig
+from bot.status import FeedPoll, StatusReport, status_report
 from bot.summarize.service import UsageReport
-from cogs.digest import guild_id
-from cogs.subscriptions import member_notice
+from cogs.common import guild_id, member_notice
 
 #: Discord's embed field value limit (SPEC section 3).
 FIELD_MAX = 1024
@@ -39,61 +37,57 @@ class StatusCog(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show polling, papers, Claude usage and cost, and recent problems."""
         async with member_notice(self.bot, interaction):
-            db = self.bot.services.db
-            configs = await targets.list_digests(db, guild_id(interaction))
-            usage = await self.bot.services.summarizer.usage_report()
-            embed = discord.Embed(title="arXiv digest status", colour=_COLOUR)
-            embed.add_field(name="Polling", value=_cut(await self._polling(configs)), inline=False)
-            embed.add_field(name="Claude", value=_cut(_claude(usage)), inline=False)
-            problems = await self._problems(configs, usage)
-            embed.add_field(name="Recent problems", value=_cut(problems or "None."), inline=False)
+            services = self.bot.services
+            report = await status_report(
+                services.db, self.bot.clock, services.summarizer, guild_id(interaction)
+            )
             await interaction.response.send_message(
-                embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                embed=status_embed(report),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
 
-    async def _polling(self, configs: list[DigestConfig]) -> str:
-        """Say when arXiv was last polled and with what result, what came, what comes next."""
-        db, clock = self.bot.services.db, self.bot.clock
-        states = await poll_state.list_poll_states(db)
-        latest = states[0] if states else None
-        if latest is None or latest.last_poll_at is None:
-            lines = ["Last poll: not yet"]
-        else:
-            lines = [f"Last poll: {_when(latest.last_poll_at)}, {_result(latest.last_result)}"]
-        announced = await announcements.latest_announcement_date(db)
-        if announced is None:
-            lines.append("Last announcement: none recorded yet")
-        else:
-            lines.append(f"Last announcement: {announced.isoformat()}")
-            categories = sorted({c for config in configs for c in config.categories})
-            if categories:
-                count = await announcements.count_entries(
-                    db, announced, categories, include_cross_lists=True
-                )
-                lines.append(f"Papers in this server's categories that day: {count:,}")
-        next_poll = clock.next_poll()
-        lines.append(f"Next poll: {_when(next_poll) if next_poll else 'not scheduled'}")
-        return "\n".join(lines)
 
-    async def _problems(self, configs: list[DigestConfig], usage: UsageReport) -> str:
-        """List failed polls, paused digests of this server and recent abstract-only papers."""
-        lines: list[str] = []
-        if self.bot.clock.last_poll_error:
-            lines.append(f"Last poll failed: {self.bot.clock.last_poll_error}")
-        for state in await poll_state.list_poll_states(self.bot.services.db):
-            if state.failed and state.last_poll_at is not None:
-                lines.append(f"Feed poll failed {_when(state.last_poll_at)}: {state.last_result}")
-        lines += [
-            f"Digest of <#{c.channel_id}> paused: {c.pause_reason or 'paused'}"
-            for c in configs
-            if c.paused
-        ]
-        for fallback in usage.recent_fallbacks[:RECENT_FALLBACKS_SHOWN]:
-            lines.append(
-                f"{fallback.base_id}v{fallback.version} went out abstract-only"
-                f" {_when(fallback.at)}: {fallback.reason}"
-            )
-        return "\n".join(lines)
+def status_embed(report: StatusReport) -> discord.Embed:
+    """Lay a status report out as one embed: polling, Claude, recent problems."""
+    embed = discord.Embed(title="arXiv digest status", colour=_COLOUR)
+    embed.add_field(name="Polling", value=_cut(_polling(report)), inline=False)
+    embed.add_field(name="Claude", value=_cut(_claude(report.usage)), inline=False)
+    embed.add_field(name="Recent problems", value=_cut(_problems(report) or "None."), inline=False)
+    return embed
+
+
+def _polling(report: StatusReport) -> str:
+    """Say when arXiv was last polled and with what result, what came, what comes next."""
+    last = report.last_poll
+    lines = [f"Last poll: {_when(last.at)}, {_result(last)}" if last else "Last poll: not yet"]
+    if report.last_announcement is None:
+        lines.append("Last announcement: none recorded yet")
+    else:
+        lines.append(f"Last announcement: {report.last_announcement.isoformat()}")
+    if report.papers_that_day is not None:
+        lines.append(f"Papers in this server's categories that day: {report.papers_that_day:,}")
+    next_poll = report.next_poll
+    lines.append(f"Next poll: {_when(next_poll) if next_poll else 'not scheduled'}")
+    return "\n".join(lines)
+
+
+def _problems(report: StatusReport) -> str:
+    """List failed polls, paused digests of this server and recent abstract-only papers."""
+    lines: list[str] = []
+    if report.last_poll_error:
+        lines.append(f"Last poll failed: {report.last_poll_error}")
+    lines += [f"Feed poll failed {_when(poll.at)}: {poll.result}" for poll in report.failed_polls]
+    lines += [
+        f"Digest of <#{paused.channel_id}> paused: {paused.reason}"
+        for paused in report.paused_digests
+    ]
+    for fallback in report.usage.recent_fallbacks[:RECENT_FALLBACKS_SHOWN]:
+        lines.append(
+            f"{fallback.base_id}v{fallback.version} went out abstract-only"
+            f" {_when(fallback.at)}: {fallback.reason}"
+        )
+    return "\n".join(lines)
 
 
 def _claude(usage: UsageReport) -> str:
@@ -128,13 +122,13 @@ def _cap(cap: float | None) -> str:
     return "" if cap is None else f" of ${cap:.2f}"
 
 
-def _result(result: str | None) -> str:
-    """Say what a poll result means."""
-    if result == poll_state.POLL_OK:
+def _result(poll: FeedPoll) -> str:
+    """Say what a poll's result means."""
+    if poll.fetched:
         return "feed fetched"
-    if result == poll_state.POLL_NOT_MODIFIED:
+    if poll.not_modified:
         return "no change (304)"
-    return f"failed: {result}" if result else "no result"
+    return f"failed: {poll.result}" if poll.result else "no result"
 
 
 def _when(moment: dt.datetime) -> str:

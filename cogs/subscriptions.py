@@ -1,82 +1,24 @@
 """Personal keyword subscriptions: `/subscribe`, `/unsubscribe`, `/subscriptions`.
 
-Everything here is about the caller's own settings, so every answer is ephemeral. This
-module also holds what the other cogs share: the notice for members whose DMs had failed
-(issue 4 item 5) and the autocompletes for categories and timezones.
+Everything here is about the caller's own settings, so every answer is ephemeral.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import subscriptions
-from bot.arxiv.taxonomy import CATEGORY_NAMES, suggest
-from bot.client import DigestBot, reply_ephemeral
-from bot.store import targets
-from bot.subscriptions import SubscriptionChange
-from bot.validate import suggest_timezones
-
-#: Discord's caps on autocomplete: 25 choices, names and string values of 1-100 characters.
-#: Source: https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-choice-structure
-MAX_CHOICES = 25
-CHOICE_MAX = 100
-_LAST_ITEM = re.compile(r"(?P<head>.*[,\s])?(?P<last>[^,\s]*)", re.DOTALL)
-
-
-@asynccontextmanager
-async def member_notice(bot: DigestBot, interaction: discord.Interaction) -> AsyncIterator[None]:
-    """Run a command's body, then tell a member whose DMs had failed why (ephemerally).
-
-    `returning_member` also lets DMs be tried again, so the notice goes out even when the
-    command itself fails (the error answer follows it).
-    """
-    notice = await subscriptions.returning_member(bot.services.db, interaction.user.id)
-    try:
-        yield
-    finally:
-        if notice is not None:
-            await reply_ephemeral(interaction, notice)
-
-
-async def complete_timezones(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Offer IANA timezone names containing what the user typed."""
-    return [
-        app_commands.Choice(name=name, value=name)
-        for name in suggest_timezones(current, MAX_CHOICES)
-        if len(name) <= CHOICE_MAX
-    ]
-
-
-async def complete_categories(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Complete the last category of a comma- or space-separated list, keeping the others."""
-    found = _LAST_ITEM.fullmatch(current)
-    head, last = (found["head"] or "", found["last"]) if found else ("", current)
-    earlier = [part for part in re.split(r"[,\s]+", head) if part]
-    choices = []
-    for code in suggest(last, MAX_CHOICES + len(earlier)):
-        if code in earlier:
-            continue
-        value = ", ".join([*earlier, code])
-        if len(value) > CHOICE_MAX:
-            continue
-        name = f"{value} ({CATEGORY_NAMES[code]})"
-        choices.append(app_commands.Choice(name=_cut(name), value=value))
-    return choices[:MAX_CHOICES]
-
-
-def _cut(text: str, limit: int = CHOICE_MAX) -> str:
-    """Shorten a choice name to Discord's limit."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from bot.client import DigestBot
+from bot.subscriptions import Subscription, SubscriptionChange
+from cogs.common import (
+    CHOICE_MAX,
+    MAX_CHOICES,
+    complete_categories,
+    complete_timezones,
+    member_notice,
+)
 
 
 class SubscriptionsCog(commands.Cog):
@@ -93,9 +35,9 @@ class SubscriptionsCog(commands.Cog):
         """Get a DM with new arXiv papers matching your keywords."""
         async with member_notice(self.bot, interaction):
             db = self.bot.services.db
-            before = await targets.get_subscription(db, interaction.user.id)
+            before = await subscriptions.get(db, interaction.user.id)
             await subscriptions.subscribe(db, interaction.user.id, keywords)
-            sub = await targets.get_subscription(db, interaction.user.id)
+            sub = await subscriptions.get(db, interaction.user.id)
             lines = [subscriptions.describe(sub, self.bot.settings.default_categories)]
             if sub is not None and (before is None or not before.keywords):
                 lines.append(self._start(sub))
@@ -124,7 +66,7 @@ class SubscriptionsCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Offer the caller's own keywords that contain what they typed, and "all"."""
-        sub = await targets.get_subscription(self.bot.services.db, interaction.user.id)
+        sub = await subscriptions.get(self.bot.services.db, interaction.user.id)
         own = sub.keywords if sub else ()
         wanted = current.strip().casefold()
         names = [k for k in own if wanted in k.casefold() and len(k) <= CHOICE_MAX]
@@ -136,7 +78,9 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.command(name="subscriptions")
     @app_commands.describe(
         categories="arXiv categories to watch, e.g. cs.CL, cs.LG (default: the bot's)",
-        time="When to DM you, HH:MM in your timezone (default: as soon as announced)",
+        time=(
+            'When to DM you: HH:MM in your timezone, or "now" for as soon as announced (default)'
+        ),
         timezone="Your IANA timezone, e.g. Europe/Berlin",
         language="Language of the summaries, e.g. German or pt-BR",
         paused="Pause (true) or resume (false) your DMs",
@@ -156,7 +100,7 @@ class SubscriptionsCog(commands.Cog):
             change = SubscriptionChange(categories, time, timezone, language, paused)
             db, user_id = self.bot.services.db, interaction.user.id
             if change == SubscriptionChange():
-                sub = await targets.get_subscription(db, user_id)
+                sub = await subscriptions.get(db, user_id)
             else:
                 sub = await subscriptions.update(
                     db, user_id, change, self.bot.settings.default_language
@@ -167,7 +111,7 @@ class SubscriptionsCog(commands.Cog):
                 text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
 
-    def _start(self, sub: targets.Subscription) -> str:
+    def _start(self, sub: Subscription) -> str:
         """Schedule a new subscriber's DMs; say when the first one comes (SPEC section 2)."""
         clock = self.bot.clock
         clock.schedule_subscription(sub.user_id, sub.time, sub.timezone)

@@ -19,7 +19,7 @@ from bot.errors import ArxivBadRequestError, ArxivError, PaperNotFoundError
 from bot.ids import parse_arxiv_id
 from bot.render import render_single
 from bot.summarize.service import normalize_language
-from cogs.subscriptions import member_notice
+from cogs.common import member_notice
 
 log = logging.getLogger(__name__)
 

@@ -68,7 +68,7 @@ ANNOUNCEMENT = [
 ]
 
 
-async def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> Run:
+async def run_cli(*args: str, env: dict[str, str], wait: float = 60) -> Run:
     """Run `python -m bot ARGS` with `env` and wait for it (the fake keeps serving meanwhile)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -80,7 +80,7 @@ async def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> Run:
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    out, err = await asyncio.wait_for(process.communicate(), wait)
     assert process.returncode is not None
     return Run(process.returncode, out.decode(), err.decode())
 

@@ -129,6 +129,23 @@ async def test_changing_the_time_reschedules_the_digest_at_once(harness: Harness
     assert (next_run.astimezone(dt.UTC).hour, next_run.minute) == (6, 15)
 
 
+@pytest.mark.parametrize("word", ["now", "Off"])
+async def test_a_word_clears_the_time_so_the_digest_posts_as_soon_as_announced(
+    harness: Harness, word: str
+) -> None:
+    await set_timed_digest(harness)
+
+    reply = await harness.reply(
+        "digest set", {"channel": harness.papers, "categories": "cs.AI", "time": word}
+    )
+
+    assert "time: as soon as announced" in reply.content
+    assert harness.bot.clock.next_run(f"digest:{harness.papers.id}") is None
+    config = await targets.get_digest(harness.db, harness.papers.id)
+    assert config is not None
+    assert config.time is None
+
+
 async def test_a_new_digest_without_time_posts_the_latest_announcement_at_once(
     harness: Harness,
 ) -> None:

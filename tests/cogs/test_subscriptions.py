@@ -140,6 +140,19 @@ async def test_subscriptions_changes_time_and_timezone_and_schedules_the_dm(
     assert harness.bot.clock.next_run(f"dm:{reader.id}") is not None
 
 
+async def test_subscriptions_time_now_clears_the_time_and_unschedules_the_dm(
+    harness: Harness,
+) -> None:
+    reader = member(harness)
+    await harness.reply("subscribe", {"keywords": "llm"}, user=reader)
+    await harness.reply("subscriptions", {"time": "07:00"}, user=reader)
+
+    reply = await harness.reply("subscriptions", {"time": "now"}, user=reader)
+
+    assert "Time: as soon as announced" in reply.content
+    assert harness.bot.clock.next_run(f"dm:{reader.id}") is None
+
+
 async def test_subscriptions_with_a_bad_category_answers_privately_and_changes_nothing(
     harness: Harness,
 ) -> None:

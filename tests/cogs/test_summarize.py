@@ -77,11 +77,6 @@ async def test_a_bad_language_gets_a_private_error(harness: Harness) -> None:
     assert harness.discord.messages(harness.papers) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fake Discord gap: a followup after the deferred message was deleted edits the"
-    " deleted placeholder instead of creating a new message (discord-api-docs#2739)",
-)
 async def test_an_unknown_id_gets_a_private_answer_and_nothing_in_the_channel(
     harness: Harness,
 ) -> None:

@@ -1,0 +1,83 @@
+"""What the cogs share.
+
+The server a command runs in, the notice for members whose DMs had failed (issue 4 item 5),
+and the autocompletes for categories and timezones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import discord
+from discord import app_commands
+
+from bot import subscriptions
+from bot.arxiv.taxonomy import CATEGORY_NAMES, suggest
+from bot.client import DigestBot, reply_ephemeral
+from bot.errors import UserInputError
+from bot.validate import suggest_timezones
+
+#: Discord's caps on autocomplete: 25 choices, names and string values of 1-100 characters.
+#: Source: https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-choice-structure
+MAX_CHOICES = 25
+CHOICE_MAX = 100
+_LAST_ITEM = re.compile(r"(?P<head>.*[,\s])?(?P<last>[^,\s]*)", re.DOTALL)
+
+
+def guild_id(interaction: discord.Interaction) -> int:
+    """Return the server the command runs in (for guild-only commands)."""
+    if interaction.guild_id is None:
+        raise UserInputError("use this command in a server")
+    return interaction.guild_id
+
+
+@asynccontextmanager
+async def member_notice(bot: DigestBot, interaction: discord.Interaction) -> AsyncIterator[None]:
+    """Run a command's body, then tell a member whose DMs had failed why (ephemerally).
+
+    `returning_member` also lets DMs be tried again, so the notice goes out even when the
+    command itself fails (the error answer follows it).
+    """
+    notice = await subscriptions.returning_member(bot.services.db, interaction.user.id)
+    try:
+        yield
+    finally:
+        if notice is not None:
+            await reply_ephemeral(interaction, notice)
+
+
+async def complete_timezones(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Offer IANA timezone names containing what the user typed."""
+    return [
+        app_commands.Choice(name=name, value=name)
+        for name in suggest_timezones(current, MAX_CHOICES)
+        if len(name) <= CHOICE_MAX
+    ]
+
+
+async def complete_categories(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Complete the last category of a comma- or space-separated list, keeping the others."""
+    found = _LAST_ITEM.fullmatch(current)
+    head, last = (found["head"] or "", found["last"]) if found else ("", current)
+    earlier = [part for part in re.split(r"[,\s]+", head) if part]
+    choices = []
+    for code in suggest(last, MAX_CHOICES + len(earlier)):
+        if code in earlier:
+            continue
+        value = ", ".join([*earlier, code])
+        if len(value) > CHOICE_MAX:
+            continue
+        name = f"{value} ({CATEGORY_NAMES[code]})"
+        choices.append(app_commands.Choice(name=cut_choice(name), value=value))
+    return choices[:MAX_CHOICES]
+
+
+def cut_choice(text: str, limit: int = CHOICE_MAX) -> str:
+    """Shorten a choice name to Discord's limit."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
