@@ -28,6 +28,7 @@ from bot.render import OutgoingMessage, render_digest
 from bot.store import announcements, deliveries, targets
 from bot.store.db import Database
 from bot.store.deliveries import OutboxMessage, TargetKind
+from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,6 @@ class PostResult:
     papers: int = 0
     dates: tuple[dt.date, ...] = ()
     problem: str | None = None
-
-
-def utc_now() -> dt.datetime:
-    """Return the current time, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Delivery:
@@ -196,49 +192,50 @@ class Delivery:
     ) -> PostResult:
         """Plan and send every announcement since `last` (from `start`) for one target."""
         async with self._lock(kind, target_id):
-            return await self._deliver_locked(kind, target_id, request, start, last)
+            papers, dates = await self._plan(kind, target_id, request, start, last)
+            sent, problem = await self._send_pending(kind, target_id)
+        if problem is not None:
+            return PostResult(sent=sent, papers=papers, problem=problem)
+        return PostResult(sent=sent, papers=papers, dates=dates)
 
-    async def _deliver_locked(
+    async def _plan(
         self,
         kind: TargetKind,
         target_id: int,
         request: DigestRequest,
         start: dt.date | None,
         last: dt.date | None,
-    ) -> PostResult:
-        """Do `_deliver`'s work; the caller holds the target's lock."""
+    ) -> tuple[int, tuple[dt.date, ...]]:
+        """Record the posts of the announcements not planned yet; return (papers, dates)."""
         dates = await announcements.announcement_dates(
             self._db, after=last, categories=request.categories
         )
         dates = [date for date in dates if start is None or date >= start][-MAX_CATCH_UP:]
-        done: list[dt.date] = []
         papers = 0
         for date in dates:
-            if not await deliveries.already_planned(self._db, kind, target_id, date):
-                delivered = await deliveries.delivered_base_ids(self._db, kind, target_id)
-                digest = await self._builder.build(
-                    dataclasses.replace(request, exclude_base_ids=frozenset(delivered)), date
-                )
-                if digest.items:
-                    # Rendering LaTeX-heavy abstracts is CPU work: keep it off the event loop.
-                    messages = await asyncio.to_thread(render_digest, digest)
-                    await deliveries.plan_post(
-                        self._db,
-                        kind,
-                        target_id,
-                        date,
-                        _planned(messages, digest),
-                        now=self._clock(),
-                    )
-                    papers += len(digest.items)
-            done.append(date)
-        sent, problem = await self.flush(kind, target_id)
-        if problem is not None:
-            return PostResult(sent=sent, papers=papers, problem=problem)
-        return PostResult(sent=sent, papers=papers, dates=tuple(done))
+            if await deliveries.already_planned(self._db, kind, target_id, date):
+                continue
+            delivered = await deliveries.delivered_base_ids(self._db, kind, target_id)
+            digest = await self._builder.build(
+                dataclasses.replace(request, exclude_base_ids=frozenset(delivered)), date
+            )
+            if not digest.items:
+                continue
+            # Rendering LaTeX-heavy abstracts is CPU work: keep it off the event loop.
+            messages = await asyncio.to_thread(render_digest, digest)
+            await deliveries.plan_post(
+                self._db, kind, target_id, date, _planned(messages, digest), now=self._clock()
+            )
+            papers += len(digest.items)
+        return papers, tuple(dates)
 
     async def flush(self, kind: TargetKind, target_id: int) -> tuple[int, str | None]:
         """Send the target's pending messages in order; return (sent, problem)."""
+        async with self._lock(kind, target_id):
+            return await self._send_pending(kind, target_id)
+
+    async def _send_pending(self, kind: TargetKind, target_id: int) -> tuple[int, str | None]:
+        """Send pending messages in order, stopping at the first failure; hold the lock."""
         sent = 0
         for message in await deliveries.pending_messages(self._db, (kind, target_id)):
             try:

@@ -16,13 +16,9 @@ from bot.arxiv.feed import FeedClient, FeedValidators
 from bot.errors import ArxivError
 from bot.store import announcements, poll_state
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> dt.datetime:
-    """Return the current time, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bot.errors import ArxivError
 from bot.poller import Poller, PollOutcome
 from bot.store import targets
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,6 @@ _JOB_DEFAULTS: dict[str, Any] = {
     "max_instances": 1,  # a slow poll never overlaps the next
     "misfire_grace_time": 3600,  # late by up to an hour (e.g. a busy loop) still runs
 }
-
-
-def utc_now() -> dt.datetime:
-    """Return the current time, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Clock:

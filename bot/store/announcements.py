@@ -22,10 +22,10 @@ from bot.store.codec import (
     fetch_one,
     json_text,
     unique,
-    utc_now,
 )
 from bot.store.db import Database
 from bot.store.papers import paper_from_row, upsert_papers_in_transaction
+from bot.timeutil import utc_now
 
 _INSERT_ENTRY = """
 INSERT INTO announcement_entries

@@ -16,11 +16,6 @@ from typing import Any
 from bot.store.db import Database
 
 
-def utc_now() -> dt.datetime:
-    """Return the current time, timezone-aware in UTC (the default clock of the store)."""
-    return dt.datetime.now(dt.UTC)
-
-
 def datetime_text(value: dt.datetime) -> str:
     """Return `value` as ISO-8601 text in UTC; refuse naive times, which would be ambiguous."""
     if value.tzinfo is None or value.utcoffset() is None:

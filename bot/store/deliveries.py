@@ -25,9 +25,9 @@ from bot.store.codec import (
     parse_date,
     parse_datetime,
     parse_strings,
-    utc_now,
 )
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 # Discord accepts a nonce of up to 25 characters (same page as above).
 NONCE_LENGTH = 25

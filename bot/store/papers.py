@@ -25,9 +25,9 @@ from bot.store.codec import (
     parse_datetime,
     parse_strings,
     unique,
-    utc_now,
 )
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 # Feed data fills a row, or refreshes one the API has not completed yet. Once enriched_at is
 # set, the stored (API) values win and the feed only fills columns that are still NULL.

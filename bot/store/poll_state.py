@@ -19,9 +19,9 @@ from bot.store.codec import (
     optional_datetime_text,
     parse_date,
     parse_datetime,
-    utc_now,
 )
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 POLL_OK = "ok"
 POLL_NOT_MODIFIED = "not-modified"

@@ -27,9 +27,9 @@ from bot.store.codec import (
     parse_time,
     time_text,
     unique,
-    utc_now,
 )
 from bot.store.db import Database
+from bot.timeutil import utc_now
 
 
 class _Unset(enum.Enum):

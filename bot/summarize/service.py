@@ -32,6 +32,7 @@ from bot.summarize.budget import (
 from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet, source_text
 from bot.summarize.schema import SummaryOutput, output_problems
+from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,6 @@ _LANGUAGE_MAX = 35
 
 class InvalidLanguageError(UserInputError):
     """A summary language that is not a language name or tag."""
-
-
-def utc_now() -> dt.datetime:
-    """Return the current time, timezone-aware in UTC (the summarizer's default clock)."""
-    return dt.datetime.now(dt.UTC)
 
 
 def normalize_language(value: str | None, default: str) -> str:
