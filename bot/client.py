@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 
+import aiohttp
 import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,7 +24,7 @@ from bot.app import Services, open_services
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.discord_sender import DiscordSender
-from bot.errors import ConfigError, UserInputError
+from bot.errors import ConfigError, DigestBotError, UserInputError
 from bot.schedule import Clock
 from bot.store import poll_state
 
@@ -154,5 +155,11 @@ async def run_bot(settings: Settings) -> int:
                 await bot.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN was rejected by Discord") from None
+        except discord.PrivilegedIntentsRequired:
+            raise DigestBotError("Discord refused the bot's intents") from None
+        except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+            raise DigestBotError(
+                f"cannot reach Discord at {settings.discord_api_base_url}: {exc}"
+            ) from None
     log.info("stopped cleanly")
     return 0

@@ -72,5 +72,9 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None
     # discord.py and httpx are chatty at INFO about every request.
     for noisy in ("httpx", "discord.gateway", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # The bot has no voice features; discord.py warns at each start that voice libraries are missing.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
     # pylatexenc logs each tolerated LaTeX error in an abstract; render falls back itself.
     logging.getLogger("pylatexenc").setLevel(logging.ERROR)

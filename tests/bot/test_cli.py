@@ -264,3 +264,26 @@ async def test_help_describes_preview(cli_env: dict[str, str]) -> None:
     assert run.code == 0
     assert "--categories" in run.out
     assert "--json" in run.out
+
+
+async def test_run_without_a_token_exits_2_naming_it(cli_env: dict[str, str]) -> None:
+    run = await run_cli("run", env=cli_env)
+    assert run.code == 2
+    assert run.err.strip().splitlines() == [
+        "arxiv-digest-bot: error: DISCORD_TOKEN is required for run (see .env.example)"
+    ]
+
+
+async def test_run_against_an_unreachable_discord_exits_1_without_leaking_the_token(
+    cli_env: dict[str, str],
+) -> None:
+    env = {
+        **cli_env,
+        "DISCORD_TOKEN": "MTIzNDU2.secret-token-value",
+        "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10",
+    }
+    run = await run_cli("run", env=env)
+    assert run.code == 1
+    assert "secret-token-value" not in run.err
+    assert "Traceback" not in run.err
+    assert "error: cannot reach Discord" in run.err.strip().splitlines()[-1]
