@@ -72,7 +72,7 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None
     # discord.py and httpx are chatty at INFO about every request.
     for noisy in ("httpx", "discord.gateway", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    # The bot has no voice features; discord.py warns at each start that voice libraries are missing.
+    # No voice features here; discord.py warns at each start that voice libraries are missing.
     logging.getLogger("discord.client").addFilter(
         lambda record: "voice will NOT be supported" not in record.getMessage()
     )
