@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
+from bot.arxiv.calendar import feed_should_have_entries
 from bot.arxiv.feed import FeedClient, FeedValidators
 from bot.errors import ArxivError
 from bot.store import announcements, poll_state
@@ -19,6 +20,9 @@ from bot.store.db import Database
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
+
+#: The poll state's result when the feed is empty although arXiv announced the evening before.
+EMPTY_ON_ANNOUNCEMENT_DAY = "the feed is empty although arXiv should have announced papers"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -89,10 +93,29 @@ class Poller:
         if is_new:
             log.info("new announcement %s for %s", latest, " ".join(wanted))
         elif not fetched.not_modified and not fetched.papers:
-            log.info("feed for %s is empty (normal on weekends and holidays)", " ".join(wanted))
+            await self._empty_feed(wanted, list(fetched.results), now)
         return PollOutcome(
             latest=latest,
             is_new=is_new,
             not_modified=fetched.not_modified,
             papers=len(fetched.papers),
         )
+
+    async def _empty_feed(self, wanted: tuple[str, ...], urls: list[str], now: dt.datetime) -> None:
+        """Log an empty feed; on a day that should have an announcement, flag it for /status.
+
+        An empty feed on a weekend or holiday is normal; on an announcement day it is not
+        (SPEC section 2): the next poll retries, and the poll state says so meanwhile.
+        """
+        if not feed_should_have_entries(now):
+            log.info("feed for %s is empty (normal on weekends and holidays)", " ".join(wanted))
+            return
+        log.warning(
+            "feed for %s is empty on an announcement day; retrying at the next poll",
+            " ".join(wanted),
+        )
+        for url in urls:
+            state = await poll_state.get_poll_state(self._db, url)
+            await poll_state.save_poll_state(
+                self._db, dataclasses.replace(state, last_result=EMPTY_ON_ANNOUNCEMENT_DAY)
+            )
