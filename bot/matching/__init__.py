@@ -1,0 +1,40 @@
+"""Keyword rules -> one compiled matcher for many targets -> ranked matches (SPEC section 4).
+
+- `keywords`: the keyword language (its rules are in that module's docstring), parsing;
+- `index`: the distinct terms of all targets compiled for lookup by the tokens of a text;
+- `matcher`: Matcher, which scans each paper once and hands each target its ranked matches.
+"""
+
+from bot.matching.keywords import (
+    FUNCTION_WORDS,
+    MAX_KEYWORD_LENGTH,
+    MAX_KEYWORDS,
+    MIN_PREFIX_LENGTH,
+    KeywordQuery,
+    Term,
+    TermKind,
+    normalize,
+    parse_keywords,
+    parse_term,
+    tokenize,
+)
+from bot.matching.matcher import Matcher, match_papers
+
+# The name the tests of the function-word rule import.
+_FUNCTION_WORDS = FUNCTION_WORDS
+
+__all__ = [
+    "FUNCTION_WORDS",
+    "MAX_KEYWORDS",
+    "MAX_KEYWORD_LENGTH",
+    "MIN_PREFIX_LENGTH",
+    "KeywordQuery",
+    "Matcher",
+    "Term",
+    "TermKind",
+    "match_papers",
+    "normalize",
+    "parse_keywords",
+    "parse_term",
+    "tokenize",
+]
