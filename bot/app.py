@@ -16,7 +16,7 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
 from bot.config import Settings
-from bot.digest import DigestBuilder, Progress
+from bot.digest import DigestBuilder, Progress, no_progress
 from bot.poller import Poller
 from bot.store.db import Database, open_database
 from bot.summarize.claude import ClaudeClient, open_sdk_client
@@ -36,13 +36,9 @@ class Services:
     builder: DigestBuilder
 
 
-def _silent(step: str, done: int, total: int) -> None:
-    """Report no progress."""
-
-
 @asynccontextmanager
 async def open_services(
-    settings: Settings, *, progress: Progress = _silent
+    settings: Settings, *, progress: Progress = no_progress
 ) -> AsyncIterator[Services]:
     """Open the database, HTTP clients and Claude client; close them all on exit."""
     prompts = load_prompts()  # fail on a broken prompt file before opening anything

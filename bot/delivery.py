@@ -28,6 +28,7 @@ from bot.render import OutgoingMessage, render_digest
 from bot.store import announcements, deliveries, targets
 from bot.store.db import Database
 from bot.store.deliveries import OutboxMessage, TargetKind
+from bot.store.targets import DigestConfig
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -105,13 +106,7 @@ class Delivery:
         config = await targets.get_digest(self._db, channel_id)
         if config is None or config.paused:
             return PostResult(problem="paused" if config else "no digest")
-        request = DigestRequest(
-            categories=config.categories,
-            query=parse_keywords(config.keywords),
-            language=config.language or self._settings.default_language,
-            max_papers=config.max_papers,
-            include_cross_lists=config.include_cross_lists,
-        )
+        request = self._channel_request(config)
         result = await self._deliver(
             TargetKind.CHANNEL, channel_id, request, config.start_date, config.last_posted_date
         )
@@ -148,15 +143,20 @@ class Delivery:
         if date is None:
             return None
         delivered = await deliveries.delivered_base_ids(self._db, TargetKind.CHANNEL, channel_id)
-        request = DigestRequest(
+        request = dataclasses.replace(
+            self._channel_request(config), exclude_base_ids=frozenset(delivered)
+        )
+        return await self._builder.build(request, date)
+
+    def _channel_request(self, config: DigestConfig) -> DigestRequest:
+        """Return what a channel digest asks of an announcement."""
+        return DigestRequest(
             categories=config.categories,
             query=parse_keywords(config.keywords),
             language=config.language or self._settings.default_language,
             max_papers=config.max_papers,
             include_cross_lists=config.include_cross_lists,
-            exclude_base_ids=frozenset(delivered),
         )
-        return await self._builder.build(request, date)
 
     async def reconcile(self) -> int:
         """Settle messages recorded but not marked sent (a crash mid-post); return how many.

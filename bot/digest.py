@@ -34,7 +34,7 @@ _DELIVERED_TYPES = frozenset({AnnounceType.NEW, AnnounceType.CROSS})
 Progress = Callable[[str, int, int], None]
 
 
-def _no_progress(step: str, done: int, total: int) -> None:
+def no_progress(step: str, done: int, total: int) -> None:
     """Ignore progress (the default outside a terminal)."""
 
 
@@ -60,7 +60,7 @@ class DigestBuilder:
         api: ArxivApi,
         summarizer: Summarizer,
         *,
-        progress: Progress = _no_progress,
+        progress: Progress = no_progress,
     ) -> None:
         self._db = db
         self._api = api

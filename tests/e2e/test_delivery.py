@@ -12,6 +12,7 @@ import pytest
 
 from bot import digests, subscriptions
 from bot.store import targets
+from bot.store.db import Database
 from tests.e2e.harness import make_settings, paper, running_bot
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, FakeGuild
@@ -22,9 +23,10 @@ LLM_PAPERS = [paper(i, f"LLM paper number {i}", "A large LLM study.") for i in r
 OTHER = [paper(100, "Graph colouring", "Nothing about language models.")]
 
 
-async def set_digest(bot_db: object, guild: FakeGuild, channel_id: int, **kw: object) -> None:
-    change = digests.DigestChange(categories="cs.CL", keywords=str(kw.pop("keywords", "llm")))
-    await digests.set_digest(bot_db, guild.id, channel_id, change, "en")  # type: ignore[arg-type]
+async def set_digest(db: Database, guild: FakeGuild, channel_id: int) -> None:
+    """Give the channel a cs.CL digest for the keyword "llm", posted as soon as announced."""
+    change = digests.DigestChange(categories="cs.CL", keywords="llm")
+    await digests.set_digest(db, guild.id, channel_id, change, "en")
 
 
 async def test_digest_is_posted_after_an_announcement_and_only_once(
