@@ -41,7 +41,7 @@ async def open_services(
     settings: Settings, *, progress: Progress = no_progress
 ) -> AsyncIterator[Services]:
     """Open the database, HTTP clients and Claude client; close them all on exit."""
-    prompts = load_prompts()  # fail on a broken prompt file before opening anything
+    prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
     # One limiter for feed and API: arXiv counts every request from this process.
     limiter = RateLimiter(settings.arxiv_request_interval_seconds)
     async with (

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    # A folder holding an edited copy of every prompt file; unset means the packaged prompts.
+    prompts_dir: Path | None = None
+
     @field_validator("default_categories", mode="before")
     @classmethod
     def _categories(cls, value: object) -> object:
@@ -112,6 +115,7 @@ class Settings(BaseSettings):
         "daily_budget_usd",
         "monthly_budget_usd",
         "arxiv_contact",
+        "prompts_dir",
         mode="before",
     )
     @classmethod

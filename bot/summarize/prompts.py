@@ -1,12 +1,16 @@
-"""Load the summary prompts from `prompts/` and fill their placeholders (SPEC section 5).
+"""Load the summary prompts and fill their placeholders.
 
-Prompts are Markdown files with `{{name}}` placeholders, editable without touching code. The
+Prompts are Markdown files with `{{name}}` placeholders, editable without touching code. They
+ship inside the package (`bot/prompts/`, read with `importlib.resources`, so a wheel, a
+container image or `pipx install` finds them); the `PROMPTS_DIR` setting points at an edited
+copy instead. The
 loader fails loudly, at start-up, on a placeholder the code does not know or a required one that
 is missing; filling fails on a value that is missing or unexpected. `<!-- ... -->` comments are
 notes for whoever edits the file and are not sent to the model.
 
-The prompt version is a short hash of the files' bytes and of the output schema, so editing
-either makes every paper be summarized afresh (it is part of the summary cache key).
+The prompt version is a short hash of the bytes of the files used and of the output schema, so
+editing either, or pointing `PROMPTS_DIR` at different files, makes every paper be summarized
+afresh (it is part of the summary cache key).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 from bot.errors import ConfigError
 from bot.models import Paper
@@ -95,50 +100,73 @@ class PromptSet:
         )
 
 
-def default_prompts_dir() -> Path:
-    """Return the repository's `prompts/` folder (next to the `bot` package)."""
-    return Path(__file__).resolve().parents[2] / "prompts"
+def packaged_prompts() -> Traversable:
+    """Return the prompt folder shipped inside the package (`bot/prompts/`)."""
+    return resources.files("bot").joinpath("prompts")
 
 
 def load_template(
-    path: Path, *, allowed: Iterable[str] = PAPER_FIELDS, required: Iterable[str] = ()
+    path: Traversable, *, allowed: Iterable[str] = PAPER_FIELDS, required: Iterable[str] = ()
 ) -> PromptTemplate:
     """Read one prompt file; fail on an unknown placeholder or a missing required one."""
+    return _parse_template(path.name, _read(path), allowed=allowed, required=required)
+
+
+def load_prompts(directory: Traversable | None = None) -> PromptSet:
+    """Load the summary prompts from `directory` (default: the packaged ones).
+
+    Every prompt file must be in `directory`: an edited copy replaces the whole set, so what
+    is sent is always what the folder holds, never a silent mix with the packaged files.
+    """
+    folder = packaged_prompts() if directory is None else directory
+    if not folder.is_dir():
+        raise PromptError(f"prompt folder {folder} does not exist (PROMPTS_DIR)")
+    system_raw = _read(folder / SYSTEM_FILE)
+    user_raw = _read(folder / USER_FILE)
+    return PromptSet(
+        system=_parse_template(SYSTEM_FILE, system_raw),
+        user=_parse_template(USER_FILE, user_raw, required=("language", "title", "abstract")),
+        version=prompt_version({SYSTEM_FILE: system_raw, USER_FILE: user_raw}),
+    )
+
+
+def prompt_version(files: Mapping[str, bytes]) -> str:
+    """Return a short hash of the prompt files' names and bytes and of the output schema."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode())
+        digest.update(files[name])
+    digest.update(json.dumps(output_json_schema(), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def _read(path: Traversable) -> bytes:
+    """Return a prompt file's bytes, or fail with a PromptError naming the file."""
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PromptError(f"cannot read prompt file {path}: {exc}") from exc
-    text = _COMMENT.sub("", raw).strip() + "\n"
+        return path.read_bytes()
+    except OSError as exc:
+        raise PromptError(f"cannot read prompt file {path}: {exc.strerror or exc}") from exc
+
+
+def _parse_template(
+    name: str, raw: bytes, *, allowed: Iterable[str] = PAPER_FIELDS, required: Iterable[str] = ()
+) -> PromptTemplate:
+    """Build a template from a file's bytes: drop editor comments, check the placeholders."""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PromptError(f"prompt {name} is not UTF-8 text: {exc}") from exc
+    text = _COMMENT.sub("", decoded).strip() + "\n"
     used = frozenset(_PLACEHOLDER.findall(text))
     unknown = used - frozenset(allowed)
     if unknown:
-        names = ", ".join("{{" + name + "}}" for name in sorted(unknown))
-        raise PromptError(
-            f"prompt {path.name}: unknown placeholder {names}; known: {sorted(allowed)}"
-        )
+        names = ", ".join("{{" + item + "}}" for item in sorted(unknown))
+        raise PromptError(f"prompt {name}: unknown placeholder {names}; known: {sorted(allowed)}")
     missing = frozenset(required) - used
     if missing:
-        names = ", ".join("{{" + name + "}}" for name in sorted(missing))
-        raise PromptError(f"prompt {path.name}: required placeholder {names} is missing")
-    return PromptTemplate(name=path.name, text=text, placeholders=used)
-
-
-def load_prompts(directory: Path | None = None) -> PromptSet:
-    """Load the summary prompts from `directory` (default: the repository's `prompts/`)."""
-    directory = directory or default_prompts_dir()
-    system = load_template(directory / SYSTEM_FILE)
-    user = load_template(directory / USER_FILE, required=("language", "title", "abstract"))
-    return PromptSet(system=system, user=user, version=prompt_version(directory))
-
-
-def prompt_version(directory: Path) -> str:
-    """Return a short hash of the prompt files' bytes and the output schema."""
-    digest = hashlib.sha256()
-    for name in (SYSTEM_FILE, USER_FILE):
-        digest.update(name.encode())
-        digest.update((directory / name).read_bytes())
-    digest.update(json.dumps(output_json_schema(), sort_keys=True).encode())
-    return digest.hexdigest()[:12]
+        names = ", ".join("{{" + item + "}}" for item in sorted(missing))
+        raise PromptError(f"prompt {name}: required placeholder {names} is missing")
+    return PromptTemplate(name=name, text=text, placeholders=used)
 
 
 def paper_values(paper: Paper, language: str) -> dict[str, str]:

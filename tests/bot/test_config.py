@@ -31,6 +31,7 @@ ALL_SETTINGS = [
     "DISCORD_GATEWAY_URL",
     "LOG_LEVEL",
     "LOG_FORMAT",
+    "PROMPTS_DIR",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.models import Author, Paper
 from bot.store.db import Database, open_database
 from bot.summarize import ClaudeClient, PromptSet, Summarizer, load_prompts, open_sdk_client
+from bot.summarize.prompts import packaged_prompts
 from tests.fakes.anthropic_server import FakeAnthropic
 
 # Timeouts of tests that expect an answer are generous (a loaded CI machine must not turn a
@@ -60,6 +61,13 @@ def make_settings(fake: FakeAnthropic, *, api_key: bool = True, **overrides: Any
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def packaged_prompt_folder() -> Path:
+    """Return the packaged prompt folder as a path (the tests import `bot` from files)."""
+    folder = packaged_prompts()
+    assert isinstance(folder, Path)
+    return folder
+
+
 def make_paper(
     number: int = 1,
     *,
@@ -100,7 +108,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 def prompts() -> PromptSet:
-    """Load the real prompt files of the repository."""
+    """Load the packaged prompt files."""
     return load_prompts()
 
 

@@ -11,9 +11,9 @@ import pytest
 from bot.errors import SummaryError
 from bot.models import FallbackReason
 from bot.summarize.claude import ClaudeClient, open_sdk_client
-from bot.summarize.prompts import PromptSet, RenderedPrompt, default_prompts_dir
+from bot.summarize.prompts import PromptSet, RenderedPrompt
 from bot.summarize.schema import output_json_schema
-from tests.bot.summarize.conftest import make_paper, make_settings
+from tests.bot.summarize.conftest import make_paper, make_settings, packaged_prompt_folder
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 ClientFactory = Callable[..., Awaitable[ClaudeClient]]
@@ -50,7 +50,7 @@ async def test_request_carries_the_system_prompt_from_the_prompt_file(
     claude: ClientFactory, fake_anthropic: FakeAnthropic, prompt: RenderedPrompt
 ) -> None:
     await (await claude()).summarize(prompt)
-    system_file = (default_prompts_dir() / "summary.system.md").read_text()
+    system_file = (packaged_prompt_folder() / "summary.system.md").read_text()
     sent = fake_anthropic.requests[0].system_text
     assert sent.startswith("You write short, faithful summaries of arXiv papers")
     assert sent.strip() in system_file

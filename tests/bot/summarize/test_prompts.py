@@ -12,26 +12,25 @@ from bot.summarize.prompts import (
     USER_FILE,
     PromptError,
     PromptSet,
-    default_prompts_dir,
     load_prompts,
     load_template,
 )
-from tests.bot.summarize.conftest import make_paper
+from tests.bot.summarize.conftest import make_paper, packaged_prompt_folder
 
-# Every file in prompts/ and what the loader requires of it. A new prompt file must be added
+# Every packaged prompt file and what the loader requires of it. A new prompt file must be added
 # here, so that it is loaded by this test too.
 REQUIRED = {SYSTEM_FILE: (), USER_FILE: ("language", "title", "abstract")}
 
 
 @pytest.fixture
 def prompt_copy(tmp_path: Path) -> Path:
-    """Return a copy of the repository's prompts/ folder that a test may edit."""
+    """Return a copy of the packaged prompt folder that a test may edit."""
     target = tmp_path / "prompts"
-    shutil.copytree(default_prompts_dir(), target)
+    shutil.copytree(packaged_prompt_folder(), target)
     return target
 
 
-@pytest.mark.parametrize("path", sorted(default_prompts_dir().iterdir()), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(packaged_prompt_folder().iterdir()), ids=lambda p: p.name)
 def test_every_prompt_file_loads(path: Path) -> None:
     template = load_template(path, required=REQUIRED[path.name])
     assert template.text.strip()
@@ -101,7 +100,7 @@ def test_rendering_with_an_unknown_value_fails(prompts: PromptSet) -> None:
 
 
 def test_prompt_version_is_stable_for_the_same_files(prompt_copy: Path) -> None:
-    assert load_prompts(prompt_copy).version == load_prompts(default_prompts_dir()).version
+    assert load_prompts(prompt_copy).version == load_prompts(packaged_prompt_folder()).version
 
 
 def test_editing_a_prompt_file_changes_the_version(prompt_copy: Path) -> None:

@@ -11,8 +11,13 @@ import pytest
 
 from bot.models import FallbackReason
 from bot.summarize import InvalidLanguageError, load_prompts
-from bot.summarize.prompts import SYSTEM_FILE, default_prompts_dir
-from tests.bot.summarize.conftest import Clock, SummarizerFactory, make_paper
+from bot.summarize.prompts import SYSTEM_FILE
+from tests.bot.summarize.conftest import (
+    Clock,
+    SummarizerFactory,
+    make_paper,
+    packaged_prompt_folder,
+)
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 # -- cache ------------------------------------------------------------------------------------
@@ -98,7 +103,7 @@ async def test_edited_prompts_summarize_again(
 ) -> None:
     await (await build()).summarize(make_paper(1), "en")
     edited = tmp_path / "prompts"
-    shutil.copytree(default_prompts_dir(), edited)
+    shutil.copytree(packaged_prompt_folder(), edited)
     (edited / SYSTEM_FILE).write_text((edited / SYSTEM_FILE).read_text() + "\nBe terse.\n")
     await (await build(prompt_set=load_prompts(edited))).summarize(make_paper(1), "en")
     assert len(fake_anthropic.requests) == 2
