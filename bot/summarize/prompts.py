@@ -120,7 +120,9 @@ def load_prompts(directory: Traversable | None = None) -> PromptSet:
     """
     folder = packaged_prompts() if directory is None else directory
     if not folder.is_dir():
-        raise PromptError(f"prompt folder {folder} does not exist (PROMPTS_DIR)")
+        if directory is None:
+            raise PromptError(f"the packaged prompt folder {folder} is missing; reinstall")
+        raise PromptError(f"PROMPTS_DIR {folder} is not a folder")
     system_raw = _read(folder / SYSTEM_FILE)
     user_raw = _read(folder / USER_FILE)
     return PromptSet(
