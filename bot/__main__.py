@@ -1,4 +1,4 @@
-"""Entry point: `arxiv-digest-bot {run,preview,summarize}` (SPEC section 7).
+"""Entry point: `arxiv-digest-bot {run,preview,summarize,backup}` (SPEC section 7).
 
 Parse the command line, build Settings, configure logs, open the services once, run.
 The heavy imports (the Anthropic SDK, discord.py) happen inside the commands, so `--help`
@@ -54,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(lambda: preview(settings, args))
     if args.command == "summarize":
         return run_command(lambda: summarize(settings, args))
+    if args.command == "backup":
+        return run_command(lambda: backup(settings, args))
     from bot.client import run_bot  # imported here: only `run` needs discord's client
 
     return run_command(lambda: run_bot(settings))
@@ -126,6 +128,18 @@ async def summarize(settings: Settings, args: argparse.Namespace) -> int:
         print_payloads([payload], sys.stdout)
     else:
         print_readable([payload])
+    return EXIT_OK
+
+
+async def backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a verified copy of the database to PATH; the bot may keep running meanwhile."""
+    from bot.store.backup import backup_database
+
+    report = await backup_database(settings.database_path, args.path)
+    print(
+        f"backed up {settings.database_path} (schema {report.schema_version},"
+        f" {report.size_bytes:,} bytes) to {report.path}"
+    )
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """The command line (SPEC section 7): argument parsing, output and exit codes.
 
 `run` starts the bot; `preview` and `summarize` use the same services as the bot, without
-Discord. Exit codes: 0 success, 2 bad input (one line on stderr, no usage dump), 1 anything else.
+Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line on
+stderr, no usage dump), 1 anything else.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 from bot import __version__
@@ -92,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("paper", help="arXiv id or URL (2401.12345, hep-th/9901001, abs URL)")
     summarize.add_argument("--language", default=None, help="summary language (default: en)")
     summarize.add_argument("--json", action="store_true", help="print the exact Discord payload")
+
+    backup = sub.add_parser(
+        "backup",
+        help="write a consistent copy of the database, also while the bot runs",
+        description=(
+            "Copy the database (DATABASE_PATH) to PATH with SQLite's online backup, while the"
+            " bot may be running, and check the copy by opening it."
+        ),
+        epilog="example: arxiv-digest-bot backup /var/backups/arxiv-digest-bot/",
+    )
+    backup.add_argument(
+        "path", type=Path, metavar="PATH", help="a file, or a folder for a dated file inside it"
+    )
     return parser
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import StorageError
+from bot.store.backup import backup_connection, pre_migration_path
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,20 @@ class Database:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def migrate(self) -> int:
-        """Apply pending migrations in one transaction; return the new schema version."""
+    async def migrate(self, *, database_path: Path | None = None) -> int:
+        """Apply pending migrations in one transaction; return the new schema version.
+
+        With `database_path` (the file behind this connection), a database that already holds
+        a schema is first copied beside it (`arxiv-digest.schema-N.sqlite3`): a migration that
+        goes wrong in a way SQLite cannot roll back still leaves the data it started from.
+        """
         current = await self.schema_version()
         pending = [m for m in load_migrations() if m[0] > current]
         if not pending:
             return current
+        if database_path is not None and current > 0:
+            report = await backup_connection(self.conn, pre_migration_path(database_path, current))
+            log.info("backed up the database to %s before migrating", report.path)
         try:
             async with self.transaction() as conn:
                 for number, name, sql in pending:
@@ -115,7 +124,7 @@ async def open_database(path: Path | str) -> AsyncIterator[Database]:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         db = Database(conn)
-        await db.migrate()
+        await db.migrate(database_path=None if str(path) == ":memory:" else Path(path))
         yield db
     finally:
         await conn.close()
