@@ -8,7 +8,7 @@ so does a file the install needs that the Dockerfile does not copy.
 
 The result is a venv outside the checkout holding the project as a wheel. Its
 `arxiv-digest-bot` runs `summarize` and `preview` against the loopback fakes from a folder
-with no checkout in sight, and the systemd unit is verified against it.
+with no checkout in sight, and the systemd units are verified against it.
 
 Offline: pip runs with --no-index and finds every locked dependency already satisfied,
 because the test venv's own site-packages are on PYTHONPATH. That folder holds no `bot`
@@ -37,7 +37,7 @@ from tests.fakes.arxiv_server import FakeArxiv
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_PREFIX = "/opt/arxiv-digest-bot"
-UNIT = ROOT / "deploy" / "arxiv-digest-bot.service"
+DEPLOY = ROOT / "deploy"
 
 
 def build_stage(dockerfile: str) -> list[str]:
@@ -151,19 +151,25 @@ async def test_the_installed_wheel_summarizes_and_previews_outside_the_checkout(
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
-def test_the_systemd_unit_verifies_against_the_installed_command(
+def test_the_systemd_units_verify_against_the_installed_command(
     installed: Path, tmp_path: Path
 ) -> None:
-    unit = tmp_path / UNIT.name
-    text = UNIT.read_text(encoding="utf-8")
-    assert f"ExecStart={IMAGE_PREFIX}/bin/arxiv-digest-bot run" in text
-    unit.write_text(text.replace(IMAGE_PREFIX, str(installed)), encoding="utf-8")
+    units = sorted(DEPLOY.glob("arxiv-digest-bot*"))
+    assert [unit.name for unit in units] == [
+        "arxiv-digest-bot-backup.service",
+        "arxiv-digest-bot-backup.timer",
+        "arxiv-digest-bot.service",
+    ]
+    for unit in units:
+        text = unit.read_text(encoding="utf-8")
+        (tmp_path / unit.name).write_text(text.replace(IMAGE_PREFIX, str(installed)))
     done = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)],
+        ["systemd-analyze", "verify", *(str(tmp_path / unit.name) for unit in units)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    # verify warns about unknown keys and bad values on stderr but may still exit 0.
+    # verify warns about unknown keys and bad values on stderr but may still exit 0; it fails
+    # on a command that does not exist, so the units must name the installed one.
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
