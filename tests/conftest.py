@@ -5,21 +5,27 @@ The fake arXiv (tests/fakes/arxiv_server.py) runs on 127.0.0.1 for one test at a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.fakes.arxiv_server import FakeArxiv
-from tests.isolation import isolate_from_developer_settings, remove_folder
+from tests.isolation import empty_working_folder, remove_developer_variables
 
 # The fake Discord's fixtures (fake_discord, discord_guild, ...) for every test directory.
 pytest_plugins = ["tests.fakes.discord_server.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Ignore the developer's `.env` and environment for the whole session (tests/isolation.py)."""
-    folder = isolate_from_developer_settings()
-    config.add_cleanup(lambda: remove_folder(folder))
+    """Ignore the developer's environment for the whole session (tests/isolation.py)."""
+    remove_developer_variables()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_developer_env_file() -> Iterator[None]:
+    """Run every test in an empty folder, where no `.env` of the developer's is found."""
+    with empty_working_folder():
+        yield
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ The bot reads its settings from the environment and from `.env` in the working f
 the SDKs it wraps read variables of their own (`ANTHROPIC_LOG`, proxies). A developer who
 followed the README has a filled `.env` in the checkout, and maybe exported a token: none of
 it may change a test's result (issue 10: a copied `.env.example` set LOG_LEVEL and broke
-`preview`'s piped-output test). So before any test runs, the session removes every variable
-the bot or its clients would read and moves to an empty working folder, where neither the
-tests nor the CLI subprocesses they start find a `.env`.
+`preview`'s piped-output test). So the session removes every variable the bot or its
+clients would read as soon as pytest starts, and the tests run in an empty working folder,
+where neither they nor the CLI subprocesses they start find a `.env`. (The folder is entered
+by a session fixture, not at start-up: pytest-xdist starts its workers in the working folder,
+and they must find the project's configuration there.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import Settings
@@ -41,15 +44,20 @@ def developer_variables(environ: Iterable[str]) -> list[str]:
     ]
 
 
-def isolate_from_developer_settings() -> Path:
-    """Remove the developer's variables and move to a new empty folder; return that folder."""
+def remove_developer_variables() -> None:
+    """Remove every variable the bot or its clients would read from this process's environment."""
     for name in developer_variables(os.environ):
         del os.environ[name]
+
+
+@contextmanager
+def empty_working_folder() -> Iterator[Path]:
+    """Work in a new empty folder (no `.env` to find); delete it and go back afterwards."""
+    previous = Path.cwd()
     folder = Path(tempfile.mkdtemp(prefix="arxiv-digest-bot-tests-"))
     os.chdir(folder)
-    return folder
-
-
-def remove_folder(folder: Path) -> None:
-    """Delete the session's working folder (and whatever a test left in it)."""
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield folder
+    finally:
+        os.chdir(previous)
+        shutil.rmtree(folder, ignore_errors=True)
