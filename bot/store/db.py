@@ -77,8 +77,9 @@ class Database:
         """Apply pending migrations in one transaction; return the new schema version.
 
         With `database_path` (the file behind this connection), a database that already holds
-        a schema is first copied beside it (`arxiv-digest.schema-N.sqlite3`): a migration that
-        goes wrong in a way SQLite cannot roll back still leaves the data it started from.
+        a schema is first copied beside it (`arxiv-digest.schema-N.sqlite3`), so the data as it
+        was survives a migration that turns out wrong and a return to the older release. A copy
+        that cannot be written stops the migration (StorageError).
         """
         current = await self.schema_version()
         pending = [m for m in load_migrations() if m[0] > current]
