@@ -132,6 +132,8 @@ class FallbackReason(StrEnum):
     RATE_LIMITED = "rate limited"
     API_ERROR = "API error"
     INVALID_OUTPUT = "invalid output"
+    #: The API's answer itself was unusable: an HTML page, JSON of another shape, no usage.
+    INVALID_ANSWER = "invalid answer"
 
 
 @dataclass(frozen=True, slots=True)

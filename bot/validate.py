@@ -69,3 +69,28 @@ def check_max_papers(value: int) -> int:
     if not low <= value <= high:
         raise UserInputError(f"max_papers must be from {low} to {high}, got {value}")
     return value
+
+
+# A language is a name or a tag ("German", "pt-BR", "简体中文"): letters, spaces and hyphens.
+# It goes into the prompt, so nothing else is let through.
+_LANGUAGE = re.compile(r"[^\W\d_](?:[^\W\d_]|[ -])*")
+_LANGUAGE_MAX = 35
+
+
+class InvalidLanguageError(UserInputError):
+    """A summary language that is not a language name or tag."""
+
+
+def normalize_language(value: str | None, default: str) -> str:
+    """Return the language as the cache keys it (trimmed, lower case); `default` when empty.
+
+    Raise InvalidLanguageError for anything but letters, spaces and hyphens, or past 35
+    characters (the length of the longest BCP 47 tags we accept in settings).
+    """
+    text = " ".join((value or "").split()) or default
+    if len(text) > _LANGUAGE_MAX or not _LANGUAGE.fullmatch(text):
+        raise InvalidLanguageError(
+            "a language is a name or tag such as en, German or pt-BR"
+            f" (letters, spaces and hyphens, at most {_LANGUAGE_MAX} characters)"
+        )
+    return text.lower()

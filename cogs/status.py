@@ -82,6 +82,11 @@ def _problems(report: StatusReport) -> str:
         f"Digest of <#{paused.channel_id}> paused: {paused.reason}"
         for paused in report.paused_digests
     ]
+    lines += [
+        f"Digest of <#{skipped.channel_id}> not scheduled: unknown timezone"
+        f" {skipped.timezone[:40]!r}; set one with /digest set"
+        for skipped in report.unscheduled_digests
+    ]
     for fallback in report.usage.recent_fallbacks[:RECENT_FALLBACKS_SHOWN]:
         lines.append(
             f"{fallback.base_id}v{fallback.version} went out abstract-only"
@@ -99,6 +104,7 @@ def _claude(usage: UsageReport) -> str:
     lines = [
         head,
         f"Summaries written today: {usage.summaries_today:,}",
+        f"Abstract-only today: {_fallback_counts(usage)}",
         f"Today: {_tokens(usage.today.input_tokens, usage.today.output_tokens)},"
         f" ≈ ${usage.today.cost_usd:.2f}{_cap(usage.daily_budget_usd)}",
         f"This month: {_tokens(usage.month.input_tokens, usage.month.output_tokens)},"
@@ -110,6 +116,15 @@ def _claude(usage: UsageReport) -> str:
             " went out abstract-only"
         )
     return "\n".join(lines)
+
+
+def _fallback_counts(usage: UsageReport) -> str:
+    """Say how many papers went out abstract-only today, and why."""
+    counts = usage.fallbacks_today
+    if not counts:
+        return "0"
+    total = sum(count for _, count in counts)
+    return f"{total:,} (" + ", ".join(f"{reason} {count:,}" for reason, count in counts) + ")"
 
 
 def _tokens(input_tokens: int, output_tokens: int) -> str:

@@ -75,12 +75,11 @@ def _time(text: str) -> dt.datetime:
 
 async def get_summary(db: Database, key: SummaryKey) -> Summary | None:
     """Return the cached summary for `key`, if there is one."""
-    async with db.conn.execute(
+    row = await db.fetch_one(
         "SELECT tldr, motivation, method, results FROM summaries WHERE base_id = ? AND"
         " version = ? AND language = ? AND prompt_version = ? AND model = ?",
         (key.base_id, key.version, key.language, key.prompt_version, key.model),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     if row is None:
         return None
     return Summary(
@@ -117,10 +116,9 @@ async def put_summary(db: Database, key: SummaryKey, summary: Summary, now: dt.d
 
 async def count_summaries_since(db: Database, since: dt.datetime) -> int:
     """Return how many summaries were written at or after `since` (for /status)."""
-    async with db.conn.execute(
+    row = await db.fetch_one(
         "SELECT count(*) FROM summaries WHERE created_at >= ?", (_text(since),)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     return int(row[0]) if row else 0
 
 
@@ -171,8 +169,7 @@ async def usage_for_month(db: Database, month: str) -> UsageTotals:
 
 
 async def _totals(db: Database, sql: str, period: str) -> UsageTotals:
-    async with db.conn.execute(sql, (period,)) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one(sql, (period,))
     if row is None:
         return UsageTotals()
     return UsageTotals(
@@ -200,13 +197,12 @@ async def record_budget_hit(
 
 async def budget_hits(db: Database, *, day: str, month: str) -> list[BudgetHit]:
     """Return the caps reached today (`day`) and this month (`month`)."""
-    async with db.conn.execute(
+    rows = await db.fetch_all(
         "SELECT scope, period, first_hit_at, last_hit_at, spent_usd, cap_usd, papers_skipped"
         " FROM summary_budget_hits WHERE (scope = 'daily' AND period = ?)"
         " OR (scope = 'monthly' AND period = ?) ORDER BY scope",
         (day, month),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [
         BudgetHit(
             scope=row["scope"],
@@ -238,12 +234,11 @@ async def record_fallback(
 
 async def recent_fallbacks(db: Database, limit: int = 10) -> list[FallbackRecord]:
     """Return the latest fallbacks, newest first."""
-    async with db.conn.execute(
+    rows = await db.fetch_all(
         "SELECT at, base_id, version, language, model, reason, detail FROM summary_fallbacks"
         " ORDER BY at DESC, id DESC LIMIT ?",
         (limit,),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [
         FallbackRecord(
             at=_time(row["at"]),
@@ -256,3 +251,13 @@ async def recent_fallbacks(db: Database, limit: int = 10) -> list[FallbackRecord
         )
         for row in rows
     ]
+
+
+async def fallbacks_since(db: Database, since: dt.datetime) -> list[tuple[FallbackReason, int]]:
+    """Return how many fallbacks were recorded at or after `since`, per reason, most first."""
+    rows = await db.fetch_all(
+        "SELECT reason, count(*) AS papers FROM summary_fallbacks WHERE at >= ?"
+        " GROUP BY reason ORDER BY papers DESC, reason",
+        (_text(since),),
+    )
+    return [(FallbackReason(row["reason"]), int(row["papers"])) for row in rows]

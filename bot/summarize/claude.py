@@ -81,7 +81,9 @@ class ClaudeClient:
     async def summarize(self, prompt: RenderedPrompt) -> ClaudeReply:
         """Send `prompt`; return the schema-checked output and the tokens it cost.
 
-        Raise `SummaryError` (reason: a `FallbackReason`) when the API gives no answer.
+        Raise `SummaryError` (reason: a `FallbackReason`) when the API gives no answer, or
+        an answer that is not a message ("invalid answer": an HTML page, JSON of another
+        shape, no usage, a truncated body).
         """
         try:
             message = await self._sdk.messages.create(
@@ -91,18 +93,39 @@ class ClaudeClient:
                 messages=[{"role": "user", "content": prompt.user}],
                 output_config={"format": {"type": "json_schema", "schema": self._schema}},
             )
+        except anthropic.APIResponseValidationError as exc:
+            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
         except anthropic.AnthropicError as exc:
             raise _translate(exc) from exc
-        usage = _usage(message)
-        output, problem = _parse(message)
+        except Exception as exc:
+            # The SDK reads the body itself: a truncated or non-JSON one fails in there.
+            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
+        try:
+            usage = _usage(message)
+            output, problem = _parse(message)
+        except Exception as exc:
+            # The SDK does not validate a 200's body: an HTML page arrives as a str and JSON
+            # of another shape as a Message missing its fields.
+            raise SummaryError(FallbackReason.INVALID_ANSWER, _not_a_message(message, exc)) from exc
         return ClaudeReply(output=output, problem=problem, usage=usage)
 
 
 def _usage(message: Message) -> TokenUsage:
-    """Return the billed tokens; prompt-cache reads and writes count as input (conservative)."""
+    """Return the billed tokens; prompt-cache reads and writes count as input (conservative).
+
+    Raise ValueError when the answer carries no usable token counts.
+    """
     usage = message.usage
-    cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
-    return TokenUsage(input_tokens=usage.input_tokens + cached, output_tokens=usage.output_tokens)
+    counts = [
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_creation_input_tokens or 0,
+        usage.cache_read_input_tokens or 0,
+    ]
+    if not all(isinstance(count, int) and count >= 0 for count in counts):
+        raise ValueError(f"usage is not token counts: {counts!r}"[:120])
+    inputs, outputs, created, read = counts
+    return TokenUsage(input_tokens=inputs + created + read, output_tokens=outputs)
 
 
 def _parse(message: Message) -> tuple[SummaryOutput | None, str | None]:
@@ -141,3 +164,17 @@ def _translate(exc: anthropic.AnthropicError) -> SummaryError:
     if isinstance(exc, anthropic.APIConnectionError):
         return SummaryError(FallbackReason.API_ERROR, "cannot reach the API")
     return SummaryError(FallbackReason.API_ERROR, type(exc).__name__)
+
+
+def _not_a_message(answer: object, exc: Exception) -> str:
+    """Say what came back instead of a message, briefly (an HTML page, a wrong shape)."""
+    if isinstance(answer, str | bytes):
+        start = " ".join(str(answer)[:60].split())
+        return f"the API answered with text, not a message: {start!r}"
+    return f"the API's answer is not a message: {_short(exc)}"
+
+
+def _short(exc: BaseException) -> str:
+    """Return an exception as one line of at most 160 characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 160 else text[:159] + "…"

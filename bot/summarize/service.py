@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.errors import SummaryError, UserInputError
+from bot.errors import SummaryError
 from bot.models import FallbackReason, Paper, Summary
 from bot.store import summaries as store
 from bot.store.db import Database
@@ -33,6 +32,8 @@ from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet, source_text
 from bot.summarize.schema import SummaryOutput, output_problems
 from bot.timeutil import utc_now
+from bot.validate import InvalidLanguageError as InvalidLanguageError  # re-exported
+from bot.validate import normalize_language as normalize_language  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +41,6 @@ log = logging.getLogger(__name__)
 OUTPUT_ATTEMPTS = 2
 RECENT_FALLBACKS = 10
 _MAX_DETAIL = 500
-# A language is a name or a tag ("German", "pt-BR", "简体中文"): letters, spaces and hyphens.
-# It goes into the prompt, so nothing else is let through.
-_LANGUAGE = re.compile(r"[^\W\d_](?:[^\W\d_]|[ -])*")
-_LANGUAGE_MAX = 35
-
-
-class InvalidLanguageError(UserInputError):
-    """A summary language that is not a language name or tag."""
-
-
-def normalize_language(value: str | None, default: str) -> str:
-    """Return the language as the cache keys it (trimmed, lower case); `default` when empty.
-
-    Raise InvalidLanguageError for anything but letters, spaces and hyphens, or past 35
-    characters (the length of the longest BCP 47 tags we accept in settings).
-    """
-    text = " ".join((value or "").split()) or default
-    if len(text) > _LANGUAGE_MAX or not _LANGUAGE.fullmatch(text):
-        raise InvalidLanguageError(
-            "a language is a name or tag such as en, German or pt-BR"
-            f" (letters, spaces and hyphens, at most {_LANGUAGE_MAX} characters)"
-        )
-    return text.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +69,8 @@ class UsageReport:
     monthly_budget_usd: float | None
     budget_hits: tuple[BudgetHit, ...]
     recent_fallbacks: tuple[FallbackRecord, ...]
+    #: Papers that went out abstract-only today (UTC), per reason, most frequent first.
+    fallbacks_today: tuple[tuple[FallbackReason, int], ...] = ()
 
     @property
     def budget_reached(self) -> bool:
@@ -170,6 +150,7 @@ class Summarizer:
                 await store.budget_hits(self._db, day=day_key(now), month=month_key(now))
             ),
             recent_fallbacks=tuple(await store.recent_fallbacks(self._db, RECENT_FALLBACKS)),
+            fallbacks_today=tuple(await store.fallbacks_since(self._db, start_of_day)),
         )
 
     async def aclose(self) -> None:
@@ -182,22 +163,41 @@ class Summarizer:
     # -- one key ------------------------------------------------------------------------------
 
     async def _produce(self, key: SummaryKey, paper: Paper, client: ClaudeClient) -> SummaryOutcome:
+        """Summarize one key; whatever goes wrong, the paper falls back to its abstract.
+
+        This is the boundary that keeps a digest going: an API failure or budget arrives as
+        a SummaryError with its reason; anything else (an answer the SDK or our parsing
+        chokes on, a bug) becomes "invalid answer". Each fallback is logged once and
+        recorded for /status, and never cached, so a later run asks Claude again.
+        """
+        try:
+            return await self._summary_or_error(key, paper, client)
+        except SummaryError as exc:
+            log.warning("summary of %s (%s) fell back: %s", paper.versioned_id, key.language, exc)
+            reason, detail = FallbackReason(exc.reason), exc.detail
+        except Exception as exc:
+            detail = _describe(exc)
+            log.warning(
+                "summary of %s (%s) fell back: %s: %s",
+                paper.versioned_id,
+                key.language,
+                FallbackReason.INVALID_ANSWER,
+                detail,
+                exc_info=exc,
+            )
+            reason = FallbackReason.INVALID_ANSWER
+        await self._record_fallback(key, reason, detail)
+        return SummaryOutcome(fallback=reason)
+
+    async def _summary_or_error(
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+    ) -> SummaryOutcome:
         """Serve the cache, or call Claude within the concurrency limit; store a valid summary."""
         cached = await store.get_summary(self._db, key)
         if cached is not None:
             return SummaryOutcome(summary=cached)
         async with self._limit:
-            try:
-                output = await self._checked_output(key, paper, client)
-            except SummaryError as exc:
-                reason = FallbackReason(exc.reason)
-                log.warning(
-                    "summary of %s (%s) fell back: %s", paper.versioned_id, key.language, exc
-                )
-                await store.record_fallback(
-                    self._db, key, reason, exc.detail[:_MAX_DETAIL], self._now()
-                )
-                return SummaryOutcome(fallback=reason)
+            output = await self._checked_output(key, paper, client)
         summary = Summary(
             tldr=output.tldr,
             motivation=output.motivation,
@@ -206,8 +206,19 @@ class Summarizer:
             model=key.model,
             language=key.language,
         )
-        await store.put_summary(self._db, key, summary, self._now())
+        try:
+            await store.put_summary(self._db, key, summary, self._now())
+        except Exception as exc:
+            # The summary is good and paid for: use it now; not cached, a later run asks again.
+            log.warning("could not cache the summary of %s: %s", paper.versioned_id, exc)
         return SummaryOutcome(summary=summary)
+
+    async def _record_fallback(self, key: SummaryKey, reason: FallbackReason, detail: str) -> None:
+        """Record a fallback for /status; if the store refuses, the warning logged is enough."""
+        try:
+            await store.record_fallback(self._db, key, reason, detail[:_MAX_DETAIL], self._now())
+        except Exception as exc:
+            log.debug("could not record the fallback of %s: %s", key.base_id, exc)
 
     async def _checked_output(
         self, key: SummaryKey, paper: Paper, client: ClaudeClient
@@ -280,3 +291,10 @@ class Summarizer:
             del self._inflight[key]
         if not task.cancelled():
             task.exception()
+
+
+def _describe(exc: BaseException) -> str:
+    """Return an exception as one short line: its type and the start of its message."""
+    text = " ".join(str(exc).split())
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "…"

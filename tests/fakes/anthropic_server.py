@@ -39,6 +39,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None
     stop_reason: str = "end_turn"
+    body: Any = None
 
     @classmethod
     def valid(cls) -> Reply:
@@ -81,6 +82,27 @@ class Reply:
     def server_error(cls) -> Reply:
         """Answer 500 api_error."""
         return cls("error", 500, "api_error")
+
+    @classmethod
+    def html(cls) -> Reply:
+        """Answer 200 with an HTML page, as a captive portal or a misrouted proxy does."""
+        page = "<!DOCTYPE html><html><body><h1>Welcome to the gateway</h1></body></html>"
+        return cls("html", text=page)
+
+    @classmethod
+    def json_body(cls, body: Any) -> Reply:
+        """Answer 200 with `body` as the whole JSON response (e.g. JSON of another shape)."""
+        return cls("json", body=body)
+
+    @classmethod
+    def without_usage(cls) -> Reply:
+        """Answer 200 with a valid summary message that lacks its `usage` object."""
+        return cls("valid", body="no-usage")
+
+    @classmethod
+    def truncated(cls) -> Reply:
+        """Answer 200 with a JSON message cut off half-way (a complete, short HTTP body)."""
+        return cls("valid", body="truncated")
 
     @classmethod
     def slow(cls) -> Reply:
@@ -260,6 +282,10 @@ class FakeAnthropic:
     def _answer(self, reply: Reply, request: RecordedRequest) -> web.Response:
         if reply.kind == "error":
             return _error(reply.status, reply.error_type, "scripted error", reply.headers)
+        if reply.kind == "html":
+            return web.Response(text=reply.text, content_type="text/html")
+        if reply.kind == "json":
+            return web.json_response(reply.body)
         text = reply.text if reply.text is not None else json.dumps(valid_output(request))
         prompt_chars = len(request.system_text) + len(request.user_text)
         message = {
@@ -277,7 +303,14 @@ class FakeAnthropic:
             },
         }
         self.answers.append(message)
-        return web.json_response(message, headers={"request-id": message["id"]})
+        headers = {"request-id": message["id"]}
+        if reply.body == "no-usage":
+            del message["usage"]
+        elif reply.body == "truncated":
+            whole = json.dumps(message)
+            cut = whole[: len(whole) // 2]
+            return web.Response(text=cut, content_type="application/json", headers=headers)
+        return web.json_response(message, headers=headers)
 
 
 def _invalid_body(body: object) -> str | None:

@@ -40,6 +40,7 @@ CASES: dict[FallbackReason, Setup] = {
     FallbackReason.RATE_LIMITED: scripted(Reply.rate_limited(retry_after="30")),
     FallbackReason.API_ERROR: scripted(Reply.server_error()),
     FallbackReason.INVALID_OUTPUT: scripted(Reply.raw_text("not json"), Reply.raw_text("{")),
+    FallbackReason.INVALID_ANSWER: scripted(Reply.html()),
 }
 
 
