@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,7 +23,7 @@ from bot.errors import ArxivError
 from bot.poller import Poller, PollOutcome
 from bot.store import targets
 from bot.store.db import Database
-from bot.timeutil import utc_now
+from bot.timeutil import known_zone, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -206,13 +205,19 @@ class Clock:
         if time is None:
             self.unschedule(job_id)
             return
+        zone = known_zone(timezone)
+        if zone is None:
+            # A row from a host with another tz database: skip it, never fail the clock.
+            self.unschedule(job_id)
+            log.warning("%s not scheduled: unknown timezone %r", job_id, timezone[:60])
+            return
 
         async def run() -> None:
             await action(target_id)
 
         self.scheduler.add_job(
             self._supervised(job_id, run),
-            CronTrigger(hour=time.hour, minute=time.minute, timezone=timezone),
+            CronTrigger(hour=time.hour, minute=time.minute, timezone=zone),
             id=job_id,
             name=job_id,
             replace_existing=True,
@@ -245,7 +250,10 @@ def _missed(time: dt.time, timezone: str, last: dt.datetime | None, now: dt.date
 
     Used once at start-up: posts that were due while the bot was down are made then.
     """
-    local_now = now.astimezone(ZoneInfo(timezone))
+    zone = known_zone(timezone)
+    if zone is None:  # not scheduled either (see Clock._schedule): nothing fell due
+        return False
+    local_now = now.astimezone(zone)
     due = local_now.replace(hour=time.hour, minute=time.minute, second=0, microsecond=0)
     if due > local_now:
         due -= dt.timedelta(days=1)

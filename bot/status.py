@@ -1,8 +1,9 @@
 """What `/status` shows a server's admins, gathered in one place (SPEC section 3).
 
 Polling (the last poll and its result, the last announcement and how many papers it had in
-the server's categories, the next poll), recent problems (failed polls, paused digests) and
-Claude's usage. The cog only formats the report; this module reads the store and the clock.
+the server's categories, the next poll), recent problems (failed polls, paused digests,
+digests skipped for a timezone this host does not know) and Claude's usage. The cog only
+formats the report; this module reads the store and the clock.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Protocol
 from bot.store import announcements, poll_state, targets
 from bot.store.db import Database
 from bot.summarize.service import Summarizer, UsageReport
+from bot.timeutil import known_zone
 
 
 class PollClock(Protocol):
@@ -60,6 +62,14 @@ class PausedDigest:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class UnscheduledDigest:
+    """A digest with a post time whose timezone this host does not know: it is skipped."""
+
+    channel_id: int
+    timezone: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class StatusReport:
     """Everything `/status` shows for one server."""
 
@@ -77,6 +87,7 @@ class StatusReport:
     failed_polls: tuple[FeedPoll, ...]
     paused_digests: tuple[PausedDigest, ...]
     usage: UsageReport
+    unscheduled_digests: tuple[UnscheduledDigest, ...] = ()
 
 
 async def status_report(
@@ -109,4 +120,9 @@ async def status_report(
             if config.paused
         ),
         usage=await summarizer.usage_report(),
+        unscheduled_digests=tuple(
+            UnscheduledDigest(config.channel_id, config.timezone)
+            for config in configs
+            if config.time is not None and known_zone(config.timezone) is None
+        ),
     )
