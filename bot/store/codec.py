@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.db import Database, Params
 
 
 def datetime_text(value: dt.datetime) -> str:
@@ -70,17 +70,11 @@ def unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-# Positional (`?`) or named (`:name`) parameters, as sqlite3 takes them.
-Params = Sequence[Any] | Mapping[str, Any]
-
-
 async def fetch_one(db: Database, sql: str, params: Params = ()) -> sqlite3.Row | None:
-    """Run a query and return its first row, if any."""
-    async with db.conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    """Run a query and return its first row, if any (see `Database.fetch_one`)."""
+    return await db.fetch_one(sql, params)
 
 
 async def fetch_all(db: Database, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-    """Run a query and return all its rows."""
-    async with db.conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    """Run a query and return all its rows (see `Database.fetch_all`)."""
+    return await db.fetch_all(sql, params)

@@ -3,6 +3,10 @@
 Migrations are `migrations/NNNN_name.sql`, applied in order, all pending ones in one
 transaction, the schema version kept in `PRAGMA user_version` (the approach of RoboDanny's
 migrations, without a separate table). Each file starts with a one-line `--` reason.
+
+Every way a database can be unusable (a folder that cannot be made, a file that is not a
+database, a damaged one, a read-only one, one written by a newer version) is found while
+opening it and reported as one `StorageError` line naming the file.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -24,6 +29,13 @@ from bot.store.backup import backup_connection, pre_migration_path
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+#: How long a statement waits for another process's write lock (a CLI command beside the
+#: running bot) before it fails with "database is locked".
+BUSY_TIMEOUT_MS = 5000
+
+# Positional (`?`) or named (`:name`) parameters, as sqlite3 takes them.
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 def load_migrations() -> list[tuple[int, str, str]]:
@@ -44,45 +56,86 @@ class Database:
     """One aiosqlite connection shared by the whole process.
 
     aiosqlite runs every statement on one worker thread, so statements never interleave;
-    `transaction()` groups several into one atomic unit.
+    `transaction()` groups several into one atomic unit. Reads go through `fetch_one` and
+    `fetch_all`, which take the same turn as transactions: a read made while another task's
+    transaction is open would otherwise see its uncommitted rows, which may yet be rolled
+    back. Inside its own transaction a task reads its own writes.
     """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str = ":memory:") -> None:
         self.conn = conn
+        self.path = path
         # One connection means one transaction at a time: tasks that write concurrently
         # (the scheduler posting while a member runs /subscribe) take turns here.
         # Not re-entrant: a transaction body must not open another.
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the body in one transaction: commit on success, roll back on any error."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.rollback()
-                raise
-            else:
-                await self.conn.commit()
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
+                try:
+                    await self.conn.commit()
+                except BaseException:
+                    # A failed COMMIT (disk full, I/O error) can leave the transaction
+                    # open; end it so the next one can begin.
+                    await _quietly_roll_back(self.conn)
+                    raise
+            finally:
+                self._owner = None
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Run a query and return its first row, if any (committed data only)."""
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query and return all its rows (committed data only)."""
+        async with self._turn(), self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Wait for the connection between transactions; inside our own, read through it."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            yield
+            return
+        async with self._lock:
+            yield
 
     async def schema_version(self) -> int:
         """Return `PRAGMA user_version`: the number of the last migration applied."""
-        async with self.conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self, *, database_path: Path | None = None) -> int:
         """Apply pending migrations in one transaction; return the new schema version.
 
-        With `database_path` (the file behind this connection), a database that already holds
-        a schema is first copied beside it (`arxiv-digest.schema-N.sqlite3`), so the data as it
-        was survives a migration that turns out wrong and a return to the older release. A copy
-        that cannot be written stops the migration (StorageError).
+        Refuse a database whose schema is newer than this code knows: running on it would
+        read and write tables whose meaning changed. With `database_path` (the file behind
+        this connection), a database that already holds a schema is first copied beside it
+        (`arxiv-digest.schema-N.sqlite3`), so the data as it was survives a migration that
+        turns out wrong and a return to the older release. A copy that cannot be written
+        stops the migration (StorageError).
         """
+        migrations = load_migrations()
         current = await self.schema_version()
-        pending = [m for m in load_migrations() if m[0] > current]
+        known = migrations[-1][0] if migrations else 0
+        if current > known:
+            raise StorageError(
+                f"database {self.path} was made by a newer arxiv-digest-bot"
+                f" (schema {current} > {known}); run that version, or restore a backup"
+            )
+        pending = [m for m in migrations if m[0] > current]
         if not pending:
             return current
         if database_path is not None and current > 0:
@@ -103,6 +156,44 @@ class Database:
             ) from exc
         return pending[-1][0]
 
+    async def check_writable(self) -> None:
+        """Raise StorageError unless a row can be written (then roll it back).
+
+        SQLite opens a read-only file without complaint and only refuses the first write,
+        which would come in the middle of a poll; this finds it at start-up.
+        """
+        try:
+            async with self.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES ('write-check', '', '')"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                )
+                raise _RollBack
+        except _RollBack:
+            pass
+
+    async def quick_check(self) -> None:
+        """Run `PRAGMA quick_check`; raise StorageError naming the first problem it finds."""
+        rows = await self.fetch_all("PRAGMA quick_check")
+        problems = [str(row[0]) for row in rows if str(row[0]) != "ok"]
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise StorageError(
+                f"database {self.path} is damaged: {problems[0]}{more}; restore a backup"
+            )
+
+
+class _RollBack(Exception):  # noqa: N818  (a signal to transaction(), never escapes)
+    """Raised inside a transaction to roll it back on purpose."""
+
+
+async def _quietly_roll_back(conn: aiosqlite.Connection) -> None:
+    """Roll back after a failed commit; a second failure changes nothing we can act on."""
+    try:
+        await conn.rollback()
+    except sqlite3.Error as exc:
+        log.debug("rollback after a failed commit also failed: %s", exc)
+
 
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements (migrations hold no triggers or `;` in strings)."""
@@ -111,21 +202,63 @@ def _split_sql(script: str) -> list[str]:
 
 
 @asynccontextmanager
-async def open_database(path: Path | str) -> AsyncIterator[Database]:
-    """Open (creating the file and its folder) and migrate the database; close it on exit."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+async def open_database(path: Path | str, *, check: bool = False) -> AsyncIterator[Database]:
+    """Open (creating the file and its folder), migrate and test-write the database.
+
+    With `check`, also run `PRAGMA quick_check` (the bot does at start-up, rather than fail
+    every poll on a damaged file). Raise StorageError, one line naming the file, for any
+    database that cannot be used; close it on exit.
+    """
+    name = str(path)
+    if name != ":memory:":
+        with _storage_errors(name):
+            _make_folder(Path(path))
+    with _storage_errors(name):
+        conn = await aiosqlite.connect(name, isolation_level=None)
     try:
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-    except Exception as exc:  # sqlite3.OperationalError and friends
-        raise StorageError(f"cannot open database {path}: {exc}") from exc
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        db = Database(conn)
-        await db.migrate(database_path=None if str(path) == ":memory:" else Path(path))
+        with _storage_errors(name):
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db = Database(conn, name)
+            await db.migrate(database_path=None if name == ":memory:" else Path(path))
+            await db.check_writable()
+            if check:
+                await db.quick_check()
         yield db
     finally:
         await conn.close()
+
+
+def _make_folder(path: Path) -> None:
+    """Create the database's folder; refuse a path that is itself a folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a database file")
+
+
+@contextmanager
+def _storage_errors(path: str) -> Iterator[None]:
+    """Turn SQLite and file-system errors into one StorageError line naming the file."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError(f"cannot use database {path}: {describe_error(exc)}") from exc
+
+
+def describe_error(exc: BaseException) -> str:
+    """Return a short, readable reason for a SQLite or file-system error."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc) or type(exc).__name__
+    hints = {
+        "file is not a database": "the file is not an SQLite database (check DATABASE_PATH)",
+        "database disk image is malformed": "the file is damaged; restore a backup",
+        "attempt to write a readonly database": "the file is read-only",
+        "unable to open database file": "the file cannot be opened or created",
+    }
+    return hints.get(text, text)
