@@ -44,15 +44,31 @@ async def open_services(
     prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
     # One limiter for feed and API: arXiv counts every request from this process.
     limiter = RateLimiter(settings.arxiv_request_interval_seconds)
+    timeout = settings.arxiv_timeout_seconds  # the whole of one request (see FeedClient)
+    max_bytes = settings.arxiv_max_response_mb * 1_000_000
     async with (
         open_database(settings.database_path) as db,
-        httpx.AsyncClient(timeout=30.0, follow_redirects=True) as http,
+        httpx.AsyncClient(timeout=timeout) as http,
         open_sdk_client(settings) as sdk,
     ):
-        api = ArxivApi(limiter, api_url=settings.arxiv_api_url, user_agent=settings.user_agent)
+        api = ArxivApi(
+            limiter,
+            api_url=settings.arxiv_api_url,
+            user_agent=settings.user_agent,
+            timeout=timeout,
+            max_bytes=max_bytes,
+        )
         try:
             feed = FeedClient(
-                http, limiter, settings.arxiv_feed_url, user_agent=settings.user_agent
+                http,
+                limiter,
+                settings.arxiv_feed_url,
+                user_agent=settings.user_agent,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                # A pause arXiv asks for that outlasts the next poll skips this one, rather
+                # than holding the shared limiter until then.
+                max_wait=min(600.0, settings.poll_interval_seconds),
             )
             claude = None if sdk is None else ClaudeClient(sdk, model=settings.anthropic_model)
             summarizer = Summarizer(db, claude, settings, prompts=prompts)

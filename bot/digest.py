@@ -105,17 +105,20 @@ class DigestBuilder:
             )
         return digests
 
-    async def summarize_id(self, arxiv_id: ArxivId, language: str) -> DigestItem:
+    async def summarize_id(
+        self, arxiv_id: ArxivId, language: str, *, interactive: bool = False
+    ) -> DigestItem:
         """Return the item `/summarize` shows for one paper: stored if known, else fetched.
 
-        Raise PaperNotFoundError for an id arXiv does not know, ArxivError when it fails.
+        Raise PaperNotFoundError for an id arXiv does not know, ArxivError when it fails
+        (`interactive`: soon, with `retry_in`, rather than after every retry).
         """
         paper = await papers.get_paper(self._db, arxiv_id.base, arxiv_id.version)
         if paper is None or arxiv_id.base in await papers.papers_needing_enrichment(
             self._db, [arxiv_id.base]
         ):
             self._progress("fetching metadata", 0, 1)
-            paper = await self._api.get(arxiv_id)
+            paper = await self._api.get(arxiv_id, interactive=interactive)
             await papers.save_enriched(self._db, [paper])
         self._progress("summarizing", 0, 1)
         outcome = await self._summarizer.summarize(paper, language)

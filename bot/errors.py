@@ -36,7 +36,15 @@ class ArxivError(DigestBotError):
 
 
 class ArxivUnavailableError(ArxivError):
-    """arXiv answered 429/5xx or could not be reached, after our retries."""
+    """arXiv answered 429/5xx, could not be reached, or was too slow, after our retries.
+
+    `retry_in` is how many seconds until arXiv may be asked again (its `Retry-After`, or
+    our backoff), when known: what to tell someone who is waiting.
+    """
+
+    def __init__(self, message: str, *, retry_in: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
 
 
 class ArxivParseError(ArxivError):

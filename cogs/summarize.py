@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import DigestBot
-from bot.errors import ArxivBadRequestError, ArxivError, PaperNotFoundError
+from bot.errors import (
+    ArxivBadRequestError,
+    ArxivError,
+    ArxivUnavailableError,
+    PaperNotFoundError,
+)
 from bot.ids import parse_arxiv_id
 from bot.render import render_single
 from bot.summarize.service import normalize_language
@@ -23,7 +29,8 @@ from cogs.common import member_notice
 
 log = logging.getLogger(__name__)
 
-ARXIV_DOWN = "arXiv did not answer just now; please try again in a few minutes."
+#: Minutes to suggest when arXiv failed without saying how long to wait.
+DEFAULT_RETRY_MINUTES = 5
 
 
 class SummarizeCog(commands.Cog):
@@ -49,18 +56,29 @@ class SummarizeCog(commands.Cog):
             wanted = normalize_language(language, self.bot.settings.default_language)
             await interaction.response.defer(thinking=True)
             try:
-                item = await self.bot.services.builder.summarize_id(arxiv_id, wanted)
+                item = await self.bot.services.builder.summarize_id(
+                    arxiv_id, wanted, interactive=True
+                )
             except (PaperNotFoundError, ArxivBadRequestError) as exc:
                 await answer_privately(interaction, str(exc))
                 return
             except ArxivError as exc:
                 log.warning("/summarize %s: %s", arxiv_id, exc)
-                await answer_privately(interaction, ARXIV_DOWN)
+                retry_in = exc.retry_in if isinstance(exc, ArxivUnavailableError) else None
+                await answer_privately(interaction, arxiv_down(retry_in))
                 return
             message = render_single(item)
             await interaction.followup.send(
                 embeds=list(message.embeds), allowed_mentions=message.allowed_mentions
             )
+
+
+def arxiv_down(retry_in: float | None) -> str:
+    """Say that arXiv is not answering, and when to try again (whole minutes, at least 1)."""
+    minutes = math.ceil(retry_in / 60) if retry_in else DEFAULT_RETRY_MINUTES
+    minutes = max(minutes, 1)
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"arXiv is not answering, try again in {minutes} {unit}."
 
 
 async def answer_privately(interaction: discord.Interaction, text: str) -> None:

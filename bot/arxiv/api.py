@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
+import time
 import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +23,7 @@ import defusedxml.ElementTree as SafeET
 import requests
 
 from bot.arxiv.limiter import RateLimiter, RetryPolicy, TryAgain, parse_retry_after, retrying
+from bot.arxiv.transfer import ACCEPT_ENCODING, DeadlineExceededError, read_urllib3_body
 from bot.errors import ArxivBadRequestError, ArxivError, ArxivParseError, PaperNotFoundError
 from bot.ids import ArxivId, split_version
 from bot.models import Author, Paper
@@ -34,31 +37,62 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ERROR_ID_MARK = "/api/errors"  # error entries have ids like https://arxiv.org/api/errors#...
 _RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
 _ID_EXAMPLES = "2203.01250, 2203.01250v3 or hep-th/9901001"
+#: Redirects followed per request (a mirror may redirect; a loop ends as one error).
+MAX_REDIRECTS = 5
 
 
 class _ArxivSession(requests.Session):
-    """A requests.Session that sends our User-Agent and a timeout, and keeps the last response.
+    """A requests.Session for arXiv: our User-Agent, a total deadline, a size cap, few redirects.
 
     arxiv 4.0.2 calls `session.get(url, headers={"user-agent": "arxiv.py/..."})`
     (`Client.__try_parse_feed`), and per-request headers beat session headers, so the
-    User-Agent is replaced on the prepared request. It passes no timeout either. The last
-    response lets us read `Retry-After` and the body, which `arxiv.HTTPError` does not carry.
+    User-Agent is replaced on the prepared request. It passes no timeout either, and
+    requests' timeout is per read: every body is read here, in steps, until `deadline` (a
+    `time.monotonic()` the caller sets before each attempt), and decompressed with a cap.
+    Redirects are followed here too, so each redirect's body is read the same bounded way.
+    The last response lets us read `Retry-After` and the body, which `arxiv.HTTPError` does
+    not carry.
     """
 
-    def __init__(self, user_agent: str, timeout: float) -> None:
+    def __init__(self, user_agent: str, timeout: float, max_bytes: int) -> None:
         super().__init__()
         self.headers["User-Agent"] = user_agent
+        self.max_redirects = MAX_REDIRECTS
         self._user_agent = user_agent
-        self._timeout = timeout
+        self.timeout = timeout
+        self._max_bytes = max_bytes
+        self.deadline = math.inf
         self.last_response: requests.Response | None = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        """Send with our User-Agent and a timeout; remember the response."""
+        """Send with our User-Agent; read the whole body by the deadline; remember it."""
         request.headers["User-Agent"] = self._user_agent
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        follow = kwargs.pop("allow_redirects", True)
+        left = min(self.deadline - time.monotonic(), self.timeout)
+        if left <= 0:
+            raise requests.Timeout(f"no complete answer within {self.timeout:g} s")
+        kwargs["timeout"] = left  # connect and each read; the whole is bounded below
+        kwargs["stream"] = True
         self.last_response = None
-        response = super().send(request, **kwargs)
+        response = super().send(request, allow_redirects=False, **kwargs)
+        try:
+            # requests keeps the body in `_content` once read; we read it ourselves.
+            response._content = read_urllib3_body(
+                response.raw,
+                content_encoding=response.headers.get("Content-Encoding"),
+                max_bytes=self._max_bytes,
+                deadline=min(self.deadline, time.monotonic() + left),
+                source="arXiv API",
+            )
+        except DeadlineExceededError as exc:
+            raise requests.Timeout(f"no complete answer within {self.timeout:g} s") from exc
+        finally:
+            response.close()
+        if follow and response.is_redirect:
+            chain = [response, *self.resolve_redirects(response, request, **kwargs)]
+            response = chain.pop()
+            response.history = chain
         self.last_response = response
         return response
 
@@ -73,7 +107,8 @@ class ArxivApi:
         api_url: str,
         user_agent: str,
         batch_size: int = 100,
-        timeout: float = 30.0,
+        timeout: float = 60.0,
+        max_bytes: int = 20_000_000,
         max_attempts: int = 4,
         backoff_base: float = 1.0,
         max_wait: float = 600.0,
@@ -86,8 +121,16 @@ class ArxivApi:
         self._retry = RetryPolicy(
             max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
         )
+        # Someone is waiting (/summarize): wait for the connection and for one answer at
+        # most a request's timeout each, retry once, then say when to come back.
+        self._interactive = RetryPolicy(
+            max_attempts=2,
+            backoff_base=backoff_base,
+            max_wait=timeout,
+            deadline=2 * timeout + limiter.interval,
+        )
         self._now = now
-        self._session = _ArxivSession(user_agent, timeout)
+        self._session = _ArxivSession(user_agent, timeout, max_bytes)
         # Our limiter spaces and retries requests; the package must not sleep or retry.
         self._client = arxiv.Client(page_size=batch_size, delay_seconds=0, num_retries=0)
         # `query_url_format` is a class attribute; the instance copy points at api_url.
@@ -113,30 +156,40 @@ class ArxivApi:
                 papers.setdefault(paper.base_id, paper)
         return papers
 
-    async def get(self, arxiv_id: ArxivId) -> Paper:
-        """Return one paper (the given version, or the latest); raise PaperNotFoundError."""
-        papers = await self._query([str(arxiv_id)])
+    async def get(self, arxiv_id: ArxivId, *, interactive: bool = False) -> Paper:
+        """Return one paper (the given version, or the latest); raise PaperNotFoundError.
+
+        `interactive` (someone is waiting) bounds the whole lookup, waits included, to about
+        two request timeouts, and fails at once when arXiv asked for a longer pause.
+        """
+        policy = self._interactive if interactive else self._retry
+        papers = await self._query([str(arxiv_id)], policy)
         if not papers:
             raise PaperNotFoundError(f"arXiv has no paper {arxiv_id}")
         return papers[0]
 
-    async def _query(self, batch: list[str]) -> list[Paper]:
+    async def _query(self, batch: list[str], policy: RetryPolicy | None = None) -> list[Paper]:
         """Run one id_list query (retried through the limiter) and convert its results."""
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         more = f" and {len(batch) - 1} more" if len(batch) > 1 else ""
         what = f"arXiv API query for {batch[0]}{more}"
 
         async def attempt() -> tuple[list[Any], bytes]:
+            self._session.deadline = time.monotonic() + self._session.timeout
             try:
                 return await _in_thread_holding_the_slot(self._run, search)
             except arxiv.HTTPError as exc:
                 raise self._http_failure(exc.status, batch) from exc
             except arxiv.UnexpectedEmptyPageError as exc:
                 raise TryAgain("unexpected empty page") from exc
+            except requests.TooManyRedirects as exc:
+                raise ArxivError(
+                    f"{what}: redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+                ) from exc
             except requests.RequestException as exc:
                 raise TryAgain(f"{type(exc).__name__} {exc}".strip()) from exc
 
-        results, body = await retrying(self._limiter, self._retry, what, attempt)
+        results, body = await retrying(self._limiter, policy or self._retry, what, attempt)
         _check_atom(body)
         return [_to_paper(result) for result in results]
 

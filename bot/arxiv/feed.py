@@ -8,7 +8,9 @@ split by archive, and the log says so. Every request goes through the shared Rat
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import io
 import logging
 import re
 import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
@@ -22,6 +24,7 @@ import httpx
 
 from bot.arxiv.limiter import RateLimiter, RetryPolicy, TryAgain, parse_retry_after, retrying
 from bot.arxiv.taxonomy import archive_of
+from bot.arxiv.transfer import ACCEPT_ENCODING, read_httpx_body
 from bot.errors import ArxivError, ArxivParseError
 from bot.ids import split_version
 from bot.models import AnnounceType, Author, Paper
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 
 FEED_ENTRY_CAP = 2000
 """A feed response holds at most this many entries (SPEC section 2); more are cut off."""
+
+MAX_REDIRECTS = 5
+"""Redirects followed per request; a loop ends as one error instead of twenty requests."""
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -85,11 +91,25 @@ class FeedFetch:
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A feed body parsed: its papers, its announcement date and its raw entry count."""
+    """A feed body parsed: its papers, its announcement date and its raw entry count.
+
+    `entry_count` counts at most FEED_ENTRY_CAP entries; `truncated` says the body held
+    more, which were not read.
+    """
 
     papers: tuple[Paper, ...]
     announced: dt.date | None
     entry_count: int
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One feed request's answer: status, headers, and the body (read only for a 200)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
 
 
 class FeedClient:
@@ -106,6 +126,8 @@ class FeedClient:
         max_attempts: int = 5,
         backoff_base: float = 1.0,
         max_wait: float = 600.0,
+        timeout: float = 60.0,
+        max_bytes: int = 20_000_000,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._http = http
@@ -113,6 +135,8 @@ class FeedClient:
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._user_agent = user_agent
         self._max_url_length = max_url_length
+        self._timeout = timeout
+        self._max_bytes = max_bytes
         self._retry = RetryPolicy(
             max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
         )
@@ -171,15 +195,16 @@ class FeedClient:
                 await self._fetch_group(part, validators, results)
             return
         url = self.url_for(group)
-        result, entry_count = await self._fetch_one(url, group, validators.get(url))
-        if entry_count < FEED_ENTRY_CAP:
+        result, parsed = await self._fetch_one(url, group, validators.get(url))
+        if parsed is None or parsed.entry_count < FEED_ENTRY_CAP:
             results[url] = result
             return
         if len(group) == 1:
             log.warning(
-                "arXiv feed %s alone holds %d entries, the feed's limit; keeping those",
+                "arXiv feed %s alone holds %s entries, the feed's limit; keeping %d",
                 group[0],
-                entry_count,
+                f"more than {FEED_ENTRY_CAP}" if parsed.truncated else parsed.entry_count,
+                parsed.entry_count,
             )
             results[url] = result
             return
@@ -197,46 +222,77 @@ class FeedClient:
 
     async def _fetch_one(
         self, url: str, group: tuple[str, ...], known: FeedValidators | None
-    ) -> tuple[FeedResult, int]:
-        """GET one feed URL conditionally; return its result and its raw entry count."""
-        response = await self._get(url, known)
-        if response.status_code == httpx.codes.NOT_MODIFIED:
+    ) -> tuple[FeedResult, ParsedFeed | None]:
+        """GET one feed URL conditionally; return its result and the parsed body (None: 304)."""
+        answer = await self._get(url, known)
+        if answer.status == httpx.codes.NOT_MODIFIED:
             kept = known or FeedValidators()
             validators = FeedValidators(
-                etag=response.headers.get("ETag", kept.etag),
-                last_modified=response.headers.get("Last-Modified", kept.last_modified),
+                etag=answer.headers.get("ETag", kept.etag),
+                last_modified=answer.headers.get("Last-Modified", kept.last_modified),
             )
-            return FeedResult(group, True, (), None, validators), 0
-        parsed = parse_feed(response.content, source=url)
+            return FeedResult(group, True, (), None, validators), None
+        parsed = parse_feed(answer.body, source=url)
         validators = FeedValidators(
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            etag=answer.headers.get("ETag"),
+            last_modified=answer.headers.get("Last-Modified"),
         )
         result = FeedResult(group, False, parsed.papers, parsed.announced, validators)
-        return result, parsed.entry_count
+        return result, parsed
 
-    async def _get(self, url: str, known: FeedValidators | None) -> httpx.Response:
-        """GET through the limiter, retrying 408/429/5xx and transport errors."""
-        headers = {"User-Agent": self._user_agent}
+    async def _get(self, url: str, known: FeedValidators | None) -> _Answer:
+        """GET through the limiter, retrying 408/429/5xx, transport errors and slow answers.
+
+        Each attempt has a total deadline (connect, redirects, every byte of the body) and
+        the body a size cap after decompression.
+        """
+        headers = {"User-Agent": self._user_agent, "Accept-Encoding": ACCEPT_ENCODING}
         if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
         if known is not None and known.last_modified:
             headers["If-Modified-Since"] = known.last_modified
 
-        async def attempt() -> httpx.Response:
+        async def attempt() -> _Answer:
             try:
-                response = await self._http.get(url, headers=headers, follow_redirects=True)
+                async with asyncio.timeout(self._timeout):
+                    answer = await self._get_following_redirects(url, headers)
+            except TimeoutError:
+                raise TryAgain(f"no complete answer within {self._timeout:g} s") from None
             except httpx.TransportError as exc:
                 raise TryAgain(f"{type(exc).__name__} {exc}".strip()) from exc
-            status = response.status_code
+            except httpx.HTTPError as exc:
+                raise ArxivError(f"arXiv feed {url}: {type(exc).__name__} {exc}") from exc
+            status = answer.status
             if status in (httpx.codes.OK, httpx.codes.NOT_MODIFIED):
-                return response
+                return answer
             if status in _RETRY_STATUSES or status >= 500:
-                asked = parse_retry_after(response.headers.get("Retry-After"), self._now())
+                asked = parse_retry_after(answer.headers.get("Retry-After"), self._now())
                 raise TryAgain(f"HTTP {status}", asked)
             raise ArxivError(f"arXiv feed {url} answered HTTP {status}")
 
         return await retrying(self._limiter, self._retry, f"arXiv feed {url}", attempt)
+
+    async def _get_following_redirects(self, url: str, headers: Mapping[str, str]) -> _Answer:
+        """Send the GET, following at most MAX_REDIRECTS redirects; read a 200's body.
+
+        Redirects are followed here rather than by httpx, which would read each redirect's
+        body without a cap.
+        """
+        request = self._http.build_request("GET", url, headers=headers)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._http.send(request, stream=True, follow_redirects=False)
+            try:
+                if response.next_request is None:
+                    body = b""
+                    if response.status_code == httpx.codes.OK:
+                        body = await read_httpx_body(response, self._max_bytes, f"arXiv feed {url}")
+                    return _Answer(response.status_code, response.headers, body)
+                request = response.next_request
+            finally:
+                await response.aclose()
+        raise ArxivError(
+            f"arXiv feed {url} redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+        )
 
 
 def _split_by_archive(group: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -269,27 +325,54 @@ def parse_feed(body: bytes | str, *, source: str = "feed") -> ParsedFeed:
     """Parse an announcement feed body; raise ArxivParseError if it is not an Atom feed.
 
     defusedxml refuses entity expansion and external references: the body comes from the
-    network. Entries without a usable id are logged and skipped.
+    network. Entries without a usable id are logged and skipped. Parsing stops after
+    FEED_ENTRY_CAP entries (the real feed never holds more), so an oversized feed costs no
+    more than a full one.
     """
-    try:
-        root = SafeET.fromstring(body)
-    except (StdET.ParseError, defusedxml.DefusedXmlException) as exc:
-        raise ArxivParseError(f"arXiv {source} is not well-formed XML: {exc}") from exc
-    if root.tag != f"{_ATOM}feed":
-        raise ArxivParseError(f"arXiv {source} is not an Atom feed (root <{root.tag}>)")
-    entries = root.findall(f"{_ATOM}entry")
+    data = body.encode() if isinstance(body, str) else body
     seen: set[str] = set()
     papers: list[Paper] = []
-    for entry in entries:
-        paper = _parse_entry(entry)
-        if paper is not None and paper.base_id not in seen:
-            seen.add(paper.base_id)
-            papers.append(paper)
+    count = 0
+    truncated = False
+    feed_updated: str | None = None
+    depth = 0
+    try:
+        root: StdET.Element | None = None
+        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                    if root.tag != f"{_ATOM}feed":
+                        raise ArxivParseError(
+                            f"arXiv {source} is not an Atom feed (root <{root.tag}>)"
+                        )
+                continue
+            depth -= 1
+            if depth != 1 or root is None:
+                continue
+            if element.tag == f"{_ATOM}updated":
+                feed_updated = element.text
+            elif element.tag == f"{_ATOM}entry":
+                count += 1
+                if count > FEED_ENTRY_CAP:
+                    truncated = True
+                    count = FEED_ENTRY_CAP
+                    break
+                paper = _parse_entry(element)
+                if paper is not None and paper.base_id not in seen:
+                    seen.add(paper.base_id)
+                    papers.append(paper)
+                root.remove(element)  # parsed: keep memory flat however long the feed is
+    except (StdET.ParseError, defusedxml.DefusedXmlException) as exc:
+        raise ArxivParseError(f"arXiv {source} is not well-formed XML: {exc}") from exc
     dates = [paper.announced for paper in papers if paper.announced is not None]
     announced = max(dates, default=None)
     if announced is None and papers:
-        announced = _date_of(_text(root, f"{_ATOM}updated"))
-    return ParsedFeed(papers=tuple(papers), announced=announced, entry_count=len(entries))
+        announced = _date_of(feed_updated)
+    return ParsedFeed(
+        papers=tuple(papers), announced=announced, entry_count=count, truncated=truncated
+    )
 
 
 def _parse_entry(entry: StdET.Element) -> Paper | None:

@@ -9,12 +9,13 @@ client share one `RateLimiter`, so the feed, the API and every retry obey one cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
@@ -45,7 +46,7 @@ class RateLimiter:
         if interval < 0:
             raise ValueError(f"interval must be >= 0, got {interval}")
         self.interval = interval
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self._sleep = sleep
         self._lock = asyncio.Lock()
         self._next_start = -math.inf
@@ -55,12 +56,12 @@ class RateLimiter:
         await self._lock.acquire()
         try:
             # Loop: a pause() from elsewhere may move the start while we sleep.
-            while (delay := self._next_start - self._monotonic()) > 0:
+            while (delay := self._next_start - self.monotonic()) > 0:
                 await self._sleep(delay)
         except BaseException:
             self._lock.release()
             raise
-        self._next_start = max(self._next_start, self._monotonic() + self.interval)
+        self._next_start = max(self._next_start, self.monotonic() + self.interval)
 
     async def __aexit__(
         self,
@@ -71,14 +72,41 @@ class RateLimiter:
         """Release the connection; the spacing is counted from the start of the request."""
         self._lock.release()
 
+    @contextlib.asynccontextmanager
+    async def slot(self, max_wait: float) -> AsyncIterator[None]:
+        """Hold the connection like `async with limiter:`, but wait at most `max_wait` s for it.
+
+        Fail at once, rather than sit, when arXiv asked for a longer pause (a poll is skipped,
+        a person is told when to come back); fail after `max_wait` when another request keeps
+        the connection (a slow answer, cut by its own deadline). Both raise
+        ArxivUnavailableError with `retry_in`.
+        """
+        pending = self.wait_time
+        if pending > max_wait:
+            raise ArxivUnavailableError(
+                f"arXiv asked to wait {pending:.0f} s more", retry_in=pending
+            )
+        try:
+            async with asyncio.timeout(max_wait):
+                await self.__aenter__()
+        except TimeoutError:
+            raise ArxivUnavailableError(
+                f"arXiv did not take a request within {max_wait:.0f} s (another one is slow)",
+                retry_in=max(self.wait_time, max_wait),
+            ) from None
+        try:
+            yield
+        finally:
+            await self.__aexit__(None, None, None)
+
     def pause(self, seconds: float) -> None:
         """Make the next request start no earlier than `seconds` from now."""
-        self._next_start = max(self._next_start, self._monotonic() + max(seconds, 0.0))
+        self._next_start = max(self._next_start, self.monotonic() + max(seconds, 0.0))
 
     @property
     def wait_time(self) -> float:
         """Return how long a request arriving now would wait for its start (0 if none)."""
-        return max(self._next_start - self._monotonic(), 0.0)
+        return max(self._next_start - self.monotonic(), 0.0)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
@@ -108,12 +136,15 @@ class RetryPolicy:
     Without `Retry-After` the wait is exponential: `backoff_base * 2**n` seconds before
     retry n + 1, at most `backoff_cap`. A wait above `max_wait` (say, `Retry-After: 3600`)
     is not sat out: the request fails at once, and the limiter stays paused for that long.
+    `deadline`, when set, bounds the whole operation (waits, attempts and retries): what a
+    person waiting for an answer needs.
     """
 
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 120.0
     max_wait: float = 600.0
+    deadline: float | None = None
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Return the wait after failed attempt number `attempt` (0-based)."""
@@ -141,13 +172,21 @@ async def retrying(
 
     Each wait is a `limiter.pause()`, so after a 429 every request to arXiv waits, not only
     this one (https://info.arxiv.org/help/api/tou.html). After `policy.max_attempts`
-    failures, or when the wait asked for exceeds `policy.max_wait`, raise
-    ArxivUnavailableError naming `what` and the last problem.
+    failures, past `policy.deadline`, or when the wait asked for exceeds `policy.max_wait`,
+    raise ArxivUnavailableError naming `what` and the last problem.
     """
     problem = "no attempt made"
     tries = max(policy.max_attempts, 1)
+    clock = limiter.monotonic
+    end = math.inf if policy.deadline is None else clock() + policy.deadline
     for number in range(tries):
-        async with limiter:
+        left = end - clock()
+        if left <= 0:
+            raise ArxivUnavailableError(
+                f"{what}: no answer within {policy.deadline:.0f} s; last: {problem}",
+                retry_in=limiter.wait_time or None,
+            )
+        async with limiter.slot(min(policy.max_wait, left)):
             try:
                 return await attempt()
             except TryAgain as again:
@@ -155,7 +194,9 @@ async def retrying(
                 delay = policy.delay(number, again.retry_after)
                 limiter.pause(delay)
         if delay > policy.max_wait:
-            raise ArxivUnavailableError(f"{what}: {problem}; arXiv asks to wait {delay:.0f} s")
+            raise ArxivUnavailableError(
+                f"{what}: {problem}; arXiv asks to wait {delay:.0f} s", retry_in=delay
+            )
         if number + 1 < tries:
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d of %d)",
@@ -165,4 +206,6 @@ async def retrying(
                 number + 1,
                 tries,
             )
-    raise ArxivUnavailableError(f"{what} failed {tries} times; last: {problem}")
+    raise ArxivUnavailableError(
+        f"{what} failed {tries} times; last: {problem}", retry_in=limiter.wait_time or None
+    )
