@@ -18,6 +18,7 @@ from bot.cli import (
     EXIT_OK,
     build_parser,
     fail,
+    guarded,
     print_payloads,
     run_command,
 )
@@ -27,6 +28,8 @@ from bot.ids import parse_arxiv_id
 from bot.logs import configure_logging
 from bot.matching import parse_keywords
 from bot.render import render_digest, render_single
+from bot.store.db import open_database
+from bot.store.instance import instance_lock
 from bot.summarize.service import normalize_language
 from bot.terminal import TerminalProgress, print_readable
 
@@ -34,11 +37,18 @@ log = logging.getLogger("bot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
+    """Run the command line; return the process exit code. Never print a traceback."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         settings = load_settings()
+        if args.command == "run" and settings.discord_token is None:
+            # Checked with the other settings, before the database is even opened.
+            raise ConfigError("DISCORD_TOKEN is required for run (see .env.example)")
     except (UserInputError, ConfigError) as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     secrets = [
@@ -56,9 +66,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(lambda: summarize(settings, args))
     if args.command == "backup":
         return run_command(lambda: backup(settings, args))
+    return run_command(lambda: run(settings))
+
+
+async def run(settings: Settings) -> int:
+    """Run the bot, alone on its database, once the database has passed its check."""
     from bot.client import run_bot  # imported here: only `run` needs discord's client
 
-    return run_command(lambda: run_bot(settings))
+    with instance_lock(settings.database_path):
+        # A damaged database stops start-up with one line rather than fail every poll.
+        async with open_database(settings.database_path, check=True):
+            pass
+        return await run_bot(settings)
 
 
 def _say_if_no_summarizer(settings: Settings) -> None:
@@ -78,9 +97,9 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
     categories = normalize_categories(args.categories)
     query = parse_keywords(args.keywords)
     language = normalize_language(args.language, settings.default_language)
-    _say_if_no_summarizer(settings)
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
+            _say_if_no_summarizer(settings)
             progress("fetching the announcement feed", 0, 1)
             outcome = await services.poller.poll(categories)
             progress("fetching the announcement feed", 1, 1)
@@ -115,9 +134,9 @@ async def summarize(settings: Settings, args: argparse.Namespace) -> int:
 
     arxiv_id = parse_arxiv_id(args.paper)
     language = normalize_language(args.language, settings.default_language)
-    _say_if_no_summarizer(settings)
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
+            _say_if_no_summarizer(settings)
             try:
                 item = await services.builder.summarize_id(arxiv_id, language)
             except PaperNotFoundError as exc:

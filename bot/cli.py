@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -17,6 +21,8 @@ from typing import NoReturn, TextIO
 
 from bot import __version__
 from bot.errors import ConfigError, DigestBotError, UserInputError
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -130,9 +136,10 @@ def print_payloads(payloads: Sequence[dict[str, object]], out: TextIO) -> None:
 
 
 def fail(message: str, code: int) -> int:
-    """Print one line on stderr and return `code`."""
+    """Print one line on stderr and return `code` (quietly, if stderr is gone too)."""
     line = " ".join(message.split())
-    print(f"arxiv-digest-bot: error: {line}", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        print(f"arxiv-digest-bot: error: {line}", file=sys.stderr)
     return code
 
 
@@ -146,8 +153,46 @@ def run_command(coro_factory: Callable[[], Awaitable[int]]) -> int:
         return fail(str(exc), EXIT_BAD_INPUT)
     except DigestBotError as exc:
         return fail(str(exc), EXIT_ERROR)
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run the whole command line so that nothing ends in a traceback.
+
+    A reader that closes the pipe early (`preview | head`) ends the command quietly; an
+    I/O, database or network error is one line; anything unexpected is one line too, with
+    the traceback in the log at DEBUG level for whoever investigates.
+    """
+    try:
+        code = command()
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_ERROR)
+    except sqlite3.Error as exc:
+        return fail(f"database error: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return fail(f"{exc.strerror or exc}{where}", EXIT_ERROR)
+    except Exception as exc:
+        log.debug("unexpected error", exc_info=exc)
+        return fail(
+            f"unexpected {type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows where)", EXIT_ERROR
+        )
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+
+    Python's own advice for SIGPIPE: https://docs.python.org/3/library/signal.html#note-on-sigpipe
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout: nothing left to flush
+        pass
 
 
 async def _as_coroutine(factory: Callable[[], Awaitable[int]]) -> int:

@@ -7,13 +7,18 @@ Nothing is read at import time: tests build `Settings(...)` directly, and the CL
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.errors import ConfigError
+from bot.arxiv.taxonomy import normalize_categories
+from bot.errors import ConfigError, UserInputError
+from bot.validate import normalize_language
 
 # USD per million tokens (input, output). Source: Anthropic's pricing page, 2026.
 # Override or extend with ANTHROPIC_PRICES='{"model": [in, out]}'.
@@ -23,6 +28,21 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "claude-sonnet-4-6": (3.0, 15.0),
     "claude-opus-4-5": (5.0, 25.0),
     "claude-opus-4-6": (5.0, 25.0),
+}
+
+
+#: Settings whose values are never shown, not even cut short.
+SECRET_SETTINGS = frozenset({"discord_token", "anthropic_api_key"})
+#: How much of a bad value an error shows: enough to spot a typo, too little to leak a key
+#: pasted into the wrong setting (an Anthropic key's first 13 characters are a fixed prefix).
+SHOWN_VALUE_MAX = 16
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}")
+_URL_SCHEMES = {
+    "arxiv_api_url": ("http", "https"),
+    "arxiv_feed_url": ("http", "https"),
+    "anthropic_base_url": ("http", "https"),
+    "discord_api_base_url": ("http", "https"),
+    "discord_gateway_url": ("ws", "wss"),
 }
 
 
@@ -51,27 +71,34 @@ class Settings(BaseSettings):
 
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-haiku-4-5"
-    anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Bounds: an answer takes seconds; ten minutes is already a hung server.
+    anthropic_timeout_seconds: float = Field(default=60.0, gt=0, le=600, allow_inf_nan=False)
     anthropic_max_retries: int = Field(default=2, ge=0, le=10)
     anthropic_base_url: str | None = None
     anthropic_prices: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(
         default_factory=dict
     )
     summary_concurrency: int = Field(default=4, ge=1, le=64)
-    daily_budget_usd: float | None = Field(default=None, ge=0)
-    monthly_budget_usd: float | None = Field(default=None, ge=0)
+    daily_budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    monthly_budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     database_path: Path = Path("data/arxiv-digest.sqlite3")
-    poll_interval_seconds: int = Field(default=1800, ge=1)
+    # At most a day: arXiv announces daily, and the scheduler cannot hold 1e20 seconds.
+    poll_interval_seconds: int = Field(default=1800, ge=1, le=86_400)
     default_categories: Annotated[tuple[str, ...], NoDecode] = ("cs.AI", "cs.CL", "cs.LG")
-    default_language: str = Field(default="en", min_length=2, max_length=35)
+    default_language: str = "en"
 
-    arxiv_contact: str | None = None
+    arxiv_contact: str | None = Field(default=None, max_length=200)
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     arxiv_feed_url: str = "https://rss.arxiv.org/atom/"
     # arXiv asks for one request every 3 s (https://info.arxiv.org/help/api/tou.html).
     # Only test doubles and mirrors should lower this.
-    arxiv_request_interval_seconds: float = Field(default=3.0, ge=0)
+    arxiv_request_interval_seconds: float = Field(default=3.0, ge=0, le=600, allow_inf_nan=False)
+    # The whole of one request to arXiv (connect, send, read every byte), not per read: a
+    # server trickling one byte every few seconds must not hold the shared limiter.
+    arxiv_timeout_seconds: float = Field(default=60.0, gt=0, le=600, allow_inf_nan=False)
+    # A cap on one answer's size after decompression (a full 2,000-entry feed is ~4 MB).
+    arxiv_max_response_mb: int = Field(default=20, ge=1, le=1000)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -82,7 +109,43 @@ class Settings(BaseSettings):
     @field_validator("default_categories", mode="before")
     @classmethod
     def _categories(cls, value: object) -> object:
-        return _split_words(value)
+        words = _split_words(value)
+        if not isinstance(words, tuple | list):
+            return words
+        try:
+            return normalize_categories([str(word) for word in words])
+        except UserInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        try:
+            return normalize_language(value, "en")
+        except UserInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("anthropic_model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if not _MODEL_NAME.fullmatch(value):
+            raise ValueError("expected a model id such as claude-haiku-4-5")
+        return value
+
+    @field_validator(*_URL_SCHEMES)
+    @classmethod
+    def _url(cls, value: str | None, info: Any) -> str | None:
+        if value is None:
+            return None
+        schemes = _URL_SCHEMES[info.field_name]
+        try:
+            parts = urlsplit(value)
+            usable = parts.scheme in schemes and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed [ in the host
+            usable = False
+        if not usable or any(c.isspace() for c in value):
+            raise ValueError(f"expected a {' or '.join(schemes)} URL such as {schemes[-1]}://host/")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -104,6 +167,16 @@ class Settings(BaseSettings):
                 return json.loads(value)
             except json.JSONDecodeError as exc:
                 raise ValueError('expected JSON such as {"model": [1.0, 5.0]}') from exc
+        return value
+
+    @field_validator("anthropic_prices")
+    @classmethod
+    def _prices_are_amounts(
+        cls, value: dict[str, tuple[float, float]]
+    ) -> dict[str, tuple[float, float]]:
+        for prices in value.values():
+            if not all(math.isfinite(price) and price >= 0 for price in prices):
+                raise ValueError("prices must be amounts of USD, 0 or more")
         return value
 
     @field_validator(
@@ -139,10 +212,34 @@ class Settings(BaseSettings):
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
-    """Build Settings from the environment and `env_file`; raise ConfigError naming the setting."""
+    """Build Settings from the environment and `env_file`; raise ConfigError naming the setting.
+
+    The line names the setting, says what is wrong and shows the start of the bad value
+    (never of a secret), so a typo is found without opening the file.
+    """
     try:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
-        raise ConfigError(f"invalid setting {name}: {error['msg']}") from None
+        raise ConfigError(describe_settings_error(exc)) from None
+    except OSError as exc:  # an unreadable .env
+        raise ConfigError(f"cannot read {env_file}: {exc.strerror or exc}") from None
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """Return one line for the first invalid setting of `exc` (and how many more there are)."""
+    errors = exc.errors()
+    error = errors[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    name = field.upper() or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if len(message) > 160:
+        message = message[:159] + "…"
+    shown = ""
+    raw = error.get("input")
+    if field not in SECRET_SETTINGS and isinstance(raw, str | int | float):
+        text = " ".join(str(raw).split())
+        if len(text) > SHOWN_VALUE_MAX:
+            text = text[:SHOWN_VALUE_MAX] + "…"
+        shown = f" (got {text!r})"
+    more = f"; {len(errors) - 1} more invalid" if len(errors) > 1 else ""
+    return f"invalid setting {name}: {message}{shown}{more}"

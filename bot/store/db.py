@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -231,9 +232,22 @@ async def open_database(path: Path | str, *, check: bool = False) -> AsyncIterat
         await conn.close()
 
 
+def make_database_folder(path: Path) -> None:
+    """Create the folder that holds `path`; raise StorageError saying why it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        raise StorageError(
+            f"cannot use database {path}: {blocker} is a file, not a folder (check DATABASE_PATH)"
+        ) from exc
+    except OSError as exc:
+        raise StorageError(f"cannot use database {path}: {describe_error(exc, str(path))}") from exc
+
+
 def _make_folder(path: Path) -> None:
     """Create the database's folder; refuse a path that is itself a folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_database_folder(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder, not a database file")
 
@@ -246,19 +260,24 @@ def _storage_errors(path: str) -> Iterator[None]:
     except StorageError:
         raise
     except (sqlite3.Error, OSError) as exc:
-        raise StorageError(f"cannot use database {path}: {describe_error(exc)}") from exc
+        raise StorageError(f"cannot use database {path}: {describe_error(exc, path)}") from exc
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException, path: str | None = None) -> str:
     """Return a short, readable reason for a SQLite or file-system error."""
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"
     text = str(exc) or type(exc).__name__
+    folder = Path(path).parent if path and path != ":memory:" else None
+    if text == "unable to open database file" and folder and not os.access(folder, os.W_OK):
+        # WAL mode creates `-wal` and `-shm` files beside the database.
+        return f"its folder {folder} is not writable (a read-only file system?)"
     hints = {
         "file is not a database": "the file is not an SQLite database (check DATABASE_PATH)",
         "database disk image is malformed": "the file is damaged; restore a backup",
         "attempt to write a readonly database": "the file is read-only",
         "unable to open database file": "the file cannot be opened or created",
+        "database or disk is full": "the disk is full",
     }
     return hints.get(text, text)

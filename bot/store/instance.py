@@ -1,0 +1,107 @@
+"""One running bot per database: a lock file beside it, held for as long as `run` runs.
+
+Two bots on one database would both post every paper (only Discord's short nonce window
+stops some duplicates). The lock is an `flock` on `<database>.lock`: the kernel drops it when
+the process ends in any way, SIGKILL included, so a crash never leaves a stale lock. The file
+names the holder (pid, host, start time) for the one-line refusal a second `run` prints.
+The CLI's other commands do not take it: they work beside a running bot (WAL mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from bot.errors import StorageError
+from bot.store.db import make_database_folder
+from bot.timeutil import utc_now
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Holder:
+    """The process that runs the bot on a database."""
+
+    pid: int
+    host: str
+    since: dt.datetime
+
+    def describe(self) -> str:
+        """Say who holds the lock, for the refusal line."""
+        return f"pid {self.pid} on host {self.host}, since {self.since:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class InstanceRunningError(StorageError):
+    """Another `run` process holds this database."""
+
+
+def lock_path(database: Path | str) -> Path:
+    """Return the lock file of `database` (beside it)."""
+    return Path(f"{database}.lock")
+
+
+@contextlib.contextmanager
+def instance_lock(
+    database: Path | str, *, clock: Callable[[], dt.datetime] = utc_now
+) -> Iterator[Holder | None]:
+    """Hold the database's instance lock for the body; yield our Holder record.
+
+    Raise InstanceRunningError naming the running instance when another process holds it,
+    StorageError when the lock file cannot be made. An in-memory database needs no lock.
+    """
+    if str(database) == ":memory:":
+        yield None
+        return
+    path = lock_path(database)
+    make_database_folder(Path(database))
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot use database {database}: cannot create its lock file {path}:"
+            f" {exc.strerror or exc}"
+        ) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            who = f" ({holder.describe()})" if holder else ""
+            raise InstanceRunningError(
+                f"another arxiv-digest-bot is already running on {database}{who};"
+                " one bot per database: stop it first"
+            ) from None
+        me = Holder(pid=os.getpid(), host=socket.gethostname(), since=clock())
+        _write_holder(fd, me)
+        yield me
+    finally:
+        # Closing releases the lock. The file stays: unlinking it could let a process that
+        # opened it just before lock an orphaned inode while a third creates a new file.
+        os.close(fd)
+
+
+def _write_holder(fd: int, holder: Holder) -> None:
+    """Replace the lock file's content with `holder` (we hold the lock)."""
+    record = {"pid": holder.pid, "host": holder.host, "since": holder.since.isoformat()}
+    data = json.dumps(record).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+
+
+def _read_holder(fd: int) -> Holder | None:
+    """Return the holder named in the lock file, or None if it cannot be read."""
+    try:
+        record = json.loads(os.pread(fd, 4096, 0))
+        return Holder(
+            pid=int(record["pid"]),
+            host=str(record["host"])[:100],
+            since=dt.datetime.fromisoformat(record["since"]).astimezone(dt.UTC),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
