@@ -121,13 +121,15 @@ class ArxivApi:
         self._retry = RetryPolicy(
             max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
         )
-        # Someone is waiting (/summarize): wait for the connection and for one answer at
-        # most a request's timeout each, retry once, then say when to come back.
+        # Someone is waiting (/summarize): wait for the connection no longer than another
+        # request may keep it (its own deadline), then one answer, a retry if time is left,
+        # and otherwise say when to come back.
+        patience = timeout + limiter.interval + 1.0
         self._interactive = RetryPolicy(
             max_attempts=2,
             backoff_base=backoff_base,
-            max_wait=timeout,
-            deadline=2 * timeout + limiter.interval,
+            max_wait=patience,
+            deadline=patience + timeout,
         )
         self._now = now
         self._session = _ArxivSession(user_agent, timeout, max_bytes)

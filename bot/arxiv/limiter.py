@@ -84,7 +84,8 @@ class RateLimiter:
         pending = self.wait_time
         if pending > max_wait:
             raise ArxivUnavailableError(
-                f"arXiv asked to wait {pending:.0f} s more", retry_in=pending
+                f"requests to arXiv are paused for {pending:.0f} s more (Retry-After or backoff)",
+                retry_in=pending,
             )
         try:
             async with asyncio.timeout(max_wait):
@@ -181,10 +182,16 @@ async def retrying(
     end = math.inf if policy.deadline is None else clock() + policy.deadline
     for number in range(tries):
         left = end - clock()
-        if left <= 0:
+        pending = limiter.wait_time
+        if number > 0 and pending >= left:
             raise ArxivUnavailableError(
                 f"{what}: no answer within {policy.deadline:.0f} s; last: {problem}",
-                retry_in=limiter.wait_time or None,
+                retry_in=pending or None,
+            )
+        if pending > policy.max_wait:
+            raise ArxivUnavailableError(
+                f"{what}: not sent, requests to arXiv are paused for {pending:.0f} s more",
+                retry_in=pending,
             )
         async with limiter.slot(min(policy.max_wait, left)):
             try:

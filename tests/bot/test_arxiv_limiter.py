@@ -214,3 +214,57 @@ async def test_feed_and_api_share_the_spacing(
     times = sorted(request.time for request in fake_arxiv.requests)
     assert len(times) == 2
     assert times[1] - times[0] >= 3.0
+
+
+async def test_slot_fails_at_once_when_arxiv_asked_for_a_longer_pause(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, interval=0)
+    limiter.pause(3600)
+    with pytest.raises(ArxivUnavailableError, match="paused for 3600 s") as excinfo:
+        async with limiter.slot(max_wait=600):
+            pass
+    assert excinfo.value.retry_in == 3600
+    assert clock.sleeps == []  # nothing sat out
+
+
+async def test_slot_waits_out_a_pause_it_can_afford(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, interval=0)
+    limiter.pause(30)
+    async with limiter.slot(max_wait=60):
+        pass
+    assert clock.sleeps == [30.0]
+
+
+async def test_slot_gives_up_when_another_request_keeps_the_connection() -> None:
+    limiter = RateLimiter(0)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_request() -> None:
+        async with limiter:
+            inside.set()
+            await release.wait()
+
+    holder = asyncio.create_task(slow_request())
+    await inside.wait()
+    with pytest.raises(ArxivUnavailableError, match="did not take a request within"):
+        async with limiter.slot(max_wait=0.2):
+            pass
+    release.set()
+    await holder
+    async with limiter.slot(max_wait=0.2):  # the connection is free again
+        pass
+
+
+async def test_retrying_stops_at_its_deadline(clock: FakeClock) -> None:
+    limiter = limiter_on(clock, interval=0)
+    calls = 0
+
+    async def attempt() -> None:
+        nonlocal calls
+        calls += 1
+        raise TryAgain("HTTP 503")
+
+    policy = RetryPolicy(max_attempts=10, backoff_base=4.0, deadline=10.0)
+    with pytest.raises(ArxivUnavailableError, match="no answer within 10 s"):
+        await retrying(limiter, policy, "arXiv API", attempt)
+    assert calls == 2  # 0 s: fail, wait 4; 4 s: fail, wait 8 > the 6 s left

@@ -6,7 +6,8 @@ Feeds (`/atom/cs.AI+cs.CL`) are built from `Paper`s in the shape of the real fee
 like the real one, with ETag / Last-Modified and 304s. The query API (`/api/query`) answers
 id_list queries from the recorded responses in tests/fixtures/arxiv-api/ and from papers a
 test registers, and answers 400 for malformed ids as arXiv does. Failures can be scripted
-(429 with Retry-After, 503, malformed XML), and every request is recorded.
+(429 with Retry-After, 503, malformed XML, answers trickled a few bytes at a time, gzip
+bombs, oversized bodies, redirect loops), and every request is recorded.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import asyncio
 import dataclasses
 import datetime as dt
 import email.utils
+import functools
+import gzip
 import hashlib
 import json
 import re
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +249,18 @@ class ScriptedResponse:
     headers: dict[str, str]
     prefix: str
     count: int
+    #: Bytes sent as they are (a gzip bomb, an oversized body) instead of `body`.
+    raw: bytes | None = None
+
+
+@dataclass
+class Trickle:
+    """Send the next `count` answers under `prefix` `step` bytes every `interval` seconds."""
+
+    prefix: str
+    count: int
+    interval: float
+    step: int
 
 
 @dataclass
@@ -277,9 +294,14 @@ class FakeArxiv:
         self.feed_updated = dt.datetime(2025, 8, 20, 4, 0, 19, tzinfo=dt.UTC)
         self.modified_at = self.feed_updated  # moves on whenever a test changes the feed
         self.feed_cap = FEED_CAP
+        #: Compress answers with gzip when the client accepts it, as arxiv.org does.
+        self.gzip_answers = False
         self._feed_bodies: dict[str, str] = {}
         self._scripted: list[ScriptedResponse] = []
+        self._trickles: list[Trickle] = []
         self._holds: list[Hold] = []
+        self._closing = asyncio.Event()
+        self._arrived = asyncio.Condition()
         self._api_papers: dict[str, str] = {}
         self._id_fixtures, self._query_fixtures, self._fixture_entries = _load_api_fixtures()
         self._runner: web.AppRunner | None = None
@@ -305,6 +327,7 @@ class FakeArxiv:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._closing.set()  # ends trickling answers at once
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -358,6 +381,37 @@ class FakeArxiv:
         body = "<?xml version='1.0'?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>"
         self._scripted.append(ScriptedResponse(200, body, {}, prefix, count))
 
+    def trickle_next(
+        self, *, prefix: str = "/", count: int = 1, interval: float = 0.2, step: int = 1
+    ) -> None:
+        """Send the next `count` answers under `prefix` a few bytes at a time (a hung server).
+
+        The answer is the normal one, with its Content-Length: every single read succeeds,
+        so only a deadline on the whole request notices.
+        """
+        self._trickles.append(Trickle(prefix, count, interval, step))
+
+    def gzip_bomb_next(self, *, prefix: str = "/", count: int = 1) -> None:
+        """Answer the next `count` requests with 1 MB of gzip that inflates to 1 GB of zeros."""
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/atom+xml"}
+        self._scripted.append(ScriptedResponse(200, "", headers, prefix, count, gzip_bomb()))
+
+    def huge_next(
+        self, megabytes: int, *, prefix: str = "/", count: int = 1, chunked: bool = False
+    ) -> None:
+        """Answer with a feed padded to `megabytes` MB (with a Content-Length unless `chunked`)."""
+        pad = b"<!--" + b"x" * (megabytes * 1_000_000) + b"-->"
+        body = feed_xml([], name="huge", updated=self.feed_updated).encode()
+        body = body.replace(b"</feed>", pad + b"</feed>")
+        headers = {"Content-Type": "application/atom+xml"}
+        if chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        self._scripted.append(ScriptedResponse(200, "", headers, prefix, count, body))
+
+    def redirect_loop(self, *, prefix: str = "/", count: int = 1000) -> None:
+        """Answer requests under `prefix` with a 302 back to the same URL."""
+        self._scripted.append(ScriptedResponse(302, "", {"Location": "<self>"}, prefix, count))
+
     def hold_next(self, *, prefix: str = "/") -> Hold:
         """Keep the next request under `prefix` waiting until the test releases it."""
         hold = Hold(prefix)
@@ -370,16 +424,23 @@ class FakeArxiv:
 
     # handlers
 
-    async def _record(self, request: web.Request) -> web.Response | None:
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers=dict(request.headers),
-                time=self.clock(),
+    async def wait_for_requests(self, prefix: str, count: int = 1, *, within: float = 10) -> None:
+        """Wait until `count` requests under `prefix` have arrived; fail after `within` s."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.requests_to(prefix)) >= count)
+
+    async def _record(self, request: web.Request) -> web.StreamResponse | None:
+        async with self._arrived:
+            self.requests.append(
+                RecordedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=dict(request.query),
+                    headers=dict(request.headers),
+                    time=self.clock(),
+                )
             )
-        )
+            self._arrived.notify_all()
         for hold in self._holds:
             if not hold.used and request.path.startswith(hold.prefix):
                 hold.used = True
@@ -389,15 +450,64 @@ class FakeArxiv:
         for scripted in self._scripted:
             if scripted.count > 0 and request.path.startswith(scripted.prefix):
                 scripted.count -= 1
-                return web.Response(
-                    status=scripted.status,
-                    text=scripted.body,
-                    headers=scripted.headers,
-                    content_type="application/atom+xml",
-                )
+                return await self._scripted_answer(request, scripted)
         return None
 
-    async def _feed(self, request: web.Request) -> web.Response:
+    async def _scripted_answer(
+        self, request: web.Request, scripted: ScriptedResponse
+    ) -> web.StreamResponse:
+        if scripted.headers.get("Location") == "<self>":
+            return web.Response(status=scripted.status, headers={"Location": str(request.rel_url)})
+        if scripted.raw is not None:
+            return await _send_raw(request, scripted.raw, scripted.headers)
+        return web.Response(
+            status=scripted.status,
+            text=scripted.body,
+            headers=scripted.headers,
+            content_type="application/atom+xml",
+        )
+
+    async def _answer(
+        self,
+        request: web.Request,
+        body: str,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.StreamResponse:
+        """Answer with `body`, at once or trickled if a test asked for that."""
+        trickle = next(
+            (t for t in self._trickles if t.count > 0 and request.path.startswith(t.prefix)), None
+        )
+        if trickle is None:
+            if self.gzip_answers and "gzip" in request.headers.get("Accept-Encoding", ""):
+                compressed = gzip.compress(body.encode())
+                zipped = {**(headers or {}), "Content-Encoding": "gzip"}
+                return web.Response(
+                    body=compressed,
+                    status=status,
+                    content_type="application/atom+xml",
+                    headers=zipped,
+                )
+            return web.Response(
+                text=body, status=status, content_type="application/atom+xml", headers=headers
+            )
+        trickle.count -= 1
+        data = body.encode()
+        response = web.StreamResponse(status=status, headers=headers)
+        response.content_type = "application/atom+xml"
+        response.content_length = len(data)
+        await response.prepare(request)
+        for start in range(0, len(data), trickle.step):
+            if self._closing.is_set():
+                break
+            try:
+                await response.write(data[start : start + trickle.step])
+            except ConnectionError:  # the client gave up: what a deadline does
+                break
+            await asyncio.sleep(trickle.interval)
+        return response
+
+    async def _feed(self, request: web.Request) -> web.StreamResponse:
         scripted = await self._record(request)
         if scripted is not None:
             return scripted
@@ -411,9 +521,9 @@ class FakeArxiv:
         headers = {"ETag": etag, "Last-Modified": self.last_modified}
         if _not_modified(request, etag, self.last_modified):
             return web.Response(status=304, headers=headers)
-        return web.Response(text=body, content_type="application/atom+xml", headers=headers)
+        return await self._answer(request, body, headers=headers)
 
-    async def _api(self, request: web.Request) -> web.Response:
+    async def _api(self, request: web.Request) -> web.StreamResponse:
         scripted = await self._record(request)
         if scripted is not None:
             return scripted
@@ -425,7 +535,7 @@ class FakeArxiv:
         if recorded is None and search and not id_list:
             recorded = self._query_fixtures.get((search, start, size))
         if recorded is not None:
-            return _atom(recorded.body, recorded.status)
+            return await self._answer(request, recorded.body, recorded.status)
         ids = [part for part in id_list.split(",") if part]
         for arxiv_id in ids:
             if not _VALID_ID.fullmatch(arxiv_id):
@@ -433,7 +543,7 @@ class FakeArxiv:
         found = [entry for arxiv_id in ids if (entry := self._entry_for(arxiv_id))]
         query = f"search_query={search}&id_list={id_list}&start={start}&max_results={size}"
         body = api_feed_xml(found[start : start + size], total=len(found), start=start, query=query)
-        return _atom(body, 200)
+        return await self._answer(request, body)
 
     def _entry_for(self, arxiv_id: str) -> str | None:
         base, _ = split_version(arxiv_id)
@@ -459,6 +569,43 @@ def _not_modified(request: web.Request, etag: str, last_modified: str) -> bool:
         )
     except (TypeError, ValueError):
         return False
+
+
+async def _send_raw(
+    request: web.Request, body: bytes, headers: Mapping[str, str]
+) -> web.StreamResponse:
+    """Send `body` as is (already compressed, say), chunked when the headers ask for it."""
+    if headers.get("Transfer-Encoding") != "chunked":
+        return web.Response(body=body, headers=headers)
+    response = web.StreamResponse(headers={"Content-Type": headers["Content-Type"]})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    try:
+        for start in range(0, len(body), 1 << 20):
+            await response.write(body[start : start + (1 << 20)])
+    except ConnectionError:  # the client stopped reading at its cap
+        pass
+    return response
+
+
+@functools.cache
+def gzip_bomb(megabytes: int = 1024) -> bytes:
+    """Return a well-formed gzip body of ~1 kB per MB that inflates to `megabytes` MB of zeros.
+
+    After a full flush, deflate encodes each identical 1 MB block identically, so the block
+    is compressed once and repeated; only the CRC needs the whole length.
+    """
+    block = b"\0" * (1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflate.compress(block)
+    deflate.flush(zlib.Z_FULL_FLUSH)
+    repeated = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, (megabytes << 20) & 0xFFFFFFFF)
+    return header + repeated * megabytes + deflate.flush() + trailer
 
 
 def _atom(body: str, status: int) -> web.Response:

@@ -1,0 +1,183 @@
+"""The shared connection: reads see committed data only; unusable files are one clear line.
+
+Faults are real files: a path under a regular file, a folder, text that is not a database,
+a damaged page, an immutable file (`chattr +i`, root only), a schema from a newer version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StorageError
+from bot.store import poll_state
+from bot.store.db import load_migrations, open_database
+
+LATEST = load_migrations()[-1][0]
+
+
+async def test_a_read_does_not_see_another_tasks_uncommitted_row(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "bot.sqlite3") as db:
+        written = asyncio.Event()
+        finish = asyncio.Event()
+
+        async def writer_that_rolls_back() -> None:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as conn:
+                    await conn.execute(
+                        "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'x')"
+                    )
+                    written.set()
+                    await finish.wait()
+                    raise RuntimeError("the transaction fails after its write")
+
+        writer = asyncio.create_task(writer_that_rolls_back())
+        await written.wait()
+        reader = asyncio.create_task(poll_state.get_value(db, "k"))
+        await asyncio.sleep(0.05)  # the reader must be waiting, not reading, meanwhile
+        assert not reader.done()
+        finish.set()
+        await writer
+
+        assert await reader is None  # the row was rolled back and never seen
+
+
+async def test_a_transaction_reads_its_own_writes(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "bot.sqlite3") as db, db.transaction() as conn:
+        await conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'x')")
+        assert await poll_state.get_value(db, "k") == "v"
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with open_database(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST + 3}")
+
+    with pytest.raises(StorageError) as excinfo:
+        async with open_database(path):
+            pass
+
+    assert str(excinfo.value) == (
+        f"database {path} was made by a newer arxiv-digest-bot (schema {LATEST + 3} > {LATEST});"
+        " run that version, or restore a backup"
+    )
+
+
+def make_unusable(kind: str, tmp_path: Path) -> Path:
+    """Return a DATABASE_PATH that cannot work, of the given kind."""
+    if kind == "under-a-file":
+        (tmp_path / "notes.txt").write_text("a file, not a folder")
+        return tmp_path / "notes.txt" / "bot.sqlite3"
+    if kind == "a-folder":
+        (tmp_path / "db").mkdir()
+        return tmp_path / "db"
+    if kind == "not-a-database":
+        path = tmp_path / "bot.sqlite3"
+        path.write_text("these are my notes, not an SQLite file\n" * 200)
+        return path
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("under-a-file", "notes.txt is a file, not a folder"),
+        ("a-folder", "is a folder, not a database file"),
+        ("not-a-database", "the file is not an SQLite database"),
+    ],
+)
+async def test_an_unusable_path_is_one_line_naming_it(
+    tmp_path: Path, kind: str, reason: str
+) -> None:
+    path = make_unusable(kind, tmp_path)
+    with pytest.raises(StorageError) as excinfo:
+        async with open_database(path):
+            pass
+    message = str(excinfo.value)
+    assert message.startswith(f"cannot use database {path}: ")
+    assert reason in message
+    assert "\n" not in message
+
+
+def damage_page_one(path: Path) -> None:
+    """Overwrite the schema page after the file header: SQLite cannot read the schema."""
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xa5" * (4096 - 100)
+    path.write_bytes(bytes(data))
+
+
+async def test_a_damaged_schema_is_refused_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with open_database(path):
+        pass
+    damage_page_one(path)
+    with pytest.raises(StorageError, match=r"cannot use database .*bot\.sqlite3"):
+        async with open_database(path):
+            pass
+
+
+async def test_quick_check_finds_a_damaged_table_that_opening_does_not(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with open_database(path) as db, db.transaction() as conn:
+        rows = [
+            ("2026-04-28", f"2604.{i:05d}", 1, "en", "m", "timeout", "x" * 300) for i in range(400)
+        ]
+        await conn.executemany(
+            "INSERT INTO summary_fallbacks (at, base_id, version, language, model, reason,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'summary_fallbacks'"
+        ).fetchone()[0]
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * 4096  # the table's root page: its cell pointers become nonsense
+    data[start + 8 : start + 4096] = b"\xff" * (4096 - 8)
+    path.write_bytes(bytes(data))
+
+    async with open_database(path):  # opening and migrating do not read that table
+        pass
+    with pytest.raises(StorageError, match=r"damaged.*restore a backup"):
+        async with open_database(path, check=True):
+            pass
+
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("chattr") is None,
+    reason="chattr +i needs root (CI runs as root); as another user a read-only file is"
+    " writable by its owner anyway",
+)
+
+
+def set_immutable(path: Path, on: bool) -> None:
+    """Set or clear the file's immutable flag (even root cannot write it then)."""
+    made = subprocess.run(
+        ["chattr", "+i" if on else "-i", str(path)], capture_output=True, check=False
+    )
+    if made.returncode != 0:
+        pytest.skip(f"this file system has no immutable flag: {made.stderr.decode().strip()}")
+
+
+@needs_root
+async def test_an_immutable_database_file_is_refused_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with open_database(path):
+        pass
+    set_immutable(path, True)
+    try:
+        with pytest.raises(StorageError) as excinfo:
+            async with open_database(path):
+                pass
+    finally:
+        set_immutable(path, False)
+    assert str(excinfo.value) == f"cannot use database {path}: the file is read-only"
