@@ -7,10 +7,7 @@ a damaged page, an immutable file (`chattr +i`, root only), a schema from a newe
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ import pytest
 from bot.errors import StorageError
 from bot.store import poll_state
 from bot.store.db import load_migrations, open_database
+from tests.os_faults import root_with, set_immutable
 
 LATEST = load_migrations()[-1][0]
 
@@ -152,23 +150,10 @@ async def test_quick_check_finds_a_damaged_table_that_opening_does_not(tmp_path:
             pass
 
 
-needs_root = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("chattr") is None,
-    reason="chattr +i needs root (CI runs as root); as another user a read-only file is"
-    " writable by its owner anyway",
-)
+needs_chattr = pytest.mark.skipif(root_with("chattr") is not None, reason=str(root_with("chattr")))
 
 
-def set_immutable(path: Path, on: bool) -> None:
-    """Set or clear the file's immutable flag (even root cannot write it then)."""
-    made = subprocess.run(
-        ["chattr", "+i" if on else "-i", str(path)], capture_output=True, check=False
-    )
-    if made.returncode != 0:
-        pytest.skip(f"this file system has no immutable flag: {made.stderr.decode().strip()}")
-
-
-@needs_root
+@needs_chattr
 async def test_an_immutable_database_file_is_refused_on_open(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     async with open_database(path):

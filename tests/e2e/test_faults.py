@@ -1,0 +1,326 @@
+"""The fault matrix: what survives what (README, "What survives what").
+
+One test (or one parametrized family) per fault; the database, file-system and settings faults
+of every command are in tests/e2e/test_cli_faults.py. Faults come from outside only: the
+loopback fakes (an Anthropic API answering HTML, an arXiv that trickles, bombs, redirects
+forever or asks for an hour's pause), a database written on another host, a closed pipe, and
+a second real process. The bot and the CLI run as they do in production; tests read what a
+user or operator sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import digests, subscriptions
+from bot.store.db import open_database
+from tests.e2e.cli import COMMANDS, NO_KEY_NOTE, assert_one_line, cli_env, run_cli, run_many
+from tests.e2e.harness import make_settings, paper, running_bot
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.fakes.arxiv_server import FakeArxiv, make_papers
+from tests.fakes.discord_server import FakeDiscord, FakeGuild, FakeInteraction, StoredMessage
+
+WAIT = 15.0
+
+LLM_PAPERS = [
+    paper(i, f"LLM paper number {i}", "A large LLM study of 7 models.") for i in (1, 2, 3)
+]
+
+
+# --- 1. Claude answers 200 with something that is not a message ------------------------------
+
+
+async def test_claude_answering_html_or_wrong_json_still_posts_every_paper(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    channel = discord_guild.channel("papers")
+    async with FakeAnthropic.running() as claude:
+        claude.script(Reply.html(), Reply.json_body({"data": {"text": "hi"}}))
+        settings = make_settings(
+            tmp_path,
+            fake_arxiv,
+            anthropic_api_key="test-key",
+            anthropic_base_url=claude.base_url,
+            anthropic_max_retries=0,
+            summary_concurrency=1,
+        )
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        fake_arxiv.add_api_papers(LLM_PAPERS)
+        async with running_bot(settings, fake_discord) as bot:
+            change = digests.DigestChange(categories="cs.CL", keywords="llm")
+            await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
+            await bot.clock.poll_and_deliver()
+
+            embeds = [e for m in fake_discord.messages(channel) for e in m.embeds]
+            status = await reply(fake_discord, "status", guild=discord_guild)
+            # A later run asks Claude again (fallbacks are not cached): /summarize does.
+            again = await reply(fake_discord, "summarize", {"paper": "2604.00001"}, channel=channel)
+
+    assert len(embeds) == 3, "the digest went out with every paper"
+    notices = [e for e in embeds if "unavailable (invalid answer)" in e["description"]]
+    assert len(notices) == 2
+    assert all("A large LLM study" in e["description"] for e in notices)
+    claude_field = field(status, "Claude")
+    assert "Abstract-only today: 2 (invalid answer 2)" in claude_field
+    assert again.embeds[0]["description"].startswith("**TL;DR:**")
+
+
+# --- 2. arXiv trickles its answer, or asks for an hour's pause -------------------------------
+
+
+async def test_preview_against_a_trickling_feed_ends_instead_of_hanging(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake_arxiv.add_feed_papers(LLM_PAPERS)
+    fake_arxiv.trickle_next(prefix="/atom/", interval=0.5)  # ~5,000 bytes: ~40 min
+    env = cli_env(tmp_path, fake_arxiv, ARXIV_TIMEOUT_SECONDS="1")
+
+    run = await run_cli([*COMMANDS["preview"], "--keywords", "llm"], env)
+
+    assert run.code == 0, run.err
+    assert "LLM paper number 1" in run.out  # the retry after the deadline got the feed
+    assert len(fake_arxiv.requests_to("/atom/")) == 2
+
+
+async def test_summarize_answers_while_the_feed_trickles(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv, arxiv_timeout_seconds=1.0)
+    fake_arxiv.add_feed_papers(LLM_PAPERS)
+    fake_arxiv.trickle_next(prefix="/atom/", count=1000, interval=0.3)
+    async with running_bot(settings, fake_discord) as bot:
+        change = digests.DigestChange(categories="cs.CL", keywords="llm")
+        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
+        polling = asyncio.create_task(bot.clock.poll_and_deliver())
+        await fake_arxiv.wait_for_requests("/atom/")
+
+        answer = await reply(fake_discord, "summarize", {"paper": "1605.08386"}, channel=channel)
+
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+    assert [e["url"] for e in answer.embeds] == ["https://arxiv.org/abs/1605.08386"]
+
+
+async def test_summarize_against_a_hung_api_ends_with_when_to_try_again(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv, arxiv_timeout_seconds=1.0)
+    fake_arxiv.trickle_next(prefix="/api/", count=1000, interval=0.3)
+    async with running_bot(settings, fake_discord) as bot:
+        assert bot.is_ready()
+        handle = await fake_discord.run_slash("summarize", {"paper": "1605.08386"}, channel=channel)
+        await handle.wait_callback(WAIT)  # acknowledged at once ("is thinking...")
+        (answer,) = await handle.wait_followups(1, WAIT)
+
+    assert answer.ephemeral
+    assert answer.content == "arXiv is not answering, try again in 1 minute."
+    assert fake_discord.messages(channel) == []
+
+
+async def test_a_feed_retry_after_of_an_hour_skips_the_poll_and_summarize_says_when(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv, poll_interval_seconds=1800)
+    fake_arxiv.fail_next(429, retry_after="3600", prefix="/atom/")
+    async with running_bot(settings, fake_discord) as bot:
+        change = digests.DigestChange(categories="cs.CL", keywords="llm")
+        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
+        await asyncio.wait_for(bot.clock.poll_and_deliver(), WAIT)  # skipped, not sat out
+        skipped = bot.clock.last_poll_error
+
+        handle = await fake_discord.run_slash("summarize", {"paper": "1605.08386"}, channel=channel)
+        (answer,) = await handle.wait_followups(1, WAIT)
+
+    assert skipped is not None and "3600" in skipped
+    assert answer.ephemeral
+    assert answer.content == "arXiv is not answering, try again in 60 minutes."
+    assert fake_arxiv.requests_to("/api/") == []  # the pause is honoured
+    assert fake_discord.messages(channel) == []
+
+
+# --- 4. two `run` processes on one database ------------------------------------------------
+
+
+@pytest.mark.timeout(120)
+async def test_a_second_run_on_the_same_database_exits_naming_the_first(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    async with FakeDiscord() as discord_fake:
+        guild = discord_fake.add_guild("lab")
+        channel = guild.channel("papers")
+        async with open_database(tmp_path / "bot.sqlite3") as db:
+            change = digests.DigestChange(categories="cs.CL", keywords="llm")
+            await digests.set_digest(db, guild.id, channel.id, change, "en")
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        env = cli_env(
+            tmp_path,
+            fake_arxiv,
+            DISCORD_TOKEN=discord_fake.token,
+            DISCORD_API_BASE_URL=discord_fake.api_base,
+            DISCORD_GATEWAY_URL=discord_fake.gateway_url,
+            DISCORD_GUILD_ID=str(guild.id),
+        )
+        first = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await discord_fake.wait_until_ready(timeout=60)
+            second = await run_cli(["run"], env)
+            # The CLI's other commands work beside the running bot (WAL, busy timeout).
+            beside = await run_cli([*COMMANDS["preview"], "--keywords", "llm"], env)
+            await discord_fake.wait_for_messages(channel, 1, timeout=60)
+        finally:
+            first.terminate()
+            await asyncio.wait_for(first.wait(), 30)
+
+    assert_one_line(
+        second,
+        f"another arxiv-digest-bot is already running on {tmp_path / 'bot.sqlite3'}",
+        f"(pid {first.pid} on host {socket.gethostname()}, since 20",
+        "one bot per database",
+    )
+    assert beside.code == 0, beside.err
+    assert "LLM paper number 1" in beside.out
+    posted = [e["title"] for m in discord_fake.messages(channel) for e in m.embeds]
+    assert sorted(posted) == sorted(p.title for p in LLM_PAPERS)  # once each, by the first
+
+
+# --- 6. a stored timezone this host does not know -----------------------------------------
+
+
+async def test_a_row_with_an_unknown_timezone_is_skipped_and_shown_in_status(
+    fake_discord: FakeDiscord,
+    discord_guild: FakeGuild,
+    fake_arxiv: FakeArxiv,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    papers_channel, other = discord_guild.channel("papers"), discord_guild.channel("general")
+    member = fake_discord.add_member(discord_guild, "reader")
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with open_database(settings.database_path) as db:
+        timed = digests.DigestChange(categories="cs.CL", keywords="llm", time="08:00")
+        await digests.set_digest(db, discord_guild.id, papers_channel.id, timed, "en")
+        now = digests.DigestChange(categories="cs.CL", keywords="llm")
+        await digests.set_digest(db, discord_guild.id, other.id, now, "en")
+        await subscriptions.subscribe(db, member.id, "llm")
+        await subscriptions.update(
+            db, member.id, subscriptions.SubscriptionChange(time="09:00"), "en"
+        )
+    # As a database written on a host whose tz database has zones this one lacks.
+    with sqlite3.connect(settings.database_path) as conn:
+        conn.execute(
+            "UPDATE digests SET timezone = 'Mars/Olympus_Mons' WHERE channel_id = ?",
+            (papers_channel.id,),
+        )
+        conn.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons'")
+    fake_arxiv.add_feed_papers(LLM_PAPERS)
+
+    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+        async with running_bot(settings, fake_discord) as bot:
+            await bot.clock.poll_and_deliver()
+            status = await reply(fake_discord, "status", guild=discord_guild)
+
+    assert len([e for m in fake_discord.messages(other) for e in m.embeds]) == 3
+    assert fake_discord.messages(papers_channel) == []
+    skipped = [r.getMessage() for r in caplog.records if "unknown timezone" in r.getMessage()]
+    assert len(skipped) == 2  # the digest and the subscription, once each
+    assert (
+        f"Digest of <#{papers_channel.id}> not scheduled: unknown timezone 'Mars/Olympus_Mons'"
+        in field(status, "Recent problems")
+    )
+
+
+# --- 7. oversized feeds, bodies and bombs; redirect loops -----------------------------------
+
+
+async def test_a_40000_entry_feed_is_read_up_to_the_2000_entry_cap(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake_arxiv.feed_cap = 40_000
+    fake_arxiv.add_feed_papers(make_papers(40_000, categories=("cs.LG",)))
+    env = cli_env(tmp_path, fake_arxiv, ARXIV_MAX_RESPONSE_MB="100")
+
+    run = await run_cli(["preview", "--categories", "cs.LG", "--limit", "1", "--json"], env)
+
+    assert run.code == 0, run.err
+    [header] = [payload["content"] for payload in json.loads(run.out) if payload["content"]]
+    assert header.startswith("arXiv cs.LG for Wed 20 Aug 2025: 2,000 of 2,000 new papers")
+
+
+async def test_an_oversized_answer_a_gzip_bomb_or_a_redirect_loop_is_one_line_each(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    # Scripted answers are served in order: one per preview below.
+    fake_arxiv.huge_next(50, prefix="/atom/", chunked=True)  # 50 MB, no Content-Length
+    fake_arxiv.gzip_bomb_next(prefix="/atom/")  # 1 MB that inflates to 1 GB
+    fake_arxiv.redirect_loop(prefix="/atom/", count=6)
+    commands = [{"args": list(COMMANDS["preview"])}] * 3
+
+    huge, bomb, loop = await run_many(cli_env(tmp_path, fake_arxiv), commands)
+
+    assert_one_line(huge, "arXiv feed", "more than 20 MB", "ARXIV_MAX_RESPONSE_MB")
+    assert_one_line(bomb, "arXiv feed", "more than 20 MB", "ARXIV_MAX_RESPONSE_MB")
+    assert_one_line(loop, "arXiv feed", "redirected more than 5 times")
+    assert len(fake_arxiv.requests_to("/atom/")) == 1 + 1 + 6  # nothing retried
+
+
+# --- 8. closed pipes (bad settings: in the matrix above) -------------------------------------
+
+
+async def test_preview_into_a_closed_pipe_exits_quietly(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake_arxiv.add_feed_papers(make_papers(25, categories=("cs.CL",)))
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head` that has already exited
+    try:
+        run = await run_cli(
+            ["preview", "--categories", "cs.CL", "--limit", "25", "--json"],
+            cli_env(tmp_path, fake_arxiv),
+            stdout=writer,
+        )
+    finally:
+        os.close(writer)
+
+    assert run.code == 1
+    assert run.err_lines == [NO_KEY_NOTE]
+
+
+# --- helpers for the bot's answers ------------------------------------------------------------
+
+
+async def reply(
+    fake: FakeDiscord,
+    command: str,
+    options: dict[str, Any] | None = None,
+    **where: Any,
+) -> StoredMessage:
+    """Run a slash command as the server's owner and return the reply they see."""
+    handle: FakeInteraction = await fake.run_slash(command, options, **where)
+    return await handle.wait_reply(WAIT)
+
+
+def field(message: StoredMessage, name: str) -> str:
+    """Return the value of the embed field `name` of the message's first embed."""
+    return next(f["value"] for f in message.embeds[0]["fields"] if f["name"] == name)
