@@ -16,6 +16,7 @@ from bot.store import deliveries, targets
 from bot.store.db import Database
 from bot.store.targets import DigestConfig as DigestConfig  # re-exported for the cogs
 from bot.summarize.service import normalize_language
+from bot.timeutil import known_zone
 from bot.validate import check_max_papers, parse_time, parse_timezone
 
 if TYPE_CHECKING:  # a type only: digests are managed without the delivery machinery loaded
@@ -141,6 +142,8 @@ def describe(config: DigestConfig, next_post: dt.datetime | None) -> str:
         if next_post
         else ("after the next announcement" if not config.paused else "—")
     )
+    if config.time and known_zone(config.timezone) is None:
+        upcoming = "none: this host does not know the timezone; set one with /digest set"
     lines.append(f"last post: {last} · next post: {upcoming}")
     return "\n".join(lines)
 

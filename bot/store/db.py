@@ -12,6 +12,7 @@ opening it and reported as one `StorageError` line naming the file.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import re
@@ -265,6 +266,8 @@ def _storage_errors(path: str) -> Iterator[None]:
 
 def describe_error(exc: BaseException, path: str | None = None) -> str:
     """Return a short, readable reason for a SQLite or file-system error."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "the disk is full"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.errors import StorageError
-from bot.store.db import make_database_folder
+from bot.store.db import describe_error, make_database_folder
 from bot.timeutil import utc_now
 
 
@@ -63,10 +63,7 @@ def instance_lock(
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StorageError(
-            f"cannot use database {database}: cannot create its lock file {path}:"
-            f" {exc.strerror or exc}"
-        ) from exc
+        raise _lock_file_error(database, path, exc) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -78,12 +75,23 @@ def instance_lock(
                 " one bot per database: stop it first"
             ) from None
         me = Holder(pid=os.getpid(), host=socket.gethostname(), since=clock())
-        _write_holder(fd, me)
+        try:
+            _write_holder(fd, me)
+        except OSError as exc:
+            raise _lock_file_error(database, path, exc) from exc
         yield me
     finally:
         # Closing releases the lock. The file stays: unlinking it could let a process that
         # opened it just before lock an orphaned inode while a third creates a new file.
         os.close(fd)
+
+
+def _lock_file_error(database: Path | str, path: Path, exc: OSError) -> StorageError:
+    """Return the one-line error for a lock file that cannot be made or written."""
+    return StorageError(
+        f"cannot use database {database}: cannot write its lock file {path}:"
+        f" {describe_error(exc)}"
+    )
 
 
 def _write_holder(fd: int, holder: Holder) -> None:

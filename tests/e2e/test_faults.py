@@ -240,6 +240,7 @@ async def test_a_row_with_an_unknown_timezone_is_skipped_and_shown_in_status(
         async with running_bot(settings, fake_discord) as bot:
             await bot.clock.poll_and_deliver()
             status = await reply(fake_discord, "status", guild=discord_guild)
+            shown = await reply(fake_discord, "digest show", guild=discord_guild)
 
     assert len([e for m in fake_discord.messages(other) for e in m.embeds]) == 3
     assert fake_discord.messages(papers_channel) == []
@@ -249,6 +250,7 @@ async def test_a_row_with_an_unknown_timezone_is_skipped_and_shown_in_status(
         f"Digest of <#{papers_channel.id}> not scheduled: unknown timezone 'Mars/Olympus_Mons'"
         in field(status, "Recent problems")
     )
+    assert "next post: none: this host does not know the timezone" in shown.content
 
 
 # --- 7. oversized feeds, bodies and bombs; redirect loops -----------------------------------
