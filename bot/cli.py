@@ -2,7 +2,8 @@
 
 `run` starts the bot; `preview` and `summarize` use the same services as the bot, without
 Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line on
-stderr, no usage dump), 1 anything else.
+stderr, no usage dump), 1 anything else, also one line; never a traceback, and nothing at all
+when the reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -178,9 +179,8 @@ def guarded(command: Callable[[], int]) -> int:
         return fail(f"{exc.strerror or exc}{where}", EXIT_ERROR)
     except Exception as exc:
         log.debug("unexpected error", exc_info=exc)
-        return fail(
-            f"unexpected {type(exc).__name__}: {exc} (LOG_LEVEL=DEBUG shows where)", EXIT_ERROR
-        )
+        what = f"unexpected {type(exc).__name__}: {str(exc)[:300]}"
+        return fail(f"{what} (LOG_LEVEL=DEBUG shows where)", EXIT_ERROR)
 
 
 def _silence_stdout() -> None:

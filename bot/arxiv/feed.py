@@ -14,7 +14,7 @@ import io
 import logging
 import re
 import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -335,30 +335,15 @@ def parse_feed(body: bytes | str, *, source: str = "feed") -> ParsedFeed:
     count = 0
     truncated = False
     feed_updated: str | None = None
-    depth = 0
     try:
-        root: StdET.Element | None = None
-        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = element
-                    if root.tag != f"{_ATOM}feed":
-                        raise ArxivParseError(
-                            f"arXiv {source} is not an Atom feed (root <{root.tag}>)"
-                        )
-                continue
-            depth -= 1
-            if depth != 1 or root is None:
-                continue
+        for element, root in _feed_children(data, source):
             if element.tag == f"{_ATOM}updated":
                 feed_updated = element.text
             elif element.tag == f"{_ATOM}entry":
-                count += 1
-                if count > FEED_ENTRY_CAP:
+                if count == FEED_ENTRY_CAP:
                     truncated = True
-                    count = FEED_ENTRY_CAP
                     break
+                count += 1
                 paper = _parse_entry(element)
                 if paper is not None and paper.base_id not in seen:
                     seen.add(paper.base_id)
@@ -373,6 +358,26 @@ def parse_feed(body: bytes | str, *, source: str = "feed") -> ParsedFeed:
     return ParsedFeed(
         papers=tuple(papers), announced=announced, entry_count=count, truncated=truncated
     )
+
+
+def _feed_children(data: bytes, source: str) -> Iterator[tuple[StdET.Element, StdET.Element]]:
+    """Yield each child of the root `<feed>` as soon as it is parsed whole, with the root.
+
+    Raise ArxivParseError as soon as the root turns out not to be an Atom feed.
+    """
+    depth = 0
+    root: StdET.Element | None = None
+    for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = element
+                if root.tag != f"{_ATOM}feed":
+                    raise ArxivParseError(f"arXiv {source} is not an Atom feed (root <{root.tag}>)")
+            continue
+        depth -= 1
+        if depth == 1 and root is not None:
+            yield element, root
 
 
 def _parse_entry(entry: StdET.Element) -> Paper | None:

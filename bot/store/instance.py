@@ -89,8 +89,7 @@ def instance_lock(
 def _lock_file_error(database: Path | str, path: Path, exc: OSError) -> StorageError:
     """Return the one-line error for a lock file that cannot be made or written."""
     return StorageError(
-        f"cannot use database {database}: cannot write its lock file {path}:"
-        f" {describe_error(exc)}"
+        f"cannot use database {database}: cannot write its lock file {path}: {describe_error(exc)}"
     )
 
 
