@@ -42,8 +42,9 @@ class InstanceRunningError(StorageError):
 
 
 def lock_path(database: Path | str) -> Path:
-    """Return the lock file of `database` (beside it)."""
-    return Path(f"{database}.lock")
+    """Return the lock file of `database`: beside the real file, whatever path names it."""
+    real = Path(database).resolve()
+    return real.with_name(real.name + ".lock")
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.arxiv.api import ArxivApi
-from bot.arxiv.feed import FEED_ENTRY_CAP, FeedClient
+from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
 from bot.arxiv.transfer import ResponseTooLargeError
 from bot.errors import ArxivError, ArxivUnavailableError
@@ -166,20 +166,6 @@ async def test_gzipped_answers_under_the_cap_are_read(
 
     assert [p.base_id for p in result.papers] == [p.base_id for p in papers]
     assert paper.base_id == "1605.08386"
-
-
-async def test_a_40000_entry_feed_keeps_the_first_2000(
-    fake_arxiv: FakeArxiv, http: httpx.AsyncClient
-) -> None:
-    fake_arxiv.feed_cap = 40_000  # a feed that ignores its own limit
-    fake_arxiv.add_feed_papers(make_papers(40_000, categories=("cs.LG",)))
-    feed = feed_client(http, fake_arxiv, max_bytes=100 * MB, timeout=60)
-
-    result = await feed.fetch(["cs.LG"])
-
-    assert len(result.papers) == FEED_ENTRY_CAP
-    assert result.papers[0].base_id == "2508.00001"
-    assert result.papers[-1].base_id == f"2508.{FEED_ENTRY_CAP:05d}"
 
 
 # --- redirects ---------------------------------------------------------------------------

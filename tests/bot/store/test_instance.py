@@ -87,3 +87,16 @@ def test_a_lock_file_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as excinfo, instance_lock(tmp_path / "notes.txt" / "db"):
         pass
     assert "notes.txt is a file, not a folder" in str(excinfo.value)
+
+
+def test_two_paths_to_one_database_share_one_lock(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "bot.sqlite3"
+    database.parent.mkdir()
+    database.touch()
+    (tmp_path / "link.sqlite3").symlink_to(database)
+    with (
+        instance_lock(database),
+        pytest.raises(InstanceRunningError),
+        instance_lock(tmp_path / "link.sqlite3"),
+    ):
+        pass
