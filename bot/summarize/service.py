@@ -183,8 +183,8 @@ class Summarizer:
                 key.language,
                 FallbackReason.INVALID_ANSWER,
                 detail,
-                exc_info=exc,
             )
+            log.debug("where the summary of %s failed", paper.versioned_id, exc_info=exc)
             reason = FallbackReason.INVALID_ANSWER
         await self._record_fallback(key, reason, detail)
         return SummaryOutcome(fallback=reason)

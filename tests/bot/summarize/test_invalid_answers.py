@@ -9,10 +9,12 @@ again on the next run (fallbacks are never cached).
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import pytest
 
 from bot.models import FallbackReason
+from bot.store.db import Database
 from tests.bot.summarize.conftest import SummarizerFactory, make_paper
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
@@ -87,3 +89,23 @@ async def test_one_invalid_answer_does_not_stop_the_other_papers(
     fallbacks = [o.fallback for o in outcomes.values() if o.summary is None]
     assert fallbacks == [FallbackReason.INVALID_ANSWER]
     assert sum(o.summary is not None for o in outcomes.values()) == 4
+
+
+async def test_any_other_failure_inside_the_summarizer_falls_back_too(
+    build: SummarizerFactory,
+    db: Database,
+    fake_anthropic: FakeAnthropic,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A fault from outside the code: another process drops the summary cache's table.
+    with sqlite3.connect(db.path) as other:
+        other.execute("DROP TABLE summaries")
+    summarizer = await build()
+
+    with caplog.at_level(logging.WARNING, logger="bot"):
+        outcome = await summarizer.summarize(make_paper(1), "en")
+
+    assert outcome.fallback == FallbackReason.INVALID_ANSWER
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "no such table: summaries" in warning.getMessage()
+    assert warning.exc_info is None  # one line; the traceback is logged at DEBUG only
