@@ -25,6 +25,11 @@ class Run:
     out: str
     err: str
 
+    @property
+    def err_lines(self) -> list[str]:
+        """Return the non-empty lines of standard error."""
+        return [line for line in self.err.splitlines() if line.strip()]
+
     def payloads(self) -> list[dict[str, Any]]:
         """Return the Discord payloads a `--json` command printed."""
         data = json.loads(self.out)
@@ -39,20 +44,28 @@ def base_env(**settings: str) -> dict[str, str]:
 
 
 async def run_command(
-    argv: Sequence[str], *, env: dict[str, str], cwd: Path | None = None, wait: float = 60
+    argv: Sequence[str],
+    *,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    wait: float = 60,
+    stdout: int = asyncio.subprocess.PIPE,
 ) -> Run:
-    """Run `argv` with `env` in `cwd` and wait for it (the fakes keep serving meanwhile)."""
+    """Run `argv` with `env` in `cwd` and wait for it (the fakes keep serving meanwhile).
+
+    `stdout` may be a file descriptor, e.g. a pipe whose reader is gone.
+    """
     process = await asyncio.create_subprocess_exec(
         *argv,
         env=env,
         cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
     )
     out, err = await asyncio.wait_for(process.communicate(), wait)
     assert process.returncode is not None
-    return Run(process.returncode, out.decode(), err.decode())
+    return Run(process.returncode, (out or b"").decode(), err.decode())
 
 
 async def run_cli(*args: str, env: dict[str, str], wait: float = 60) -> Run:

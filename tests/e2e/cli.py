@@ -1,66 +1,32 @@
-"""Running `arxiv-digest-bot` as its own process in tests, and reading what it printed."""
+"""What the fault tests share about running `arxiv-digest-bot` (on top of tests/cli_runner.py).
+
+The environment for the fake arXiv, many command lines in one process (tests/e2e/cli_many.py),
+one invocation of each command that opens the database, and the "exactly one error line"
+check.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.cli_runner import ROOT, Run, base_env
 from tests.fakes.arxiv_server import FakeArxiv
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclasses.dataclass
-class Run:
-    """A finished command: exit code, standard output and standard error."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        """Return the non-empty lines of standard error."""
-        return [line for line in self.err.splitlines() if line.strip()]
 
 
 def cli_env(tmp_path: Path, arxiv: FakeArxiv, **extra: str) -> dict[str, str]:
     """Return an environment for `python -m bot` against the fake arXiv (no .env is read)."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    return {
-        **keep,
-        "PYTHONPATH": str(ROOT),
-        "ARXIV_FEED_URL": arxiv.feed_url,
-        "ARXIV_API_URL": arxiv.api_url,
-        "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+    return base_env(
+        PYTHONPATH=str(ROOT),
+        ARXIV_FEED_URL=arxiv.feed_url,
+        ARXIV_API_URL=arxiv.api_url,
+        ARXIV_REQUEST_INTERVAL_SECONDS="0",
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
         **extra,
-    }
-
-
-async def run_cli(
-    args: Sequence[str], env: dict[str, str], *, stdout: int = asyncio.subprocess.PIPE
-) -> Run:
-    """Run `python -m bot ARGS` to the end (the fakes keep serving meanwhile)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 90)
-    assert process.returncode is not None
-    return Run(process.returncode, (out or b"").decode(), err.decode())
 
 
 async def run_many(env: dict[str, str], commands: list[dict[str, Any]]) -> list[Run]:

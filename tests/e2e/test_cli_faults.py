@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from bot.store.db import load_migrations, open_database
-from tests.e2e.cli import COMMANDS, ROOT, RUN_ENV, Run, assert_one_line, cli_env
+from tests.cli_runner import ROOT, Run, base_env
+from tests.e2e.cli import COMMANDS, RUN_ENV, assert_one_line, cli_env
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.os_faults import root_with, set_immutable
 
@@ -145,12 +145,7 @@ class Matrix:
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     """Prepare every storage and settings fault, run every command against each, once."""
     base = tmp_path_factory.mktemp("faults")
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "PYTHONPATH": str(ROOT),
-        **UNREACHABLE,
-        **RUN_ENV,
-    }
+    env = base_env(PYTHONPATH=str(ROOT), **UNREACHABLE, **RUN_ENV)
     paths: dict[str, Path] = {}
     jobs: list[tuple[str, str, dict[str, object]]] = []
     cleanups: list[Path] = []

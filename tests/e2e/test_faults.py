@@ -24,7 +24,8 @@ import pytest
 
 from bot import digests, subscriptions
 from bot.store.db import open_database
-from tests.e2e.cli import COMMANDS, NO_KEY_NOTE, assert_one_line, cli_env, run_cli, run_many
+from tests.cli_runner import run_cli, run_command
+from tests.e2e.cli import COMMANDS, NO_KEY_NOTE, assert_one_line, cli_env, run_many
 from tests.e2e.harness import make_settings, paper, running_bot
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
@@ -85,7 +86,7 @@ async def test_preview_against_a_trickling_feed_ends_instead_of_hanging(
     fake_arxiv.trickle_next(prefix="/atom/", interval=0.5)  # ~5,000 bytes: ~40 min
     env = cli_env(tmp_path, fake_arxiv, ARXIV_TIMEOUT_SECONDS="1")
 
-    run = await run_cli([*COMMANDS["preview"], "--keywords", "llm"], env)
+    run = await run_cli(*COMMANDS["preview"], "--keywords", "llm", env=env)
 
     assert run.code == 0, run.err
     assert "LLM paper number 1" in run.out  # the retry after the deadline got the feed
@@ -185,9 +186,9 @@ async def test_a_second_run_on_the_same_database_exits_naming_the_first(
         )
         try:
             await discord_fake.wait_until_ready(timeout=60)
-            second = await run_cli(["run"], env)
+            second = await run_cli("run", env=env)
             # The CLI's other commands work beside the running bot (WAL, busy timeout).
-            beside = await run_cli([*COMMANDS["preview"], "--keywords", "llm"], env)
+            beside = await run_cli(*COMMANDS["preview"], "--keywords", "llm", env=env)
             await discord_fake.wait_for_messages(channel, 1, timeout=60)
         finally:
             first.terminate()
@@ -263,7 +264,7 @@ async def test_a_40000_entry_feed_is_read_up_to_the_2000_entry_cap(
     fake_arxiv.add_feed_papers(make_papers(40_000, categories=("cs.LG",)))
     env = cli_env(tmp_path, fake_arxiv, ARXIV_MAX_RESPONSE_MB="100")
 
-    run = await run_cli(["preview", "--categories", "cs.LG", "--limit", "1", "--json"], env)
+    run = await run_cli("preview", "--categories", "cs.LG", "--limit", "1", "--json", env=env)
 
     assert run.code == 0, run.err
     [header] = [payload["content"] for payload in json.loads(run.out) if payload["content"]]
@@ -297,9 +298,9 @@ async def test_preview_into_a_closed_pipe_exits_quietly(
     reader, writer = os.pipe()
     os.close(reader)  # `| head` that has already exited
     try:
-        run = await run_cli(
-            ["preview", "--categories", "cs.CL", "--limit", "25", "--json"],
-            cli_env(tmp_path, fake_arxiv),
+        run = await run_command(
+            [sys.executable, "-m", "bot", "preview", "--categories", "cs.CL", "--json"],
+            env=cli_env(tmp_path, fake_arxiv),
             stdout=writer,
         )
     finally:
