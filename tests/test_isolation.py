@@ -58,6 +58,8 @@ def filled_values(scratch: Path) -> dict[str, str]:
         "ARXIV_API_URL": f"{unreachable}/api/query",
         "ARXIV_FEED_URL": f"{unreachable}/atom/",
         "ARXIV_REQUEST_INTERVAL_SECONDS": "7",
+        "ARXIV_TIMEOUT_SECONDS": "0.001",
+        "ARXIV_MAX_RESPONSE_MB": "1",
         "LOG_LEVEL": "DEBUG",
         "LOG_FORMAT": "json",
         "PROMPTS_DIR": str(scratch / "no-such-prompts"),
