@@ -5,7 +5,8 @@ every string goes through the same steps, in this order:
 
 1. control characters dropped (Discord and JSON refuse some), input past `INPUT_MAX` set
    aside behind an ellipsis;
-2. LaTeX to Unicode (`latex.py`), then whitespace collapsed;
+2. made readable (`latex.readable_text`: invisible characters removed, LaTeX to Unicode; the
+   keyword matcher matches on the same text), then whitespace collapsed;
 3. mentions defused: a zero-width space after the `@` of `@everyone`, `@here` and `<@...>`,
    in case a message is ever sent without `allowed_mentions` (which is the real guard);
 4. markdown escaped (`discord.utils.escape_markdown`) where Discord renders markdown: title,
@@ -24,7 +25,7 @@ from typing import Final
 
 from discord.utils import escape_markdown
 
-from bot.render.latex import latex_to_unicode
+from bot.render.latex import readable_text
 from bot.render.limits import DESCRIPTION_MAX, ELLIPSIS
 
 # No slot of an embed shows more than the description's 4,096 characters, so no more than
@@ -46,7 +47,7 @@ _WORD_CUT_MIN_SHARE: Final = 0.5
 def plain_line(text: str) -> str:
     """Return `text` as one clean line for places Discord shows verbatim (author, footer)."""
     head, rest = _head(text)
-    return defuse_mentions(_collapse(latex_to_unicode(_drop_controls(head)))) + rest
+    return defuse_mentions(_collapse(readable_text(_drop_controls(head)))) + rest
 
 
 def markdown_line(text: str) -> str:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree
 
-from bot.render.latex import LATEX_INPUT_MAX, latex_to_unicode
+from bot.render.latex import LATEX_INPUT_MAX, latex_to_unicode, readable_text
+from bot.render.latex_tables import TEXT_MACROS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -49,7 +51,7 @@ def feed_creators() -> list[str]:
         ("2501.17461v1", "abstract", "success rate of 30% for generating correct assertions"),
         ("2403.16981v2", "abstract", "number of i.i.d. samples required"),
         ("2403.16981v2", "abstract", "all 0 ≤ α, β≤ 1/8 in the prior-free setting"),
-        ("2106.13414v2", "abstract", "over {1, …, n}, is it ε_1-close to or ε_2-far"),
+        ("2106.13414v2", "abstract", "over {1, …, n}, is it ε₁-close to or ε₂-far"),
         ("2405.11454v2", "abstract", "For any smooth f:ℝ^n→ℝ,"),
         ("1904.08007v1", "abstract", "AFP tools face the oracle problem. In this work"),
         (
@@ -95,7 +97,7 @@ def test_accented_author_name_from_the_feed_reads_as_unicode() -> None:
         (r"$\Gamma$-converge", "Γ-converge"),
         (r"\textbf{x} and \emph{y}", "x and y"),
         (r"Andr\'e and G\"odel", "André and Gödel"),
-        (r"runs in $O(n^2)$ time", "runs in O(n^2) time"),
+        (r"runs in $O(n^2)$ time", "runs in O(n²) time"),
         (r"3--5 days with $\alpha$", "3–5 days with α"),
     ],
 )
@@ -119,19 +121,96 @@ def test_text_without_backslash_or_dollar_is_returned_as_is() -> None:
     assert latex_to_unicode(text) is text
 
 
-def test_parser_failure_returns_the_raw_text() -> None:
-    text = r"see \href{https://example.org}{our code}"  # pylatexenc 2.11 raises IndexError
+# Issue 13's cases: each used to garble or drop text (pylatexenc 2.11's defaults).
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (r"Code is available at \href{https://github.com/x/y}{our repository}.",
+         "Code is available at our repository."),
+        (r"see \url{https://example.org/a_b}", "see https://example.org/a_b"),
+        (r"models such as \texttt{GPT-4o-mini} and exhibit",
+         "models such as GPT-4o-mini and exhibit"),
+        (r"an \emph{oracle} and \textsc{Bramah} cells", "an oracle and Bramah cells"),
+        (r"$\mathrm{Att}(Q, K, V)$ and $\operatorname{polylog}(n)$", "Att(Q, K, V) and polylog(n)"),
+        (r"regret $\tilde{\mathcal{O}}(\sqrt{d}T^{3/4})$", "regret 𝒪̃(√dT^(3/4))"),
+        (r"primes $p^{m}\equiv1 \pmod 4$", "primes p^m≡1 (mod 4)"),
+        (r"$n \equiv 1 \pmod{3}$", "n ≡ 1 (mod 3)"),
+        (r"error $10^{-6}$ with $x_{ij}$", "error 10⁻⁶ with x_ij"),
+        (r"$\textbf{Freq}$uency", "Frequency"),
+        (r"We introduce \Ours, which \nameA{} beats", "We introduce Ours, which nameA beats"),
+        (r"behaviour \rev{below $T_{\rm N}$} holds", "behaviour below T_N holds"),
+        (r"{\it fragile} systems", "fragile systems"),
+        (r"$\mathbb{R}^d$ and $\mathcal{G}$", "ℝ^d and 𝒢"),
+        (r"\enquote{LLM-as-a-Judge}", "“LLM-as-a-Judge”"),
+        (r"costs $5 and $10 each", "costs $5 and $10 each"),
+    ],
+)  # fmt: skip
+def test_issue_cases_read_as_readers_expect(latex: str, expected: str) -> None:
+    assert latex_to_unicode(latex) == expected
 
-    assert latex_to_unicode(text) == text
+
+def test_pathologically_nested_input_is_read_without_commands() -> None:
+    text = "{" * 3_000 + r"\alpha"
+
+    assert latex_to_unicode(text) == "α"
 
 
-def test_pathologically_nested_input_returns_the_raw_text() -> None:
-    text = "{" * 3_000 + r"\alpha"  # pylatexenc recurses per brace: RecursionError
+def test_readable_text_drops_invisible_characters() -> None:
+    assert readable_text("A S\u200burvey of bi\u00addirectional \u202eRAG") == (
+        "A Survey of bidirectional RAG"
+    )
 
-    assert latex_to_unicode(text) == text
+
+def test_readable_text_leaves_plain_text_as_is() -> None:
+    text = "50% of {C++} code -- with ~ and & and #tags"
+
+    assert readable_text(text) is text
 
 
 def test_oversized_input_is_not_parsed() -> None:
     text = r"$\alpha$ " * (LATEX_INPUT_MAX // 9 + 1)
 
     assert latex_to_unicode(text) == text
+
+
+# --- both real announcement days (tests/fixtures/real-days/) ------------------------------
+
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+# A text macro with a plain argument: `\texttt{GPT-4o-mini}`, `\href{url}{text}`.
+_TEXT_MACRO = re.compile(r"\\(?P<name>[A-Za-z]+)(?P<args>(?:\{[^{}$]*\})+)")
+
+
+@cache
+def real_texts() -> list[tuple[str, str]]:
+    """Return (id, text) for every title and abstract of both real days."""
+    texts = []
+    for path in sorted((FIXTURES / "real-days").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            texts += [(row["id"], row["title"]), (row["id"], row["abstract"])]
+    return texts
+
+
+def test_no_real_title_or_abstract_keeps_a_backslash_command() -> None:
+    left = [(paper, _COMMAND.findall(readable_text(text))) for paper, text in real_texts()]
+
+    assert [(paper, commands) for paper, commands in left if commands] == []
+
+
+def test_no_real_title_or_abstract_loses_a_word_of_a_text_macro() -> None:
+    lost = []
+    checked = 0
+    for paper, text in real_texts():
+        rendered = readable_text(text)
+        for macro in _TEXT_MACRO.finditer(text):
+            if macro["name"] not in TEXT_MACROS:
+                continue
+            args = re.findall(r"\{([^{}]*)\}", macro["args"])
+            # The text of \href{url}{text} and \textcolor{colour}{text} is the last argument.
+            shown = args[-1] if macro["name"] in ("href", "textcolor", "colorbox") else args[0]
+            for word in re.findall(r"[^\W_]+", shown):
+                checked += 1
+                if word not in rendered:
+                    lost.append((paper, macro.group(), word))
+    assert checked > 300  # the days hold some 200 text macros (\textbf, \emph, \texttt, ...)
+    assert lost == []
