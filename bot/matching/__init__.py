@@ -1,8 +1,12 @@
 """Keyword rules -> one compiled matcher for many targets -> ranked matches (SPEC section 4).
 
 - `keywords`: the keyword language (its rules are in that module's docstring), parsing;
+- `text`: text as matched (folding, tokens, the names inside compound tokens);
+- `forms`: the usual forms of a keyword's last word (plural, verb forms);
+- `authors`: `au:` names;
 - `index`: the distinct terms of all targets compiled for lookup by the tokens of a text;
-- `matcher`: Matcher, which scans each paper once and hands each target its ranked matches.
+- `matcher`: Matcher, which scans each paper once and hands each target its ranked matches;
+- `report`: what a keyword list finds in one announcement (for the reply to `/subscribe`).
 """
 
 from bot.matching.keywords import (
@@ -13,12 +17,11 @@ from bot.matching.keywords import (
     KeywordQuery,
     Term,
     TermKind,
-    normalize,
     parse_keywords,
     parse_term,
-    tokenize,
 )
 from bot.matching.matcher import Matcher, match_papers
+from bot.matching.text import normalize, tokenize
 
 # The name the tests of the function-word rule import.
 _FUNCTION_WORDS = FUNCTION_WORDS

@@ -1,17 +1,18 @@
 """Distinct terms compiled into sets and dictionaries, looked up by the tokens of a text.
 
+Every keyword is a key of one dictionary, spelled with its words joined ("kvcache",
+"finetuning"); a text matches a keyword where one of its tokens, a name inside a token
+(bot/matching/text.py: "GraphRAG" holds RAG), or a run of adjacent tokens, joined, spells it
+or one of its forms. Forms (bot/matching/forms.py) are looked up, not stored: a text's word
+is reduced to what it may be a form of ("kvcaches": kvcache; "finetuned": finetune).
+
 Speed (figures in benchmarks/match_benchmark.py): each text is tokenized once and looked up
 with set and `map` passes that run in C; Python only visits the tokens new to the batch and
 the places where a run of tokens may start. Runs of tokens are joined ("kv"+"cache") only
-where the first token begins some keyword, and grown only while the joined text still does.
-
-What a token or a run of tokens matches is worked out once per batch (`SeenTokens`): the
-abstracts of a batch share most of their words and many of their word pairs ("language
-models"), and a batch's own words fit in CPU caches where the index's large dictionaries
-do not. (Remembering costs a batch whose pairs seldom repeat: the 100 real abstracts of
-tests/fixtures match ~40% slower than with every pair looked up afresh. Building the index
-~3x faster, from a sorted list of keywords rather than a set of their every beginning, more
-than makes up for it.)
+where the first token begins some keyword form, and grown only while the joined text still
+does. What a token or a run of tokens matches is worked out once per batch (`SeenTokens`):
+the abstracts of a batch share most of their words and many of their word pairs ("language
+models").
 """
 
 from __future__ import annotations
@@ -23,20 +24,41 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 
-from bot.matching.keywords import FUNCTION_WORDS, WORD, Term, TermKind, normalize
-from bot.models import Author
+from bot.matching.authors import AuthorIndex
+from bot.matching.forms import (
+    IZE_ENDINGS,
+    VERB_ENDINGS,
+    is_compound,
+    ize_root,
+    keys_of,
+    number_forms,
+    plural_bases,
+    verb_bases,
+)
+from bot.matching.keywords import FUNCTION_WORDS, Term, TermKind
+from bot.matching.text import has_views, views
 
 _LONGEST_FUNCTION_WORD = max(map(len, FUNCTION_WORDS))
+
+# Words whose case counts, as (where in the joined form it starts, the text it must show).
+_CaseChecks = tuple[tuple[int, str], ...]
+# A word or prefix term as stored, or as found: (term id, where its words meet as bits
+# (_boundaries), where the form's ending starts (no run of tokens may split it from there
+# on), its case checks).
+_Entry = tuple[int, int, int, _CaseChecks]
+# A quoted phrase: (term id, the forms each word may take, each word's case check or "").
+_Phrase = tuple[int, tuple[frozenset[str], ...], tuple[str, ...]]
 
 
 @dataclass(slots=True, eq=False)
 class _Run:
     """A run of adjacent tokens ("large", "language"): what it matches, worked out once."""
 
-    joined: str  # the tokens joined: "largelanguage"
+    joined: str  # the tokens joined, lower case: "largelanguage"
+    cased: str  # the same, case kept: "LargeLanguage"
     splits: int  # where in `joined` one token ends and the next begins, as bits (_boundaries)
     function_word: bool  # whether one of the tokens is a function word
-    # Where, in TermIndex._joined_words, the keywords that begin with `joined` are.
+    # Where, in TermIndex._joined_words, the forms that begin with `joined` are.
     first: int
     end: int
     grows: bool  # whether some of them go on, so that one more token may match
@@ -46,15 +68,16 @@ class _Run:
 
 
 # Stands for a run not worked out yet, in `_Run.after` lookups.
-_UNSEEN = _Run("", 0, function_word=False, first=0, end=0, grows=False)
+_UNSEEN = _Run("", "", 0, function_word=False, first=0, end=0, grows=False)
 
 
 @dataclass(slots=True)
 class SeenTokens:
     """What one batch's distinct tokens and runs of tokens match, each worked out once."""
 
-    # Every token of the batch -> itself as a run, if a longer run may start with it.
+    # Every token of the batch (case kept) -> itself as a run, if a longer run may start with it.
     runs: dict[str, _Run | None] = field(default_factory=dict)
+    lower: dict[str, str] = field(default_factory=dict)  # ... -> the token in lower case
     hitting: set[str] = field(default_factory=set)  # the tokens that match some term alone
     terms: dict[str, tuple[int, ...]] = field(default_factory=dict)  # ... and which
 
@@ -63,45 +86,43 @@ class TermIndex:
     """Distinct terms compiled for lookup by token; term ids are positions in `terms`."""
 
     def __init__(self, terms: Sequence[Term]) -> None:
-        # Joined word term -> (term id, word boundaries); and those that take a plural ending
-        # (`_word_hits`). Plural forms are looked up, not stored: fewer objects to build.
-        self._words: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._plural: set[str] = set()
-        self._plural_ies: set[str] = set()
-        # Joined prefix -> (term id, word boundaries).
-        self._prefix_terms: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._phrases: defaultdict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
-        self._authors: defaultdict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
-        joined_words: list[str] = []  # of word and prefix terms
+        self._words: defaultdict[str, list[_Entry]] = defaultdict(list)
+        self._pluralizable: set[str] = set()  # the keys of `_words` that may take a plural
+        self._verbable: set[str] = set()  # the keys of `_words` that are a compound's verb
+        self._izes: defaultdict[str, list[_Entry]] = defaultdict(list)  # `quantization`: quant
+        self._prefix_terms: defaultdict[str, list[_Entry]] = defaultdict(list)
+        self._phrases: defaultdict[str, list[_Phrase]] = defaultdict(list)
+        self.authors = AuthorIndex()
+        joined_words: list[str] = []  # of word forms and prefix terms
         # A function word starts a run only as the keyword's first word(s) (`in context`).
         function_words: set[str] = set()
-        words, prefix_terms = self._words, self._prefix_terms
         for term_id, term in enumerate(terms):
             tokens = term.tokens
-            joined = "".join(tokens)
-            boundaries = _boundaries(tokens)
             if term.kind is TermKind.WORD:
-                joined_words.append(joined)
-                words[joined].append((term_id, boundaries))
-                if joined[-1].isalpha():
-                    self._plural.add(joined)
-                    if joined[-1] == "y" and len(joined) > 1 and joined[-2] not in "aeiou":
-                        self._plural_ies.add(joined)  # policy -> policies
+                self._add_word(term_id, term, joined_words)
             elif term.kind is TermKind.PREFIX:
+                joined = "".join(tokens)
                 joined_words.append(joined)
-                prefix_terms[joined].append((term_id, boundaries))
+                checks = _case_checks(term, len(joined))
+                self._prefix_terms[joined].append(
+                    (term_id, _boundaries(tokens), len(joined), checks)
+                )
             elif term.kind is TermKind.PHRASE:
-                self._phrases[tokens[0]].append((term_id, tokens))
+                variants = tuple(number_forms(token) for token in tokens)
+                phrase = (term_id, variants, term.case_sensitive or ("",) * len(tokens))
+                for first in variants[0]:
+                    self._phrases[first].append(phrase)
             else:
-                self._authors[tokens[0]].append((term_id, tokens))
+                self.authors.add(term_id, tokens)
             # The texts before each boundary ("in", "inthe" of `in the wild`), if short enough.
-            if boundaries and len(tokens[0]) <= _LONGEST_FUNCTION_WORD:
+            if len(tokens) > 1 and len(tokens[0]) <= _LONGEST_FUNCTION_WORD:
                 function_words.update(FUNCTION_WORDS.intersection(accumulate(tokens[:-1])))
-        # Sorted: the keywords that begin with a text come together, right where the text
-        # would go (`_Run.first`). A run of tokens grows into a keyword only while one of them
-        # begins with its joined text and goes on; not into a plural: the ending must be part
-        # of the last token.
+        # Sorted: the forms that begin with a text come together, right where the text would
+        # go (`_Run.first`). A run of tokens grows into a form only while one of them begins
+        # with its joined text and goes on.
         self._joined_words = sorted(set(joined_words))
+        # The last letters of the text forms that may end in an ending worth taking off.
+        self._endings = "s" + ("dg" if self._verbable else "") + ("desgn" if self._izes else "")
         self._not_first = FUNCTION_WORDS - function_words
         self._prefixes = sorted(self._prefix_terms)
         self._parent = {
@@ -115,8 +136,32 @@ class TermIndex:
         self._shortest_prefix = min(map(len, self._prefixes), default=0)
         self._prefix_starts = {p[: self._shortest_prefix] for p in self._prefixes}
 
+    def _add_word(self, term_id: int, term: Term, joined_words: list[str]) -> None:
+        """Index a word term by its keys (`fine-tuning`: finetuning, and its verb finetun(e))."""
+        tokens = term.tokens
+        head = "".join(tokens[:-1]) if len(tokens) > 1 else ""
+        boundaries = _boundaries(tokens) if head else 0
+        cased = term.case_sensitive  # seldom: most keywords match any case
+        keys = keys_of(tokens[-1], len(tokens) > 1 or is_compound(tokens))
+        words = self._words
+        for form, stem, pluralizable in keys.forms:
+            joined = head + form
+            end = len(head) + stem
+            words[joined].append(
+                (term_id, boundaries, end, _case_checks(term, end) if cased else ())
+            )
+            if pluralizable:
+                self._pluralizable.add(joined)
+            joined_words.append(joined)
+        for verb in keys.verb_stems:  # each also stored as a form, just above
+            self._verbable.add(head + verb)
+        if keys.ize_root is not None:
+            end = len(head) + len(keys.ize_root)
+            checks = _case_checks(term, end) if cased else ()
+            self._izes[head + keys.ize_root].append((term_id, boundaries, end, checks))
+
     def scan(self, tokens: list[str], seen: SeenTokens) -> set[int]:
-        """Return the ids of the terms that `tokens` (one title or abstract) match.
+        """Return the ids of the terms that `tokens` (one title or abstract, case kept) match.
 
         Set operations and `compress` run in C over the whole text; Python only visits the
         tokens that are new to the batch, and the places where a run of tokens may match.
@@ -129,32 +174,44 @@ class TermIndex:
         hits: set[int] = set()
         hits.update(*map(seen.terms.__getitem__, seen.hitting.intersection(tokens)))
         if len(tokens) > 1:
-            self._scan_runs(tokens, runs, hits)
-        if self._phrases and not self._phrases.keys().isdisjoint(tokens):
-            for start, token in enumerate(tokens):
-                for term_id, words in self._phrases.get(token, ()):
-                    if tuple(tokens[start : start + len(words)]) == words:
-                        hits.add(term_id)
+            self._scan_runs(tokens, runs, hits, seen)
+        if self._phrases:
+            lower = list(map(seen.lower.__getitem__, tokens))
+            if not self._phrases.keys().isdisjoint(lower):
+                self._scan_phrases(tokens, lower, hits)
         return hits
+
+    def _scan_phrases(self, tokens: list[str], lower: list[str], hits: set[int]) -> None:
+        """Add the quoted phrases that `tokens` hold, word by word."""
+        for start, token in enumerate(lower):
+            for term_id, variants, cased in self._phrases.get(token, ()):
+                if start + len(variants) <= len(lower) and all(
+                    lower[start + i] in forms and _same_case(written, tokens[start + i])
+                    for i, (forms, written) in enumerate(zip(variants, cased, strict=True))
+                ):
+                    hits.add(term_id)
 
     def _learn(self, tokens: Iterable[str], seen: SeenTokens) -> None:
         """Work out what `tokens`, new to the batch, match alone, and which may start a run."""
         for token in tokens:
-            if alone := self._alone(token):
+            lower = seen.lower[token] = token.lower()
+            if alone := self._alone(token, lower):
                 seen.hitting.add(token)
                 seen.terms[token] = alone
             run = None
-            if token not in self._not_first:
-                first, end, grows = self._beginning(token, 0, len(self._joined_words))
+            if lower not in self._not_first:
+                first, end, grows = self._beginning(lower, 0, len(self._joined_words))
                 if grows:
-                    run = _Run(token, 0, token in FUNCTION_WORDS, first, end, grows)
+                    run = _Run(lower, token, 0, lower in FUNCTION_WORDS, first, end, grows)
             seen.runs[token] = run
 
-    def _scan_runs(self, tokens: list[str], runs: list[_Run | None], hits: set[int]) -> None:
+    def _scan_runs(
+        self, tokens: list[str], runs: list[_Run | None], hits: set[int], seen: SeenTokens
+    ) -> None:
         """Add the terms that runs of two or more tokens match ("kv", "cache").
 
-        Such a run starts with a token that begins a keyword, and each token added keeps its
-        joined text the beginning of a keyword, or ends a prefix keyword (`pretrain*`: "pre"
+        Such a run starts with a token that begins a keyword form, and each token added keeps
+        its joined text the beginning of a form, or ends a prefix keyword (`pretrain*`: "pre"
         + "trained"). `runs` holds each token as a run of one, None if it starts none; it is
         consumed. This loop is the hot spot of matching: it spells out the first step, what
         `_walk` does for the next ones.
@@ -167,7 +224,7 @@ class TermIndex:
                 continue
             run = first.after.get(tokens[start + 1], _UNSEEN)
             if run is _UNSEEN:
-                run = self._step(first, tokens[start + 1])
+                run = self._step(first, tokens[start + 1], seen)
             if run is None:  # most pairs
                 continue
             if run.matched:
@@ -178,14 +235,16 @@ class TermIndex:
                 and start < last - 1
                 and run.after.get(tokens[start + 2], _UNSEEN) is not None
             ):
-                self._walk(run, tokens, start + 2, hits)
+                self._walk(run, tokens, start + 2, hits, seen)
 
-    def _walk(self, run: _Run, tokens: list[str], start: int, hits: set[int]) -> None:
+    def _walk(
+        self, run: _Run, tokens: list[str], start: int, hits: set[int], seen: SeenTokens
+    ) -> None:
         """Add the terms that `run` followed by the tokens from `start` on matches."""
         for token in islice(tokens, start, None):
             longer = run.after.get(token, _UNSEEN)
             if longer is _UNSEEN:
-                longer = self._step(run, token)
+                longer = self._step(run, token, seen)
             if longer is None:
                 return
             hits.update(longer.matched)
@@ -193,56 +252,82 @@ class TermIndex:
                 return
             run = longer
 
-    def _step(self, run: _Run, token: str) -> _Run | None:
+    def _step(self, run: _Run, token: str, seen: SeenTokens) -> _Run | None:
         """Return `run` followed by `token`, or None if that matches nothing; remember it."""
         before = run.joined
-        joined = before + token
+        lower = seen.lower[token]
+        joined = before + lower
         first, end, grows = self._beginning(joined, run.first, run.end)
-        words: Sequence[tuple[int, int]] = ()
-        if joined in self._words or joined[-1] == "s":
-            words = self._word_hits(joined, len(token))
+        words: Sequence[_Entry] = ()
+        if joined in self._words or joined[-1] in self._endings:  # else no form: skip the call
+            words = self._word_hits(joined, len(lower))
         # A prefix keyword may end inside `token`.
-        ends_prefix = before in self._prefix_stems and before + token[0] in self._heads
+        ends_prefix = before in self._prefix_stems and before + lower[0] in self._heads
         longer = None
         if grows or words or ends_prefix:  # seldom: most pairs begin no keyword
             splits = run.splits | 1 << len(before)
-            function_word = run.function_word or token in FUNCTION_WORDS
-            matched = [
-                term_id for term_id, boundaries in words if _fits(splits, function_word, boundaries)
-            ]
+            function_word = run.function_word or lower in FUNCTION_WORDS
+            cased = run.cased + token
+            entries = list(words)
             if ends_prefix:
-                matched += [
-                    term_id
-                    for term_id, boundaries in self._prefix_hits(joined, len(before))
-                    if _fits(splits, function_word, boundaries)
-                ]
+                entries += [e for e in self._prefix_hits(joined) if e[2] > len(before)]
+            matched = [
+                term_id
+                for term_id, boundaries, stem_end, checks in entries
+                if _fits(splits, function_word, boundaries)
+                and not splits >> stem_end
+                and (not checks or _case_fits(checks, cased))
+            ]
             if grows or matched:
-                longer = _Run(joined, splits, function_word, first, end, grows, tuple(matched))
+                longer = _Run(
+                    joined, cased, splits, function_word, first, end, grows, tuple(matched)
+                )
         run.after[token] = longer
         return longer
 
-    def scan_authors(self, authors: Iterable[Author]) -> set[int]:
-        """Return the ids of the `au:` terms that one of `authors` matches."""
-        hits: set[int] = set()
-        if not self._authors:
-            return hits
-        for author in authors:
-            words = WORD.findall(normalize(author.name))
-            for start, word in enumerate(words):
-                for term_id, name in self._authors.get(word, ()):
-                    if tuple(words[start : start + len(name)]) == name:
-                        hits.add(term_id)
-        return hits
-
-    def _alone(self, token: str) -> tuple[int, ...]:
-        """Return the ids of the terms that `token` matches by itself."""
-        alone = [term_id for term_id, _ in self._word_hits(token, len(token))]
-        if token[: self._shortest_prefix] in self._prefix_starts:
-            alone += [term_id for term_id, _ in self._prefix_hits(token, 0)]
+    def _alone(self, token: str, lower: str) -> tuple[int, ...]:
+        """Return the ids of the terms that `token` matches by itself, or a name inside it."""
+        alone = [
+            e[0] for e in self._word_hits(lower, len(lower)) if not e[3] or _case_fits(e[3], token)
+        ]
+        if lower[: self._shortest_prefix] in self._prefix_starts:
+            alone += [e[0] for e in self._prefix_hits(lower) if _case_fits(e[3], token)]
+        if has_views(token):
+            for piece in views(token):
+                piece_lower = piece.lower()
+                hits = list(self._word_hits(piece_lower, len(piece)))
+                if piece_lower[: self._shortest_prefix] in self._prefix_starts:
+                    hits += self._prefix_hits(piece_lower)  # `agent*`: "WebAgents"
+                alone += [e[0] for e in hits if _case_fits(e[3], piece)]
         return tuple(alone)
 
+    def _word_hits(self, joined: str, last: int) -> Sequence[_Entry]:
+        """Return the word terms that `joined` spells, or spells a form of.
+
+        `last` is the length of the last token: a form's ending must be part of it, "polic
+        ies" is no "policy". Each entry found says where the ending starts.
+        """
+        found: Sequence[_Entry] = self._words.get(joined, ())
+        if joined[-1] not in self._endings:  # no ending to take off (most words): done
+            return found
+        found = list(found)
+        inside = len(joined) - last  # an ending must start after this
+        if joined[-1] == "s":
+            for base, start in plural_bases(joined):
+                if start > inside and base in self._pluralizable:
+                    found += [(t, b, min(s, start), c) for t, b, s, c in self._words[base]]
+        if self._verbable and joined.endswith(VERB_ENDINGS):
+            for base, start in verb_bases(joined):
+                if start > inside and base in self._verbable:
+                    found += [(t, b, start, c) for t, b, _, c in self._words[base]]
+        if self._izes and joined.endswith(IZE_ENDINGS) and (root := ize_root(joined)):
+            base, start = root
+            if start > inside:
+                found += [(t, b, start, c) for t, b, _, c in self._izes.get(base, ())]
+        return found
+
     def _beginning(self, text: str, first: int, end: int) -> tuple[int, int, bool]:
-        """Return where the keywords that begin with `text` are, and if one of them goes on.
+        """Return where the forms that begin with `text` are, and if one of them goes on.
 
         Look only among `_joined_words[first:end]`, those that begin with `text` minus its
         last token.
@@ -255,26 +340,8 @@ class TermIndex:
             end = bisect_left(words, after, first, end)
         return first, end, end - first > (words[first] == text)
 
-    def _word_hits(self, joined: str, last: int) -> Sequence[tuple[int, int]]:
-        """Return the word terms that `joined` spells, or spells in the plural.
-
-        `last` is the length of the last token: the plural ending must be part of it, "polic
-        ies" is no "policy".
-        """
-        words = self._words
-        if joined[-1] != "s":
-            return words.get(joined, ())
-        found = list(words.get(joined, ()))
-        if last > 1 and joined[:-1] in self._plural:
-            found += words[joined[:-1]]
-        if last > 2 and joined[-2] == "e" and joined[:-2] in self._plural:
-            found += words[joined[:-2]]
-        if last > 3 and joined[-3:] == "ies" and joined[:-3] + "y" in self._plural_ies:
-            found += words[joined[:-3] + "y"]
-        return found
-
-    def _prefix_hits(self, joined: str, covered: int) -> list[tuple[int, int]]:
-        """Return the prefix terms that `joined` starts with and that end past `covered`."""
+    def _prefix_hits(self, joined: str) -> list[_Entry]:
+        """Return the prefix terms that `joined` starts with."""
         position = bisect_right(self._prefixes, joined) - 1
         if position < 0:
             return []
@@ -284,10 +351,40 @@ class TermIndex:
         while node is not None and not joined.startswith(node):
             node = self._parent[node]
         found = []
-        while node is not None and len(node) > covered:
+        while node is not None:
             found += self._prefix_terms[node]
             node = self._parent[node]
         return found
+
+
+def _case_checks(term: Term, stem_end: int) -> _CaseChecks:
+    """Return the case checks of a term's form whose ending starts at `stem_end`.
+
+    A word written with two or more capitals must show them; its ending may vary (`LLMs`
+    also finds "LLM"), so the check covers only what the form shares with the keyword.
+    """
+    if not term.case_sensitive:
+        return ()
+    checks = []
+    offset = 0
+    for token, written in zip(term.tokens, term.case_sensitive, strict=True):
+        if written and offset < stem_end:
+            checks.append((offset, written[: stem_end - offset]))
+        offset += len(token)
+    return tuple(checks)
+
+
+def _case_fits(checks: _CaseChecks, cased: str) -> bool:
+    """Return whether text (its tokens joined, case kept) shows the capitals a form asks for."""
+    return all(cased.startswith(text, offset) for offset, text in checks)
+
+
+def _same_case(written: str, seen: str) -> bool:
+    """Return whether a phrase word whose case counts (`written`, or "") is `seen` as written."""
+    if not written:
+        return True
+    common = min(len(written), len(seen))
+    return written[:common] == seen[:common]
 
 
 def _longest_prefix_in(text: str, candidates: Mapping[str, object]) -> str | None:

@@ -1,17 +1,21 @@
-"""Keyword lists as people write them -> parsed terms (SPEC section 4).
+"""Keyword lists as people write them -> parsed terms (SPEC section 4; README "Keywords").
 
 A keyword list is comma-separated, as a person writes it:
 
-- `rag`, `kv cache`: whole words, any case, accents ignored, in the title or the abstract.
-  Spaces, hyphens and nothing between words are equal (`kv cache` = "KV cache", "KV-cache",
-  "KVCache"); a plural `s`/`es`/`ies` is allowed on the last word (`llm` matches "LLMs").
-  Symbols are literal words of their own: `c++` matches "C++" and not "C".
+- `rag`, `kv cache`: whole words in the title or the abstract, accents ignored. Written in
+  lower case (or with one capital) a word matches any case; a word with two or more capitals
+  (`CLIP`, `MoE`, `KV cache`) matches that case only. Spaces, hyphens and nothing between
+  words are equal (`kv cache` = "KV cache", "KV-cache", "KVCache"); the last word's usual
+  forms match too (bot/matching/forms.py: `llm` = "LLMs", `fine-tuning` = "fine-tuned"); and
+  a name inside a compound or before a version (bot/matching/text.py: `rag` = "GraphRAG",
+  `qwen` = "Qwen2.5-VL-7B"). Symbols are literal words of their own: `c++` matches "C++".
 - `agent*`: any word starting with `agent` ("agentic").
-- `"exact phrase"`: those words in that order, nothing joined, no plural.
-- `au:Lastname`: a word (or words, in order) of one author's name.
-- `-term` (any of the above): a paper that matches it is left out.
+- `"exact phrase"`: those words in that order, each singular or plural; nothing else varies.
+- `au:Lastname`, `au:Y. Bengio`: an author (bot/matching/authors.py).
+- `-term` (any of the above): a paper whose title matches it is left out; `-abs:term`
+  looks at the abstract too; `-au:Name` at the authors.
 
-A run of text words stands for a keyword when, joined, it spells the keyword (or its plural).
+A run of text words stands for a keyword when, joined, it spells one of the keyword's forms.
 When the run splits one of the keyword's words (`dataset` and "data set", `kvcache` and "KV
 cache"), none of the run's words may be a function word: `inform` does not match "in form",
 `agent` does not match "a gent".
@@ -20,27 +24,19 @@ cache"), none of the run's words may be a function word: `inform` does not match
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.errors import InvalidKeywordsError
 from bot.ids import echo_input
+from bot.matching.text import WORD, normalize, tokenize_cased
+from bot.render.latex import readable_text
 
 MAX_KEYWORDS = 50
 MAX_KEYWORD_LENGTH = 100
 MIN_PREFIX_LENGTH = 3
 
-_DASHES = "-\u2010\u2011\u2012\u2013"  # hyphen-minus, hyphen, non-breaking hyphen, dashes
-# A token is a run of letters and digits, or one symbol; spaces and dashes only separate.
-# (`++` is possessive: a run of letters never gives any back, so the engine need not remember
-# how to: a few percent faster.)
-_TOKEN = re.compile(rf"[^\W_]++|[^\s{re.escape(_DASHES)}]")
-_ASCII_TOKEN = re.compile(r"[a-z0-9]++|[^\s\-]")  # the same on lower-cased ASCII
-WORD = re.compile(r"[^\W_]+")
-# Unicode's combining diacritical mark blocks: what NFKD splits off accented letters.
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _QUOTES = ('"', "“", "”", "„")  # phones type curly quotes
 _SEPARATORS = re.compile(r"[,\n]")
 # Words too common to be half of a split keyword word: "in form" is not `inform`.
@@ -62,19 +58,32 @@ class TermKind(StrEnum):
     AUTHOR = "author"
 
 
+# What makes two terms match the same papers: kind, words, the words whose case counts, and
+# for an exclusion whether it looks at the abstract.
+TermKey = tuple[TermKind, tuple[str, ...], tuple[str, ...], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One keyword: `text` exactly as written (what readers see), `tokens` normalized."""
+    """One keyword: `text` exactly as written (what readers see), `tokens` lower-cased.
+
+    `case_sensitive` holds, per token, the token as written (accents folded) if it has two
+    or more capitals (`CLIP`, `MoE`, the `KV` of `KV cache`), which then match that case
+    only, else ""; it is empty when no token's case counts. `in_abstract` is False for a
+    `-term`, which looks at the title only (`-abs:term` looks at both).
+    """
 
     text: str
     kind: TermKind
     tokens: tuple[str, ...]
     negated: bool = False
+    case_sensitive: tuple[str, ...] = ()
+    in_abstract: bool = True
 
     @property
-    def key(self) -> tuple[TermKind, tuple[str, ...]]:
-        """Return what makes two terms match the same papers (`KV cache` = `kv-cache`)."""
-        return (self.kind, self.tokens)
+    def key(self) -> TermKey:
+        """Return what makes two terms match the same papers (`KV cache` = `KV-cache`)."""
+        return (self.kind, self.tokens, self.case_sensitive, self.in_abstract)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,21 +122,6 @@ class KeywordQuery:
         return ", ".join(term.text for term in self.terms)
 
 
-def normalize(text: str) -> str:
-    """Lower-case `text` and strip accents (`André` -> `andre`), so matching ignores both."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.replace("\u00ad", ""))  # soft hyphen
-    return _COMBINING.sub("", decomposed).casefold()
-
-
-def tokenize(text: str) -> list[str]:
-    """Split normalized `text` into word tokens and single-symbol tokens (`C++` -> c, +, +)."""
-    normalized = normalize(text)
-    # Most abstracts are ASCII, where a simpler pattern gives the same tokens ~30% faster.
-    return (_ASCII_TOKEN if normalized.isascii() else _TOKEN).findall(normalized)
-
-
 def parse_keywords(text: str | Sequence[str]) -> KeywordQuery:
     """Parse comma-separated keyword lists into a query; fold duplicates, keep written order.
 
@@ -140,10 +134,12 @@ def parse_keywords(text: str | Sequence[str]) -> KeywordQuery:
         raise InvalidKeywordsError(
             f"too many keywords: {len(entries)} (at most {MAX_KEYWORDS}, separated by commas)"
         )
-    terms: dict[tuple[TermKind, tuple[str, ...]], Term] = {}
+    terms: dict[TermKey, Term] = {}
+    signs: dict[TermKey, Term] = {}  # the same keyword, whatever it excludes on
     for entry in entries:
         term = parse_term(entry)
-        earlier = terms.setdefault(term.key, term)
+        terms.setdefault(term.key, term)
+        earlier = signs.setdefault((*term.key[:3], True), term)
         if earlier.negated != term.negated:
             raise InvalidKeywordsError(
                 f"{echo_input(earlier.text)} and {echo_input(term.text)} both include and "
@@ -159,26 +155,45 @@ def parse_term(entry: str) -> Term:
         raise _invalid(entry, f"too long, at most {MAX_KEYWORD_LENGTH} characters")
     negated = entry.startswith("-")
     body = entry[1:].strip() if negated else entry
+    in_abstract = not negated
+    if body[:4].casefold() == "abs:":
+        if not negated:
+            raise _invalid(entry, "abs: goes only after -, e.g. -abs:survey")
+        body, in_abstract = body[4:].strip(), True
+    cased: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()
     if body[:3].casefold() == "au:":
         kind = TermKind.AUTHOR
-        tokens = tuple(WORD.findall(normalize(body[3:])))
+        tokens = tuple(WORD.findall(normalize(readable_text(body[3:]))))
     elif body.startswith(_QUOTES):
         if len(body) < 2 or not body.endswith(_QUOTES):
             raise _invalid(entry, 'quotes must surround the whole phrase, e.g. "kv cache"')
-        kind, tokens = TermKind.PHRASE, tuple(tokenize(body[1:-1]))
+        kind, cased = TermKind.PHRASE, tuple(tokenize_cased(body[1:-1]))
     elif any(quote in body for quote in _QUOTES):
         raise _invalid(entry, 'quotes must surround the whole phrase, e.g. "kv cache"')
     elif "*" in body.rstrip("*") or body.endswith("**"):
         raise _invalid(entry, "* goes only at the end, e.g. agent*")
     elif body.endswith("*"):
-        kind, tokens = TermKind.PREFIX, tuple(tokenize(body[:-1]))
-        if len("".join(tokens)) < MIN_PREFIX_LENGTH:
+        kind, cased = TermKind.PREFIX, tuple(tokenize_cased(body[:-1]))
+        if len("".join(cased)) < MIN_PREFIX_LENGTH:
             raise _invalid(entry, f"write at least {MIN_PREFIX_LENGTH} characters before *")
     else:
-        kind, tokens = TermKind.WORD, tuple(tokenize(body))
-    if not any(token[0].isalnum() for token in tokens):
+        kind, cased = TermKind.WORD, tuple(tokenize_cased(body))
+    if cased:
+        tokens = tuple(token.lower() for token in cased)
+    if not any(token[:1].isalnum() for token in tokens):
         raise _invalid(entry, "a keyword needs a letter or digit")
-    return Term(entry, kind, tokens, negated)
+    case_sensitive = tuple(token if _capitals(token) >= 2 else "" for token in cased)
+    if not any(case_sensitive):
+        case_sensitive = ()
+    return Term(
+        entry, kind, tokens, negated, case_sensitive, in_abstract or kind is TermKind.AUTHOR
+    )
+
+
+def _capitals(token: str) -> int:
+    """Return how many capital letters `token` has."""
+    return 0 if token.islower() else sum(1 for char in token if char.isupper())
 
 
 def _split_entries(text: str) -> list[str]:

@@ -1,5 +1,8 @@
 """One compiled matcher for many targets -> ranked matches per target (SPEC section 4).
 
+Papers are matched on their title and abstract as readers see them (`readable_text`: LaTeX
+as Unicode, invisible characters removed), the very text the renderer shows.
+
 Speed (benchmarks/match_benchmark.py: 10,000 keywords of 500 targets against 2,000
 abstracts, some 1,000 times faster than one regex per keyword): every distinct term of every
 target is compiled once (bot/matching/index.py); each paper is scanned once, and its hits fan
@@ -14,8 +17,10 @@ from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from bot.matching.index import SeenTokens, TermIndex
-from bot.matching.keywords import KeywordQuery, Term, TermKind, tokenize
+from bot.matching.keywords import KeywordQuery, Term, TermKind
+from bot.matching.text import tokenize_cased
 from bot.models import Match, Paper
+from bot.render.latex import readable_text
 
 K = TypeVar("K", bound=Hashable)
 
@@ -42,32 +47,39 @@ class Matcher(Generic[K]):
     def _compile(self, queries: Mapping[K, KeywordQuery]) -> None:
         """Index every term by id, and which targets include or exclude it."""
         self._keys = list(queries)
-        ids: dict[tuple[TermKind, tuple[str, ...]], int] = {}
+        ids: dict[tuple[TermKind, tuple[str, ...], tuple[str, ...]], int] = {}
         terms: list[Term] = []
         includers: dict[int, list[_Keyword]] = {}
+        # Term id -> the targets that exclude a paper whose title / title or abstract has it.
+        title_excluders: dict[int, list[int]] = {}
         excluders: dict[int, list[int]] = {}
         self._match_all: list[int] = []
         for target, query in enumerate(queries.values()):
-            # Term.key and KeywordQuery.positive, spelled out: no property call per term.
+            # KeywordQuery.positive, spelled out: no property call per term.
             positive = [term for term in query.terms if not term.negated]
-            position = {(term.kind, term.tokens): index for index, term in enumerate(positive)}
+            position = {id(term): index for index, term in enumerate(positive)}
             for term in query.terms:
-                key = (term.kind, term.tokens)
+                # Term.key, spelled out (no property call per term); exclusions on the title
+                # and on both find the same words: one term id.
+                key = (term.kind, term.tokens, term.case_sensitive)
                 term_id = ids.setdefault(key, len(terms))
                 if term_id == len(terms):
                     terms.append(term)
                 if term.negated:
-                    excluders.setdefault(term_id, []).append(target)
+                    scope = excluders if term.in_abstract else title_excluders
+                    scope.setdefault(term_id, []).append(target)
                 else:
-                    keyword = (target, position[key], (term.text,))
+                    keyword = (target, position[id(term)], (term.text,))
                     includers.setdefault(term_id, []).append(keyword)
             if not positive:
                 self._match_all.append(target)
         # Term id -> its keywords in targets that include it / targets that exclude it.
-        self._includers, self._excluders = includers, excluders
+        self._includers = includers
+        self._excluders, self._title_excluders = excluders, title_excluders
         # As sets: set.intersection(a_dict) would walk the whole dict, not the smaller side.
         self._included = frozenset(self._includers)
         self._excluding = frozenset(self._excluders)
+        self._title_excluding = frozenset(self._title_excluders)
         # Most often every term is some target's keyword: no need to pick those out.
         self._all_included = len(self._included) == len(terms)
         self._index = TermIndex(terms)
@@ -89,12 +101,14 @@ class Matcher(Generic[K]):
         index, includers, included = self._index, self._includers, self._included
         all_included = self._all_included
         seen = SeenTokens()
+        authors = index.authors
+        any_excluders = bool(self._excluders or self._title_excluders)
         for order, paper in enumerate(papers):
-            in_title = index.scan(tokenize(paper.title), seen)
-            hits = index.scan(tokenize(paper.abstract), seen)
+            in_title = index.scan(tokenize_cased(readable_text(paper.title)), seen)
+            hits = index.scan(tokenize_cased(readable_text(paper.abstract)), seen)
             hits |= in_title
-            if paper.authors:
-                hits |= index.scan_authors(paper.authors)
+            if paper.authors and authors:
+                hits |= authors.scan(paper.authors)
             # Per target that wants the paper: its first keyword found, then all if several.
             first: dict[int, _Keyword] = {}
             several: dict[int, list[_Keyword]] = {}
@@ -108,7 +122,7 @@ class Matcher(Generic[K]):
                     else:
                         several[target] = [first[target], keyword]
             titled = self._title_hits(in_title) if in_title else {}
-            excluded = self._excluded(hits) if self._excluders else set()
+            excluded = self._excluded(hits, in_title) if any_excluders else set()
             special = several.keys() | titled.keys()
             skipped = special | excluded
             for target, keyword in first.items():
@@ -137,10 +151,14 @@ class Matcher(Generic[K]):
                 counts[target] = counts.get(target, 0) + 1
         return counts
 
-    def _excluded(self, hits: set[int]) -> set[int]:
-        """Return the targets that one of `hits` excludes."""
-        excluders = self._excluders
-        return {target for term in hits & self._excluding for target in excluders[term]}
+    def _excluded(self, hits: set[int], in_title: set[int]) -> set[int]:
+        """Return the targets that exclude the paper: by `hits`, or by `in_title` (`-term`)."""
+        excluders, title_excluders = self._excluders, self._title_excluders
+        excluded = {target for term in hits & self._excluding for target in excluders[term]}
+        excluded.update(
+            target for term in in_title & self._title_excluding for target in title_excluders[term]
+        )
+        return excluded
 
 
 @contextmanager
