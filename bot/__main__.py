@@ -1,4 +1,4 @@
-"""Entry point: `arxiv-digest-bot {run,preview,summarize,backup}` (SPEC section 7).
+"""Entry point: `arxiv-digest-bot {run,preview,matches,summarize,backup}` (SPEC section 7).
 
 Parse the command line, build Settings, configure logs, open the services once, run.
 The heavy imports (the Anthropic SDK, discord.py) happen inside the commands, so `--help`
@@ -66,6 +66,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_command(lambda: summarize(settings, args))
     if args.command == "backup":
         return run_command(lambda: backup(settings, args))
+    if args.command == "matches":
+        from bot.matches import matches  # its own module: bot/matches.py
+
+        return run_command(lambda: matches(settings, args))
     return run_command(lambda: run(settings))
 
 

@@ -1,9 +1,9 @@
 """The command line (SPEC section 7): argument parsing, output and exit codes.
 
-`run` starts the bot; `preview` and `summarize` use the same services as the bot, without
-Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line on
-stderr, no usage dump), 1 anything else, also one line; never a traceback, and nothing at all
-when the reader closed the pipe.
+`run` starts the bot; `preview`, `matches` and `summarize` use the same services as the bot,
+without Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line
+on stderr, no usage dump), 1 anything else, also one line; never a traceback, and nothing at
+all when the reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--json", action="store_true", help="print the exact Discord payloads")
 
+    _add_matches(sub)
+
     summarize = sub.add_parser(
         "summarize",
         help="summarize one paper by arXiv id or URL",
@@ -115,6 +117,41 @@ def build_parser() -> argparse.ArgumentParser:
         "path", type=Path, metavar="PATH", help="a file, or a folder for a dated file inside it"
     )
     return parser
+
+
+def _add_matches(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """Add `matches`: every paper of the latest announcement the keywords match (bot/matches.py)."""
+    matches = sub.add_parser(
+        "matches",
+        help="list every paper of the latest announcement that keywords match (to tune them)",
+        description=(
+            "Fetch the latest arXiv announcement for CATEGORIES and list every paper KEYWORDS "
+            "match, best first, with the keywords each matched. Nothing is posted."
+        ),
+        epilog=(
+            'example: arxiv-digest-bot matches --categories cs.CL cs.LG --keywords "llm, kv cache"'
+        ),
+    )
+    matches.add_argument(
+        "--categories",
+        nargs="+",
+        required=True,
+        metavar="CAT",
+        help="arXiv categories, as words or one comma/space-separated string (cs.CL cs.LG)",
+    )
+    matches.add_argument(
+        "--keywords",
+        required=True,
+        help='comma-separated keywords: words, "exact phrase", -exclude, au:Lastname, prefix*',
+    )
+    matches.add_argument(
+        "--include-cross-lists",
+        action="store_true",
+        help="also match papers cross-listed into these categories",
+    )
+    matches.add_argument(
+        "--json", action="store_true", help='print [{"id", "title", "matched"}, ...] as JSON'
+    )
 
 
 def _positive_int(text: str) -> int:

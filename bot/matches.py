@@ -1,0 +1,88 @@
+"""`arxiv-digest-bot matches` (SPEC section 7): every paper of the latest announcement that a
+keyword list matches, best first, with no cap, for tuning keywords.
+
+Text output is one line per paper (id, title, the keywords it matched); `--json` prints a
+JSON array of `{"id": ..., "title": ..., "matched": [...]}` with each keyword as the user
+wrote it. Titles are shown as readers see them (LaTeX rendered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.arxiv.taxonomy import normalize_categories
+from bot.config import Settings
+from bot.matching import KeywordQuery, match_papers, parse_keywords
+from bot.models import AnnounceType, Match, Paper
+from bot.render.latex import readable_text
+from bot.store import announcements
+from bot.store.db import Database
+
+# New papers and cross-lists only: a replacement is a new version of a paper announced
+# before, never delivered as a new paper (SPEC section 2, "Record"; bot/digest.py does the same).
+_NEW_PAPERS = frozenset({AnnounceType.NEW, AnnounceType.CROSS})
+
+
+async def matches(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the command: poll the feed, match, print every match; return the exit code."""
+    from bot.app import open_services
+    from bot.cli import EXIT_OK
+    from bot.terminal import TerminalProgress, print_matches
+
+    categories = normalize_categories(args.categories)
+    query = parse_keywords(args.keywords)  # bad input fails before any request
+    with TerminalProgress() as progress:
+        async with open_services(settings, progress=progress) as services:
+            progress("fetching the announcement feed", 0, 1)
+            outcome = await services.poller.poll(categories)
+            progress("fetching the announcement feed", 1, 1)
+            if outcome.latest is None:
+                print(
+                    "arxiv-digest-bot: no announcement in the feed for "
+                    f"{', '.join(categories)} (normal on weekends and holidays)",
+                    file=sys.stderr,
+                )
+                found: list[Match] = []
+            else:
+                found = await latest_matches(
+                    services.db, outcome.latest, categories, query, args.include_cross_lists
+                )
+    if args.json:
+        print_matches_json(found, sys.stdout)
+    else:
+        print_matches([(m.paper.base_id, title_of(m.paper), m.keywords) for m in found])
+    return EXIT_OK
+
+
+async def latest_matches(
+    db: Database,
+    date: dt.date,
+    categories: Sequence[str],
+    query: KeywordQuery,
+    include_cross_lists: bool,
+) -> list[Match]:
+    """Return every new paper of the announcement of `date` that `query` matches, ranked."""
+    entries = await announcements.entries_for(
+        db, date, categories, include_cross_lists=include_cross_lists
+    )
+    return match_papers(query, [paper for paper in entries if paper.announce_type in _NEW_PAPERS])
+
+
+def title_of(paper: Paper) -> str:
+    """Return a paper's title as readers see it, on one line."""
+    return " ".join(readable_text(paper.title).split())
+
+
+def print_matches_json(found: Sequence[Match], out: TextIO) -> None:
+    """Write the matches as one JSON array, best first."""
+    rows = [
+        {"id": m.paper.base_id, "title": title_of(m.paper), "matched": list(m.keywords)}
+        for m in found
+    ]
+    json.dump(rows, out, ensure_ascii=False, indent=2)
+    out.write("\n")
