@@ -307,24 +307,32 @@ class TermIndex:
         `last` is the length of the last token: a form's ending must be part of it, "polic
         ies" is no "policy". Each entry found says where the ending starts.
         """
-        found: Sequence[_Entry] = self._words.get(joined, ())
-        if joined[-1] not in self._endings:  # no ending to take off (most words): done
+        words = self._words
+        found: Sequence[_Entry] = words.get(joined, ())
+        end = joined[-1]
+        if end not in self._endings:  # no ending to take off (most words): done
             return found
-        found = list(found)
         inside = len(joined) - last  # an ending must start after this
-        if joined[-1] == "s":
+        more: list[_Entry] = []
+        plural = self._pluralizable
+        # Most words ending in s are no keyword's plural: test the three spellings first.
+        if end == "s" and (
+            joined[:-1] in plural
+            or (joined.endswith("es") and joined[:-2] in plural)
+            or (joined.endswith("ies") and joined[:-3] + "y" in plural)
+        ):
             for base, start in plural_bases(joined):
-                if start > inside and base in self._pluralizable:
-                    found += [(t, b, min(s, start), c) for t, b, s, c in self._words[base]]
+                if start > inside and base in plural:
+                    more += [(t, b, min(s, start), c) for t, b, s, c in words[base]]
         if self._verbable and joined.endswith(VERB_ENDINGS):
             for base, start in verb_bases(joined):
                 if start > inside and base in self._verbable:
-                    found += [(t, b, start, c) for t, b, _, c in self._words[base]]
+                    more += [(t, b, start, c) for t, b, _, c in words[base]]
         if self._izes and joined.endswith(IZE_ENDINGS) and (root := ize_root(joined)):
             base, start = root
             if start > inside:
-                found += [(t, b, start, c) for t, b, _, c in self._izes.get(base, ())]
-        return found
+                more += [(t, b, start, c) for t, b, _, c in self._izes.get(base, ())]
+        return [*found, *more] if more else found
 
     def _beginning(self, text: str, first: int, end: int) -> tuple[int, int, bool]:
         """Return where the forms that begin with `text` are, and if one of them goes on.
