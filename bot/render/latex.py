@@ -53,9 +53,10 @@ _LOOKS_LIKE_LATEX: Final = re.compile(r"[\\$]")
 # `\(...\)` and `\[...\]`.
 _MATH: Final = re.compile(
     # Each branch starts with its delimiter, so the engine skips ahead to a `$` or `\`;
-    # the lookbehind after it checks that the `$` is not an escaped `\$`.
+    # the lookbehind after it checks that the `$` is not an escaped `\$`; a formula's text is
+    # taken a run of plain characters at a time (`++`), not a character at a time.
     r"\$\$(?<!\\\$\$)(?P<display>.+?)(?<!\\)\$\$"
-    r"|\$(?<!\\\$)(?!\s)(?P<inline>(?:[^$\\]|\\.)+?)(?<![\s\\])\$(?!\d)"
+    r"|\$(?<!\\\$)(?!\s)(?P<inline>(?:[^$\\]++|\\.)+?)(?<![\s\\])\$(?!\d)"
     r"|\\\((?P<paren>.+?)\\\)"
     r"|\\\[(?P<bracket>.+?)\\\]",
     re.DOTALL,
@@ -80,7 +81,10 @@ def readable_text(text: str) -> str:
 
     The renderer shows this text and the matcher matches keywords on it.
     """
-    if not _NEEDS_WORK.search(text):  # most titles and abstracts: one scan, nothing to do
+    if text.isascii():  # most titles and abstracts: no invisible character, and often no LaTeX
+        if "\\" not in text and "$" not in text:
+            return text
+    elif not _NEEDS_WORK.search(text):
         return text
     return _readable(text)
 
