@@ -123,6 +123,10 @@ class TermIndex:
         self._joined_words = sorted(set(joined_words))
         # The last letters of the text forms that may end in an ending worth taking off.
         self._endings = "s" + ("dg" if self._verbable else "") + ("desgn" if self._izes else "")
+        # ... and the endings themselves, past the plural `s`.
+        self._suffixes = (VERB_ENDINGS if self._verbable else ()) + (
+            IZE_ENDINGS if self._izes else ()
+        )
         self._not_first = FUNCTION_WORDS - function_words
         self._prefixes = sorted(self._prefix_terms)
         self._parent = {
@@ -259,7 +263,10 @@ class TermIndex:
         joined = before + lower
         first, end, grows = self._beginning(joined, run.first, run.end)
         words: Sequence[_Entry] = ()
-        if joined in self._words or joined[-1] in self._endings:  # else no form: skip the call
+        tail = joined[-1]
+        if joined in self._words or (  # else no form: skip the call
+            tail in self._endings and (tail == "s" or joined.endswith(self._suffixes))
+        ):
             words = self._word_hits(joined, len(lower))
         # A prefix keyword may end inside `token`.
         ends_prefix = before in self._prefix_stems and before + lower[0] in self._heads
