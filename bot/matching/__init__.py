@@ -3,6 +3,7 @@
 - `keywords`: the keyword language (its rules are in that module's docstring), parsing;
 - `text`: text as matched (folding, tokens, the names inside compound tokens);
 - `forms`: the usual forms of a keyword's last word (plural, verb forms);
+- `case`: what a keyword typed with capitals asks of the text;
 - `authors`: `au:` names;
 - `index`: the distinct terms of all targets compiled for lookup by the tokens of a text;
 - `matcher`: Matcher, which scans each paper once and hands each target its ranked matches;

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 
 from bot.matching.authors import AuthorIndex
+from bot.matching.case import CaseChecks, case_checks, case_fits, same_case
 from bot.matching.forms import (
     IZE_ENDINGS,
     VERB_ENDINGS,
@@ -40,12 +41,10 @@ from bot.matching.text import has_views, views
 
 _LONGEST_FUNCTION_WORD = max(map(len, FUNCTION_WORDS))
 
-# Words whose case counts, as (where in the joined form it starts, the text it must show).
-_CaseChecks = tuple[tuple[int, str], ...]
 # A word or prefix term as stored, or as found: (term id, where its words meet as bits
 # (_boundaries), where the form's ending starts (no run of tokens may split it from there
 # on), its case checks).
-_Entry = tuple[int, int, int, _CaseChecks]
+_Entry = tuple[int, int, int, CaseChecks]
 # A quoted phrase: (term id, the forms each word may take, each word's case check or "").
 _Phrase = tuple[int, tuple[frozenset[str], ...], tuple[str, ...]]
 
@@ -103,7 +102,7 @@ class TermIndex:
             elif term.kind is TermKind.PREFIX:
                 joined = "".join(tokens)
                 joined_words.append(joined)
-                checks = _case_checks(term, len(joined))
+                checks = case_checks(term, len(joined))
                 self._prefix_terms[joined].append(
                     (term_id, _boundaries(tokens), len(joined), checks)
                 )
@@ -152,7 +151,7 @@ class TermIndex:
             joined = head + form
             end = len(head) + stem
             words[joined].append(
-                (term_id, boundaries, end, _case_checks(term, end) if cased else ())
+                (term_id, boundaries, end, case_checks(term, end) if cased else ())
             )
             if pluralizable:
                 self._pluralizable.add(joined)
@@ -161,7 +160,7 @@ class TermIndex:
             self._verbable.add(head + verb)
         if keys.ize_root is not None:
             end = len(head) + len(keys.ize_root)
-            checks = _case_checks(term, end) if cased else ()
+            checks = case_checks(term, end) if cased else ()
             self._izes[head + keys.ize_root].append((term_id, boundaries, end, checks))
 
     def scan(self, tokens: list[str], seen: SeenTokens) -> set[int]:
@@ -190,7 +189,7 @@ class TermIndex:
         for start, token in enumerate(lower):
             for term_id, variants, cased in self._phrases.get(token, ()):
                 if start + len(variants) <= len(lower) and all(
-                    lower[start + i] in forms and _same_case(written, tokens[start + i])
+                    lower[start + i] in forms and same_case(written, tokens[start + i])
                     for i, (forms, written) in enumerate(zip(variants, cased, strict=True))
                 ):
                     hits.add(term_id)
@@ -283,7 +282,7 @@ class TermIndex:
                 for term_id, boundaries, stem_end, checks in entries
                 if _fits(splits, function_word, boundaries)
                 and not splits >> stem_end
-                and (not checks or _case_fits(checks, cased))
+                and (not checks or case_fits(checks, cased))
             ]
             if grows or matched:
                 longer = _Run(
@@ -295,17 +294,17 @@ class TermIndex:
     def _alone(self, token: str, lower: str) -> tuple[int, ...]:
         """Return the ids of the terms that `token` matches by itself, or a name inside it."""
         alone = [
-            e[0] for e in self._word_hits(lower, len(lower)) if not e[3] or _case_fits(e[3], token)
+            e[0] for e in self._word_hits(lower, len(lower)) if not e[3] or case_fits(e[3], token)
         ]
         if lower[: self._shortest_prefix] in self._prefix_starts:
-            alone += [e[0] for e in self._prefix_hits(lower) if _case_fits(e[3], token)]
+            alone += [e[0] for e in self._prefix_hits(lower) if case_fits(e[3], token)]
         if has_views(token):
             for piece in views(token):
                 piece_lower = piece.lower()
                 hits = list(self._word_hits(piece_lower, len(piece)))
                 if piece_lower[: self._shortest_prefix] in self._prefix_starts:
                     hits += self._prefix_hits(piece_lower)  # `agent*`: "WebAgents"
-                alone += [e[0] for e in hits if _case_fits(e[3], piece)]
+                alone += [e[0] for e in hits if case_fits(e[3], piece)]
         return tuple(alone)
 
     def _word_hits(self, joined: str, last: int) -> Sequence[_Entry]:
@@ -370,36 +369,6 @@ class TermIndex:
             found += self._prefix_terms[node]
             node = self._parent[node]
         return found
-
-
-def _case_checks(term: Term, stem_end: int) -> _CaseChecks:
-    """Return the case checks of a term's form whose ending starts at `stem_end`.
-
-    A word written with two or more capitals must show them; its ending may vary (`LLMs`
-    also finds "LLM"), so the check covers only what the form shares with the keyword.
-    """
-    if not term.case_sensitive:
-        return ()
-    checks = []
-    offset = 0
-    for token, written in zip(term.tokens, term.case_sensitive, strict=True):
-        if written and offset < stem_end:
-            checks.append((offset, written[: stem_end - offset]))
-        offset += len(token)
-    return tuple(checks)
-
-
-def _case_fits(checks: _CaseChecks, cased: str) -> bool:
-    """Return whether text (its tokens joined, case kept) shows the capitals a form asks for."""
-    return all(cased.startswith(text, offset) for offset, text in checks)
-
-
-def _same_case(written: str, seen: str) -> bool:
-    """Return whether a phrase word whose case counts (`written`, or "") is `seen` as written."""
-    if not written:
-        return True
-    common = min(len(written), len(seen))
-    return written[:common] == seen[:common]
 
 
 def _longest_prefix_in(text: str, candidates: Mapping[str, object]) -> str | None:
