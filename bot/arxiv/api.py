@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import math
 import time
 import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import arxiv
 import defusedxml
 import defusedxml.ElementTree as SafeET
 import requests
 
+from bot.arxiv.calendar import SubmissionWindow
 from bot.arxiv.limiter import RateLimiter, RetryPolicy, TryAgain, parse_retry_after, retrying
+from bot.arxiv.listing import (
+    QUERY_RESULT_LIMIT,
+    WindowListing,
+    category_groups,
+    typed_as_in_feed,
+    window_query,
+)
 from bot.arxiv.transfer import ACCEPT_ENCODING, DeadlineExceededError, read_urllib3_body
 from bot.errors import ArxivBadRequestError, ArxivError, ArxivParseError, PaperNotFoundError
 from bot.ids import ArxivId, split_version
@@ -30,8 +39,11 @@ from bot.models import Author, Paper
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 API_MAX_RESULTS = 2000
-"""The query API returns at most this many results per call (SPEC section 2)."""
+"""The query API returns at most this many results per call (its user manual, section 3.1.1.2:
+https://info.arxiv.org/help/api/user-manual.html)."""
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ERROR_ID_MARK = "/api/errors"  # error entries have ids like https://arxiv.org/api/errors#...
@@ -98,7 +110,7 @@ class _ArxivSession(requests.Session):
 
 
 class ArxivApi:
-    """Look papers up by id: `fetch()` for enrichment in batches, `get()` for one paper."""
+    """The query API: `fetch()` by id in batches, `get()` one paper, `list_window()` a window."""
 
     def __init__(
         self,
@@ -107,6 +119,7 @@ class ArxivApi:
         api_url: str,
         user_agent: str,
         batch_size: int = 100,
+        page_size: int = 500,
         timeout: float = 60.0,
         max_bytes: int = 20_000_000,
         max_attempts: int = 4,
@@ -114,10 +127,12 @@ class ArxivApi:
         max_wait: float = 600.0,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        if not 1 <= batch_size <= API_MAX_RESULTS:
-            raise ValueError(f"batch_size must be 1 to {API_MAX_RESULTS}, got {batch_size}")
+        for name, size in (("batch_size", batch_size), ("page_size", page_size)):
+            if not 1 <= size <= API_MAX_RESULTS:
+                raise ValueError(f"{name} must be 1 to {API_MAX_RESULTS}, got {size}")
         self._limiter = limiter
         self._batch_size = batch_size
+        self._page_size = page_size
         self._retry = RetryPolicy(
             max_attempts=max_attempts, backoff_base=backoff_base, max_wait=max_wait
         )
@@ -170,18 +185,113 @@ class ArxivApi:
             raise PaperNotFoundError(f"arXiv has no paper {arxiv_id}")
         return papers[0]
 
+    async def list_window(
+        self,
+        categories: Sequence[str],
+        window: SubmissionWindow,
+        *,
+        announced: dt.date | None = None,
+    ) -> WindowListing:
+        """List the papers first submitted in `window` in any of `categories`.
+
+        One query per group of categories (`bot.arxiv.listing`), sorted by submission date
+        and paged `page_size` at a time, each page one request through the limiter with
+        the usual retries, deadline and size cap. Papers come typed `new` or `cross` as the
+        feed for `categories` would type them, dated `announced`; replacements are not
+        listed (see `bot.arxiv.listing`). Raise as `fetch()` does.
+        """
+        wanted = tuple(sorted(set(categories)))
+        if not wanted:
+            raise ValueError("list_window() needs at least one category")
+        found: dict[str, Paper] = {}
+        requests = 0
+        for group in category_groups(wanted):
+            query = window_query(group, window)
+            start, total = 0, 1
+            while start < min(total, QUERY_RESULT_LIMIT):
+                results, total = await self._page(query, start)
+                requests += 1
+                start += len(results)
+                for paper in map(_to_paper, results):
+                    if paper.published in window:  # the query's minutes may reach outside
+                        found.setdefault(paper.base_id, paper)
+            if total > QUERY_RESULT_LIMIT:
+                log.warning(
+                    "arXiv lists %d papers for %s, more than the %d one query can page through",
+                    total,
+                    query,
+                    QUERY_RESULT_LIMIT,
+                )
+        papers = typed_as_in_feed(found.values(), wanted, announced)
+        return WindowListing(window, wanted, papers, requests)
+
+    async def _page(self, query: str, start: int) -> tuple[list[Any], int]:
+        """Fetch one page of a search's results; return them and the total the API reports."""
+        search = arxiv.Search(
+            query=query,
+            max_results=None,
+            sort_by=arxiv.SortCriterion.SubmittedDate,
+            sort_order=arxiv.SortOrder.Ascending,
+        )
+        # One request per page, each through the limiter: `Client.results()` would fetch the
+        # next page itself, inside one slot and without spacing.
+        url = self._client._format_url(search, start, self._page_size)
+        what = f"arXiv API listing {query} from {start}"
+        feed, body = await self._request(
+            functools.partial(self._run_page, url, start), what, f"the query {query}"
+        )
+        _check_atom(body)
+        return list(feed.results), feed.header.total_results
+
+    def _run_page(self, url: str, start: int) -> tuple[Any, bytes]:
+        """Fetch and parse one page on this (worker) thread; return it and the raw body.
+
+        An empty page before the reported total is the API's known hiccup: retried, as the
+        package itself does (`UnexpectedEmptyPageError`).
+        """
+        feed = self._client._parse_feed(url, first_page=True)
+        response = self._session.last_response
+        body = response.content if response is not None else b""
+        if not feed.results and start < feed.header.total_results and not feed.malformed:
+            raise arxiv.UnexpectedEmptyPageError(url, 0, feed)
+        return feed, body
+
     async def _query(self, batch: list[str], policy: RetryPolicy | None = None) -> list[Paper]:
         """Run one id_list query (retried through the limiter) and convert its results."""
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         more = f" and {len(batch) - 1} more" if len(batch) > 1 else ""
-        what = f"arXiv API query for {batch[0]}{more}"
+        shown = ", ".join(batch[:3]) + (", ..." if len(batch) > 3 else "")
+        results, body = await self._request(
+            functools.partial(self._run, search),
+            f"arXiv API query for {batch[0]}{more}",
+            f"the id list {shown}",
+            policy,
+            hint=f" (valid ids look like {_ID_EXAMPLES})",
+        )
+        _check_atom(body)
+        return [_to_paper(result) for result in results]
 
-        async def attempt() -> tuple[list[Any], bytes]:
+    async def _request(
+        self,
+        call: Callable[[], T],
+        what: str,
+        refused: str,
+        policy: RetryPolicy | None = None,
+        *,
+        hint: str = "",
+    ) -> T:
+        """Run `call` (one request) in a worker thread inside the limiter, retrying failures.
+
+        408, 429, 5xx, transport errors and slow answers are retried (honouring
+        `Retry-After`); a 400 is ArxivBadRequestError naming `refused`, with `hint`.
+        """
+
+        async def attempt() -> T:
             self._session.deadline = time.monotonic() + self._session.timeout
             try:
-                return await _in_thread_holding_the_slot(self._run, search)
+                return await _in_thread_holding_the_slot(call)
             except arxiv.HTTPError as exc:
-                raise self._http_failure(exc.status, batch) from exc
+                raise self._http_failure(exc.status, refused, hint) from exc
             except arxiv.UnexpectedEmptyPageError as exc:
                 raise TryAgain("unexpected empty page") from exc
             except requests.TooManyRedirects as exc:
@@ -191,9 +301,7 @@ class ArxivApi:
             except requests.RequestException as exc:
                 raise TryAgain(f"{type(exc).__name__} {exc}".strip()) from exc
 
-        results, body = await retrying(self._limiter, policy or self._retry, what, attempt)
-        _check_atom(body)
-        return [_to_paper(result) for result in results]
+        return await retrying(self._limiter, policy or self._retry, what, attempt)
 
     def _run(self, search: arxiv.Search) -> tuple[list[Any], bytes]:
         """Run the search on this (worker) thread; return the results and the raw body."""
@@ -201,7 +309,7 @@ class ArxivApi:
         response = self._session.last_response
         return results, response.content if response is not None else b""
 
-    def _http_failure(self, status: int, batch: list[str]) -> Exception:
+    def _http_failure(self, status: int, refused: str, hint: str) -> Exception:
         """Return what to raise for an HTTP error: TryAgain for 408/429/5xx, else ours."""
         response = self._session.last_response
         if status in _RETRY_STATUSES or status >= 500:
@@ -209,23 +317,17 @@ class ArxivApi:
             return TryAgain(f"HTTP {status}", parse_retry_after(header, self._now()))
         if status == 400:
             detail = _error_summary(response.content) if response is not None else ""
-            shown = ", ".join(batch[:3]) + (", ..." if len(batch) > 3 else "")
-            return ArxivBadRequestError(
-                f"arXiv refused the id list {shown}: {detail or 'HTTP 400'}"
-                f" (valid ids look like {_ID_EXAMPLES})"
-            )
+            return ArxivBadRequestError(f"arXiv refused {refused}: {detail or 'HTTP 400'}{hint}")
         return ArxivError(f"arXiv API answered HTTP {status}")
 
 
-async def _in_thread_holding_the_slot(
-    run: Callable[[arxiv.Search], tuple[list[Any], bytes]], search: arxiv.Search
-) -> tuple[list[Any], bytes]:
-    """Run `run(search)` in a worker thread; if cancelled, still wait for the thread to end.
+async def _in_thread_holding_the_slot(call: Callable[[], T]) -> T:
+    """Run `call()` in a worker thread; if cancelled, still wait for the thread to end.
 
     A thread cannot be stopped, so leaving early would release the limiter while the request
     is still on the wire: two connections at once, which arXiv forbids.
     """
-    task = asyncio.ensure_future(asyncio.to_thread(run, search))
+    task = asyncio.ensure_future(asyncio.to_thread(call))
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
