@@ -135,6 +135,12 @@ def test_a_monday_holiday_widens_the_tuesday_window() -> None:
     assert window_of("2026-01-21") == (utc("2026-01-16T19:00"), utc("2026-01-20T19:00"))
 
 
+def test_a_holiday_named_on_a_sunday_evening_cancels_that_announcement() -> None:
+    # arXiv listed "Sun 6 July" for 2025 (Friday the 4th was Independence Day).
+    assert not is_announcement_date(dt.date(2025, 7, 7))
+    assert window_of("2025-07-08") == (utc("2025-07-03T18:00"), utc("2025-07-07T18:00"))
+
+
 def test_christmas_week_2026() -> None:
     # Closed Friday 12-25, Tuesday 12-29 and Thursday 12-31.
     assert window_of("2026-12-29") == (utc("2026-12-24T19:00"), utc("2026-12-28T19:00"))

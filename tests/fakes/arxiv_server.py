@@ -5,9 +5,16 @@ Feeds (`/atom/cs.AI+cs.CL`) are built from `Paper`s in the shape of the real fee
 `oai:arXiv.org:` ids, the `Announce Type` prefix in `<summary>`), capped at 2,000 entries
 like the real one, with ETag / Last-Modified and 304s. The query API (`/api/query`) answers
 id_list queries from the recorded responses in tests/fixtures/arxiv-api/ and from papers a
-test registers, and answers 400 for malformed ids as arXiv does. Failures can be scripted
-(429 with Retry-After, 503, malformed XML, answers trickled a few bytes at a time, gzip
-bombs, oversized bodies, redirect loops), and every request is recorded.
+test registers, and answers 400 for malformed ids as arXiv does.
+
+With a `SimulatedArchive` (tests/fakes/arxiv_archive.py) the fake is a whole arXiv on a
+simulated clock: the feed shows the archive's announcement of the simulated day, and the
+query API answers id lookups and `cat:` / `submittedDate:` searches (sorted, paged) from the
+same archive.
+
+Failures can be scripted (429 with Retry-After, 503, malformed XML, answers trickled a few
+bytes at a time, gzip bombs, oversized bodies, redirect loops), and every request is
+recorded.
 """
 
 from __future__ import annotations
@@ -37,18 +44,27 @@ from aiohttp import web
 
 from bot.ids import split_version
 from bot.models import AnnounceType, Author, Paper
+from tests.fakes.arxiv_archive import SimulatedArchive
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 API_FIXTURES = FIXTURES / "arxiv-api"
 FEED_FIXTURE = FIXTURES / "arxiv-feed" / "cs.AI_2025-08-20_atom.xml"
 
-FEED_CAP = 2000  # the real feed's entry limit (SPEC section 2)
+FEED_CAP = 2000  # the real feed's entry limit (https://info.arxiv.org/help/rss_specifications.html)
 EASTERN = ZoneInfo("America/New_York")  # announcements are dated in US Eastern time
 
 _ENTRY = re.compile(r"<entry>.*?</entry>", re.DOTALL)
 _ENTRY_ID = re.compile(r"<id>https?://arxiv\.org/abs/([^<]+)</id>")
 _VALID_ID = re.compile(
     r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE
+)
+# The searches the archive answers: `cat:a`, or `(cat:a OR cat:b ...)`, optionally
+# `AND submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM]`. Anything else is refused with a 400,
+# so a malformed query from the bot fails a test instead of matching nothing.
+_CATEGORY = r"cat:[A-Za-z][\w.\-]*"
+_SEARCH = re.compile(
+    rf"(?P<cats>{_CATEGORY}|\(\s*{_CATEGORY}(?:\s+OR\s+{_CATEGORY})*\s*\))"
+    r"(?:\s+AND\s+submittedDate:\[(?P<lo>\d{12})\s+TO\s+(?P<hi>\d{12})\])?"
 )
 
 
@@ -287,8 +303,15 @@ class FakeArxiv:
     `clock` stamps recorded requests; tests that drive a FakeClock set it to that clock.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        archive: SimulatedArchive | None = None,
+    ) -> None:
         self.clock = clock
+        #: When set, the feed and the API answer from this simulated archive.
+        self.archive = archive
         self.requests: list[RecordedRequest] = []
         self.feed_papers: list[Paper] = []
         self.feed_updated = dt.datetime(2025, 8, 20, 4, 0, 19, tzinfo=dt.UTC)
@@ -513,13 +536,18 @@ class FakeArxiv:
             return scripted
         name = request.match_info["categories"]
         body = self._feed_bodies.get(name)
-        if body is None:
+        last_modified = self.last_modified
+        if body is None and self.archive is not None:
+            papers, modified = self.archive.feed(name.split("+"))
+            body = feed_xml(papers[: self.feed_cap], name=name, updated=modified)
+            last_modified = email.utils.format_datetime(modified, usegmt=True)
+        elif body is None:
             wanted = set(name.split("+"))
             chosen = [p for p in self.feed_papers if _in_feed(p, wanted)][: self.feed_cap]
             body = feed_xml(chosen, name=name, updated=self.feed_updated)
         etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:20] + '"'
-        headers = {"ETag": etag, "Last-Modified": self.last_modified}
-        if _not_modified(request, etag, self.last_modified):
+        headers = {"ETag": etag, "Last-Modified": last_modified}
+        if _not_modified(request, etag, last_modified):
             return web.Response(status=304, headers=headers)
         return await self._answer(request, body, headers=headers)
 
@@ -536,6 +564,8 @@ class FakeArxiv:
             recorded = self._query_fixtures.get((search, start, size))
         if recorded is not None:
             return await self._answer(request, recorded.body, recorded.status)
+        if search and not id_list and self.archive is not None:
+            return await self._search(request, search, start, size)
         ids = [part for part in id_list.split(",") if part]
         for arxiv_id in ids:
             if not _VALID_ID.fullmatch(arxiv_id):
@@ -545,9 +575,33 @@ class FakeArxiv:
         body = api_feed_xml(found[start : start + size], total=len(found), start=start, query=query)
         return await self._answer(request, body)
 
+    async def _search(
+        self, request: web.Request, search: str, start: int, size: int
+    ) -> web.StreamResponse:
+        """Answer a `cat:`/`submittedDate:` search from the archive, sorted and paged."""
+        assert self.archive is not None
+        found = _SEARCH.fullmatch(search.strip())
+        if found is None:
+            return _atom(api_error_xml(f"unsupported query {search}"), 400)
+        categories = re.findall(r"cat:([^\s()]+)", found["cats"])
+        bounds = [_minute(found[key]) if found[key] else None for key in ("lo", "hi")]
+        descending = request.query.get("sortOrder", "descending") == "descending"
+        papers = self.archive.search(categories, *bounds, descending=descending)
+        page = [api_entry_xml(paper) for paper in papers[start : start + size]]
+        query = f"search_query={search}&id_list=&start={start}&max_results={size}"
+        body = api_feed_xml(page, total=len(papers), start=start, query=query)
+        return await self._answer(request, body)
+
     def _entry_for(self, arxiv_id: str) -> str | None:
+        if self.archive is not None and (paper := self.archive.lookup(arxiv_id)) is not None:
+            return api_entry_xml(paper)
         base, _ = split_version(arxiv_id)
         return self._api_papers.get(base) or self._fixture_entries.get(base)
+
+
+def _minute(stamp: str) -> dt.datetime:
+    """Read the API's `YYYYMMDDHHMM` (UTC) as an instant."""
+    return dt.datetime.strptime(stamp, "%Y%m%d%H%M").replace(tzinfo=dt.UTC)
 
 
 def _in_feed(paper: Paper, wanted: set[str]) -> bool:
