@@ -2,8 +2,9 @@
 
 One conditional GET covers all the categories the bot watches (categories joined with `+`,
 https://info.arxiv.org/help/rss.html). A request is split only when its URL gets too long or
-its response holds the feed's 2,000-entry limit (SPEC section 2); then its categories are
-split by archive, and the log says so. Every request goes through the shared RateLimiter.
+its response holds the feed's 2,000-entry limit
+(https://info.arxiv.org/help/rss_specifications.html); then its categories are split by
+archive, and the log says so. Every request goes through the shared RateLimiter.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from bot.models import AnnounceType, Author, Paper
 log = logging.getLogger(__name__)
 
 FEED_ENTRY_CAP = 2000
-"""A feed response holds at most this many entries (SPEC section 2); more are cut off."""
+"""A feed response holds at most this many entries (arXiv's RSS specification); more are cut off."""
 
 MAX_REDIRECTS = 5
 """Redirects followed per request; a loop ends as one error instead of twenty requests."""
@@ -41,7 +42,8 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _OAI_PREFIX = "oai:arXiv.org:"
-# `<summary>` starts "arXiv:2203.01250v3 Announce Type: replace-cross Abstract: ..." (SPEC 2).
+# `<summary>` starts "arXiv:2203.01250v3 Announce Type: replace-cross Abstract: ..." (the
+# recorded feed, tests/fixtures/arxiv-feed/).
 _SUMMARY_PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*\S+\s+Abstract:\s*", re.I)
 _RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
 

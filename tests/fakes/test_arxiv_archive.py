@@ -216,6 +216,21 @@ async def test_revisions_after_v5_are_not_announced(
     }
 
 
+async def test_a_paper_held_by_moderation_is_announced_after_its_hold(
+    feed: FeedClient, archive: SimulatedArchive, clock: SimulatedClock
+) -> None:
+    # Submitted before Monday's cut-off, released on Wednesday morning.
+    held = SimVersion(
+        1, new_york("2026-11-09T10:00"), "Held", "Text.", held_until=new_york("2026-11-11T09:00")
+    )
+    archive.add([SimPaper("2611.99998", ("cs.CL",), ("Ada Lovelace",), [held])])
+    clock.advance_to(new_york("2026-11-10T09:00"))
+    assert "2611.99998" not in {p.base_id for p in (await feed.fetch(["cs.CL"])).papers}
+    clock.advance_to(new_york("2026-11-12T09:00"))
+    shown = {p.base_id: p.announce_type for p in (await feed.fetch(["cs.CL"])).papers}
+    assert shown["2611.99998"] is AnnounceType.NEW
+
+
 # --- the query API --------------------------------------------------------------------------
 
 
