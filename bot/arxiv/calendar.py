@@ -45,7 +45,9 @@ ANNOUNCED = dt.time(20, 0)
 
 #: Days arXiv is closed (no cut-off, no announcement that evening), from arXiv's published
 #: schedule. 2025 as published (its December holidays were never listed); 2026 as
-#: announced for the year.
+#: announced for the year. Add each year's list when arXiv publishes it: a holiday missing
+#: here looks like an announcement the feed failed to show (an empty feed is reported, and
+#: backfill lists a window whose papers arXiv announces with the next one).
 HOLIDAYS = frozenset(
     dt.date(year, month, day)
     for year, month, day in (

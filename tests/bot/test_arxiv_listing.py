@@ -6,6 +6,7 @@ from the code under test.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import itertools
@@ -17,7 +18,7 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.calendar import Mailing, SubmissionWindow, mailing_dated
 from bot.arxiv.limiter import RateLimiter
 from bot.arxiv.listing import category_groups, window_query
-from bot.errors import ArxivUnavailableError
+from bot.errors import ArxivError, ArxivUnavailableError
 from bot.models import AnnounceType, Paper
 from tests.fakes.arxiv_archive import NEW_YORK, SimPaper, SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_generator import generate_papers
@@ -71,7 +72,7 @@ async def served(archive: SimulatedArchive, request_clock: FakeClock) -> AsyncIt
         yield server
 
 
-def make_api(served: FakeArxiv, clock: FakeClock, *, interval: float = 0, **kw: int) -> ArxivApi:
+def make_api(served: FakeArxiv, clock: FakeClock, *, interval: float = 0, **kw: float) -> ArxivApi:
     limiter = RateLimiter(interval, monotonic=clock.monotonic, sleep=clock.sleep)
     return ArxivApi(limiter, api_url=served.api_url, user_agent="test", backoff_base=0, **kw)
 
@@ -258,3 +259,29 @@ async def test_a_window_not_yet_readable_lists_nothing(
             assert listed(result.papers) == first_announcements(archive, "2026-11-30", CATEGORIES)
         finally:
             client.close()
+
+
+async def test_a_trickled_page_is_cut_at_its_deadline_and_retried(
+    served: FakeArxiv, request_clock: FakeClock, archive: SimulatedArchive
+) -> None:
+    served.trickle_next(prefix="/api", interval=0.2, step=1)
+    client = make_api(served, request_clock, timeout=1, max_attempts=2)
+    try:
+        listing = client.list_window(CATEGORIES, mailing("2026-11-24").window)
+        result = await asyncio.wait_for(listing, timeout=30)
+    finally:
+        client.close()
+    assert listed(result.papers) == first_announcements(archive, "2026-11-24", CATEGORIES)
+
+
+async def test_a_gzip_bomb_ends_the_listing_at_the_size_cap(
+    served: FakeArxiv, request_clock: FakeClock
+) -> None:
+    served.gzip_bomb_next(prefix="/api")
+    client = make_api(served, request_clock, max_bytes=5_000_000)
+    try:
+        with pytest.raises(ArxivError, match="ARXIV_MAX_RESPONSE_MB"):
+            await client.list_window(CATEGORIES, mailing("2026-11-24").window)
+    finally:
+        client.close()
+    assert len(served.requests_to("/api")) == 1  # not retried

@@ -20,7 +20,6 @@ from bot.arxiv import calendar
 from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient, FeedValidators
 from bot.arxiv.limiter import RateLimiter
-from bot.errors import ArxivBadRequestError
 from bot.ids import parse_arxiv_id
 from bot.models import AnnounceType
 from tests.fakes.arxiv_archive import (
@@ -280,9 +279,10 @@ async def test_an_id_lookup_gives_the_latest_version_the_api_sees(
     assert latest.updated == revised.versions[1].submitted
 
 
-async def test_a_query_the_fake_does_not_know_is_refused(api: ArxivApi) -> None:
-    with pytest.raises(ArxivBadRequestError, match="unsupported query"):
-        await api._page("ti:llm OR abs:kv", 0)
+async def test_a_query_the_fake_does_not_know_is_refused(served: FakeArxiv) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(served.api_url, params={"search_query": "ti:llm OR abs:kv"})
+    assert answer.status_code == 400 and "unsupported query" in answer.text
 
 
 # --- the generator ------------------------------------------------------------------------
