@@ -21,6 +21,7 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient, FeedValidators
 from bot.arxiv.limiter import RateLimiter
 from bot.ids import parse_arxiv_id
+from bot.matching import match_papers, parse_keywords
 from bot.models import AnnounceType
 from tests.fakes.arxiv_archive import (
     NEW_YORK,
@@ -331,6 +332,18 @@ def test_a_papers_text_mentions_exactly_its_topics() -> None:
         for topic, phrases in TOPICS.items():
             written = any(phrase.lower() in text for phrase in phrases)
             assert written == (topic in paper.topics), (paper.base_id, topic)
+
+
+def test_a_topic_taken_as_a_keyword_matches_exactly_the_papers_about_it(
+    archive: SimulatedArchive, clock: SimulatedClock
+) -> None:
+    # What a month test relies on when it computes expected deliveries from topics.
+    clock.advance_to(new_york("2026-12-31T12:00"))
+    papers = [paper for p in november() if (paper := archive.lookup(p.base_id)) is not None]
+    assert len(papers) == len(november())
+    for topic in TOPICS:
+        found = {m.paper.base_id for m in match_papers(parse_keywords(topic), papers)}
+        assert found == {p.base_id for p in november() if topic in p.topics}, topic
 
 
 def test_papers_sit_on_both_sides_of_each_cutoff() -> None:
