@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.models import FallbackReason
+
 
 class DigestBotError(Exception):
     """Base class for every error this project raises on purpose."""
@@ -60,10 +62,10 @@ class PaperNotFoundError(ArxivError):
 
 
 class SummaryError(DigestBotError):
-    """A summary could not be produced. `reason` is the short fallback reason shown to users."""
+    """A summary could not be produced, for `reason`; `detail` is for the log and `/status`."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+    def __init__(self, reason: FallbackReason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
         self.detail = detail
 

@@ -1,4 +1,8 @@
-"""Validation of option values people type (SPEC section 3): one clear line when wrong."""
+"""Validation of option values people type: one clear line when wrong.
+
+Cheap to import (no discord.py, no Anthropic SDK): the command line checks its arguments with
+it before loading anything heavy.
+"""
 
 from __future__ import annotations
 

@@ -174,7 +174,7 @@ class Summarizer:
             return await self._summary_or_error(key, paper, client)
         except SummaryError as exc:
             log.warning("summary of %s (%s) fell back: %s", paper.versioned_id, key.language, exc)
-            reason, detail = FallbackReason(exc.reason), exc.detail
+            reason, detail = exc.reason, exc.detail
         except Exception as exc:
             detail = _describe(exc)
             log.warning(
