@@ -115,7 +115,7 @@ async def discord_figures() -> None:
                         )
                         arxiv.add_feed_papers(synthetic(50))
                         t0 = time.perf_counter()
-                        await bot.clock.poll_and_deliver()
+                        await bot.delivery.poll_and_deliver()
                         print(
                             f"poll + deliver with 2,000 targets: {time.perf_counter() - t0:.2f} s"
                         )

@@ -1,18 +1,19 @@
-"""Entry point: `arxiv-digest-bot {run,preview,matches,summarize,backup}` (SPEC section 7).
+"""Entry point: `arxiv-digest-bot {run,preview,matches,summarize,backup}` (README).
 
 Parse the command line, build Settings, configure logs, open the services once, run.
-The heavy imports (the Anthropic SDK, discord.py) happen inside the commands, so `--help`
-and input mistakes answer at once.
+Only argparse and the project's exceptions are imported before the arguments are parsed:
+`--help` and argument mistakes answer at once, without loading pydantic, discord.py or the
+Anthropic SDK (tests/bot/test_cli_start.py checks it); each command imports what it uses,
+once its input is known to be good.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.arxiv.taxonomy import normalize_categories
 from bot.cli import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -22,18 +23,10 @@ from bot.cli import (
     print_payloads,
     run_command,
 )
-from bot.config import Settings, load_settings
 from bot.errors import ConfigError, PaperNotFoundError, UserInputError
-from bot.ids import parse_arxiv_id
-from bot.logs import configure_logging
-from bot.matching import parse_keywords
-from bot.render import render_digest, render_single
-from bot.store.db import open_database
-from bot.store.instance import instance_lock
-from bot.summarize.service import normalize_language
-from bot.terminal import TerminalProgress, print_readable
 
-log = logging.getLogger("bot")
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,12 +38,16 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        from bot.config import load_settings
+
         settings = load_settings()
         if args.command == "run" and settings.discord_token is None:
             # Checked with the other settings, before the database is even opened.
             raise ConfigError("DISCORD_TOKEN is required for run (see .env.example)")
     except (UserInputError, ConfigError) as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
+    from bot.logs import configure_logging
+
     secrets = [
         secret.get_secret_value()
         for secret in (settings.discord_token, settings.anthropic_api_key)
@@ -75,7 +72,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 async def run(settings: Settings) -> int:
     """Run the bot, alone on its database, once the database has passed its check."""
-    from bot.client import run_bot  # imported here: only `run` needs discord's client
+    from bot.client import run_bot  # only `run` needs discord's client
+    from bot.store.db import open_database
+    from bot.store.instance import instance_lock
 
     with instance_lock(settings.database_path):
         # A damaged database stops start-up with one line rather than fail every poll.
@@ -85,7 +84,7 @@ async def run(settings: Settings) -> int:
 
 
 def _say_if_no_summarizer(settings: Settings) -> None:
-    """Tell the user, once, why items show abstracts (SPEC section 5)."""
+    """Tell the user, once, why items show abstracts (docs/behaviour.md, "Summaries")."""
     if settings.anthropic_api_key is None:
         print(
             "arxiv-digest-bot: note: ANTHROPIC_API_KEY is not set; items show the abstract",
@@ -94,13 +93,29 @@ def _say_if_no_summarizer(settings: Settings) -> None:
 
 
 async def preview(settings: Settings, args: argparse.Namespace) -> int:
-    """Show the digest the latest announcement would give these categories and keywords."""
-    from bot.app import open_services
-    from bot.digest import DigestRequest
+    """Show the digest the latest announcement would give these categories and keywords.
 
-    categories = normalize_categories(args.categories)
-    query = parse_keywords(args.keywords)
-    language = normalize_language(args.language, settings.default_language)
+    The same pass as the bot's, for one target that exists nowhere: nothing is recorded.
+    """
+    from bot.arxiv.taxonomy import normalize_categories
+    from bot.matching import parse_keywords
+    from bot.targets.model import Target
+    from bot.validate import normalize_language
+
+    categories = tuple(normalize_categories(args.categories))
+    parse_keywords(args.keywords)  # bad keywords are the user's mistake: exit 2 before fetching
+    target = Target(
+        key=None,
+        categories=categories,
+        keywords=(args.keywords,),
+        language=normalize_language(args.language, settings.default_language),
+        max_papers=args.limit,
+        include_cross_lists=args.include_cross_lists,
+    )
+    from bot.app import open_services  # the heavy part, once the input is known to be good
+    from bot.terminal import TerminalProgress, print_readable
+
+    payloads: list[dict[str, object]] = []
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
             _say_if_no_summarizer(settings)
@@ -113,18 +128,9 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
                     f"{', '.join(categories)} (normal on weekends and holidays)",
                     file=sys.stderr,
                 )
-                messages = []
             else:
-                request = DigestRequest(
-                    categories=categories,
-                    query=query,
-                    language=language,
-                    max_papers=args.limit,
-                    include_cross_lists=args.include_cross_lists,
-                )
-                digest = await services.builder.build(request, outcome.latest)
-                messages = render_digest(digest)
-    payloads = [message.to_payload() for message in messages]
+                post = await services.planner.preview(target, outcome.latest)
+                payloads = [message.to_payload() for message in post.messages]
     if args.json:
         print_payloads(payloads, sys.stdout)
     else:
@@ -134,15 +140,20 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
 
 async def summarize(settings: Settings, args: argparse.Namespace) -> int:
     """Show the embed `/summarize` would post for one paper."""
-    from bot.app import open_services
+    from bot.ids import parse_arxiv_id
+    from bot.validate import normalize_language
 
     arxiv_id = parse_arxiv_id(args.paper)
     language = normalize_language(args.language, settings.default_language)
+    from bot.app import open_services  # the heavy part, once the input is known to be good
+    from bot.render import render_single
+    from bot.terminal import TerminalProgress, print_readable
+
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
             _say_if_no_summarizer(settings)
             try:
-                item = await services.builder.summarize_id(arxiv_id, language)
+                item = await services.papers.summarize_id(arxiv_id, language)
             except PaperNotFoundError as exc:
                 # A well-formed id arXiv does not know: the user's input, hence exit code 2.
                 raise UserInputError(str(exc)) from exc

@@ -16,7 +16,8 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
 from bot.config import Settings
-from bot.digest import DigestBuilder, Progress, no_progress
+from bot.digest.papers import PaperWork, Progress, no_progress
+from bot.digest.planner import Planner
 from bot.poller import Poller
 from bot.store.db import Database, open_database
 from bot.summarize.claude import ClaudeClient, open_sdk_client
@@ -33,7 +34,8 @@ class Services:
     api: ArxivApi
     poller: Poller
     summarizer: Summarizer
-    builder: DigestBuilder
+    papers: PaperWork
+    planner: Planner
 
 
 @asynccontextmanager
@@ -72,6 +74,7 @@ async def open_services(
             )
             claude = None if sdk is None else ClaudeClient(sdk, model=settings.anthropic_model)
             summarizer = Summarizer(db, claude, settings, prompts=prompts)
+            papers = PaperWork(db, api, summarizer, progress=progress)
             try:
                 yield Services(
                     settings=settings,
@@ -79,7 +82,8 @@ async def open_services(
                     api=api,
                     poller=Poller(db, feed),
                     summarizer=summarizer,
-                    builder=DigestBuilder(db, api, summarizer, progress=progress),
+                    papers=papers,
+                    planner=Planner(db, papers, settings),
                 )
             finally:
                 await summarizer.aclose()

@@ -21,12 +21,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services, open_services
+from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Delivery
+from bot.delivery.courier import Courier
+from bot.delivery.service import Delivery
 from bot.discord_sender import DiscordSender
 from bot.errors import ConfigError, DigestBotError, UserInputError
-from bot.schedule import Clock
 from bot.store import poll_state
+from bot.targets.schedule import TargetSchedule
+from bot.targets.service import LostTargets, TargetService
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +51,18 @@ class DigestBot(commands.Bot):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.services = services
-        self.settings = services.settings
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.settings = settings = services.settings
+        db = services.db
+        self.clock = Clock(AsyncIOScheduler(timezone="UTC"))
+        # A timed target's job sends what was planned for it; `self.delivery` exists by the
+        # time any job runs (the clock starts in setup_hook).
+        schedule = TargetSchedule(self.clock, db, lambda key: self.delivery.flush(key))
+        courier = Courier(db, DiscordSender(self), LostTargets(db, schedule))
         self.delivery = Delivery(
-            services.db, services.builder, DiscordSender(self), services.settings
+            db, services.poller, services.planner, courier, self.clock, settings
         )
-        self.clock = Clock(
-            self.scheduler, services.db, services.poller, self.delivery, services.settings
-        )
+        self.schedule = schedule
+        self.targets = TargetService(db, settings, schedule, self.delivery)
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -64,7 +71,9 @@ class DigestBot(commands.Bot):
             await self.load_extension(extension)
         await self.sync_commands()
         await self.delivery.reconcile()
-        await self.clock.start()
+        await self.schedule.sync_all()
+        self.delivery.start()
+        self.clock.start()
 
     async def close(self) -> None:
         """Stop the clock and let running jobs end, then disconnect."""

@@ -1,7 +1,8 @@
-"""The `Sender` of bot/delivery.py over discord.py: send with a nonce, find what was sent.
+"""The `Sender` of bot/delivery over discord.py: send with a nonce, find what was sent.
 
-Translates discord.py's errors into delivery's: 403 code 50007 is a user with closed DMs;
-other 403s and 404s mean the channel is gone for us; anything else is worth a retry later.
+Translates discord.py's errors into delivery's `SendProblem`: 403 code 50007 is a user with
+closed DMs; other 403s mean the bot may not post in the channel, 404s that it is gone;
+anything else is worth a retry later.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 
 import discord
 
-from bot.delivery import DirectMessagesClosedError, SendError, TargetGoneError
-from bot.store.deliveries import OutboxMessage, TargetKind
+from bot.delivery.sender import SendError
+from bot.outcomes import SendProblem
+from bot.store.deliveries import OutboxMessage
+from bot.targets.model import TargetKey, TargetKind
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +35,11 @@ class DiscordSender:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def send(
-        self, kind: TargetKind, target_id: int, payload: Mapping[str, Any], nonce: str
-    ) -> int:
+    async def send(self, target: TargetKey, payload: Mapping[str, Any], nonce: str) -> int:
         """Send one payload; discord.py adds `enforce_nonce` whenever a nonce is given."""
         embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
         try:
-            channel = await self._channel(kind, target_id)
+            channel = await self._channel(target)
             message = await channel.send(
                 content=payload.get("content"),
                 embeds=embeds,
@@ -47,16 +48,19 @@ class DiscordSender:
             )
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM_USER:
-                raise DirectMessagesClosedError(f"user {target_id} does not accept DMs") from exc
-            raise TargetGoneError(f"no permission to post in channel {target_id}") from exc
+                raise SendError(SendProblem.DMS_CLOSED, f"{target} does not accept DMs") from exc
+            raise SendError(
+                SendProblem.NO_PERMISSION, f"no permission to post in {target}"
+            ) from exc
         except discord.NotFound as exc:
-            raise TargetGoneError(f"{kind} {target_id} no longer exists") from exc
+            raise SendError(SendProblem.CHANNEL_GONE, f"{target} no longer exists") from exc
         except discord.HTTPException as exc:
-            raise SendError(f"Discord refused the message: {exc.status} {exc.text}") from exc
+            detail = f"Discord refused the message: {exc.status} {exc.text}"
+            raise SendError(SendProblem.DISCORD_ERROR, detail) from exc
         return message.id
 
     async def find_sent(
-        self, kind: TargetKind, target_id: int, messages: Sequence[OutboxMessage]
+        self, target: TargetKey, messages: Sequence[OutboxMessage]
     ) -> dict[int, int]:
         """Match pending outbox messages with the bot's recent messages in the target.
 
@@ -65,14 +69,16 @@ class DiscordSender:
         """
         me = self._client.user
         try:
-            channel = await self._channel(kind, target_id)
+            channel = await self._channel(target)
             recent = [m async for m in channel.history(limit=HISTORY_LIMIT)]
         except discord.Forbidden as exc:
-            raise TargetGoneError(f"cannot read {kind} {target_id}") from exc
+            raise SendError(SendProblem.NO_PERMISSION, f"cannot read {target}") from exc
         except discord.NotFound as exc:
-            raise TargetGoneError(f"{kind} {target_id} no longer exists") from exc
+            raise SendError(SendProblem.CHANNEL_GONE, f"{target} no longer exists") from exc
         except discord.HTTPException as exc:
-            raise SendError(f"cannot read {kind} {target_id}: {exc.status}") from exc
+            raise SendError(
+                SendProblem.DISCORD_ERROR, f"cannot read {target}: {exc.status}"
+            ) from exc
         mine = [m for m in recent if me is not None and m.author.id == me.id]
         found: dict[int, int] = {}
         for pending in messages:
@@ -100,16 +106,16 @@ class DiscordSender:
             return False
         return True
 
-    async def _channel(self, kind: TargetKind, target_id: int) -> discord.abc.Messageable:
+    async def _channel(self, target: TargetKey) -> discord.abc.Messageable:
         """Return the channel (or the user's DM channel) for a target."""
-        if kind is TargetKind.USER:
-            user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
+        if target.kind is TargetKind.USER:
+            user = self._client.get_user(target.id) or await self._client.fetch_user(target.id)
             return user.dm_channel or await user.create_dm()
-        channel = self._client.get_channel(target_id)
+        channel = self._client.get_channel(target.id)
         if channel is None:
-            channel = await self._client.fetch_channel(target_id)
+            channel = await self._client.fetch_channel(target.id)
         if not isinstance(channel, discord.abc.Messageable):
-            raise TargetGoneError(f"channel {target_id} cannot hold messages")
+            raise SendError(SendProblem.CHANNEL_GONE, f"{target} cannot hold messages")
         return channel
 
 

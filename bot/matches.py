@@ -1,5 +1,5 @@
-"""`arxiv-digest-bot matches` (SPEC section 7): every paper of the latest announcement that a
-keyword list matches, best first, with no cap, for tuning keywords.
+"""`arxiv-digest-bot matches`: every paper of the latest announcement that a keyword list
+matches, best first, with no cap, for tuning keywords (README, "Command line").
 
 Text output is one line per paper (id, title, the keywords it matched); `--json` prints a
 JSON array of `{"id": ..., "title": ..., "matched": [...]}` with each keyword as the user
@@ -17,15 +17,11 @@ from typing import TextIO
 
 from bot.arxiv.taxonomy import normalize_categories
 from bot.config import Settings
+from bot.digest.announced import Announced
 from bot.matching import KeywordQuery, match_papers, parse_keywords
-from bot.models import AnnounceType, Match, Paper
+from bot.models import Match, Paper
 from bot.render.latex import readable_text
-from bot.store import announcements
 from bot.store.db import Database
-
-# New papers and cross-lists only: a replacement is a new version of a paper announced
-# before, never delivered as a new paper (SPEC section 2, "Record"; bot/digest.py does the same).
-_NEW_PAPERS = frozenset({AnnounceType.NEW, AnnounceType.CROSS})
 
 
 async def matches(settings: Settings, args: argparse.Namespace) -> int:
@@ -66,11 +62,14 @@ async def latest_matches(
     query: KeywordQuery,
     include_cross_lists: bool,
 ) -> list[Match]:
-    """Return every new paper of the announcement of `date` that `query` matches, ranked."""
-    entries = await announcements.entries_for(
-        db, date, categories, include_cross_lists=include_cross_lists
-    )
-    return match_papers(query, [paper for paper in entries if paper.announce_type in _NEW_PAPERS])
+    """Return every new paper of the announcement of `date` that `query` matches, ranked.
+
+    The papers are those a digest of these categories is offered (bot/digest/announced.py):
+    never a replacement, cross-lists only when asked.
+    """
+    day = await Announced.load(db, date)
+    offered, _ = day.view(categories, include_cross_lists=include_cross_lists)
+    return match_papers(query, offered)
 
 
 def title_of(paper: Paper) -> str:

@@ -83,20 +83,11 @@ class Paper:
 
 
 @dataclass(frozen=True, slots=True)
-class Announcement:
-    """One announcement (one day's mailing) of the feed for a set of categories."""
-
-    date: dt.date
-    categories: tuple[str, ...]
-    papers: tuple[Paper, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Match:
     """A paper that matched one target, with the keywords (as the user wrote them) that hit.
 
     `title_hits` counts matched keywords found in the title; `order` is the paper's position
-    in the announcement. Both feed the ranking of SPEC section 4.
+    in the announcement. Both feed the ranking (docs/behaviour.md, "Matching").
     """
 
     paper: Paper
@@ -123,7 +114,7 @@ class Summary:
 
 
 class FallbackReason(StrEnum):
-    """Why an item shows the abstract instead of a summary (shown to readers as is)."""
+    """Why an item shows the abstract instead of a summary (stored; `bot.words` says it)."""
 
     NO_API_KEY = "no API key"
     BUDGET = "budget reached"
@@ -144,15 +135,6 @@ class DigestItem:
     keywords: tuple[str, ...] = ()
     summary: Summary | None = None
     fallback: FallbackReason | None = None
-
-    @property
-    def notice(self) -> str | None:
-        """Return the one-line notice for an abstract-only item (SPEC section 1)."""
-        if self.summary is not None:
-            return None
-        if self.fallback is None:
-            return "No summarizer configured; showing the abstract."
-        return f"Automated summary unavailable ({self.fallback}); showing the abstract."
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Watch and record (SPEC section 2, steps 1-2): poll the announcement feed, store what is new.
+"""Watch and record: poll the announcement feed, store what is new (docs/behaviour.md).
 
 The poller is the only writer of announcements. It keeps the feed's validators per request
 URL so that an unchanged feed costs a 304, and tells the caller when an announcement newer
@@ -15,29 +15,12 @@ from collections.abc import Callable, Sequence
 from bot.arxiv.calendar import feed_should_have_entries
 from bot.arxiv.feed import FeedClient, FeedValidators
 from bot.errors import ArxivError
+from bot.outcomes import PollResult, PollStatus
 from bot.store import announcements, poll_state
 from bot.store.db import Database
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
-
-#: The poll state's result when the feed is empty although arXiv announced the evening before.
-EMPTY_ON_ANNOUNCEMENT_DAY = "the feed is empty although arXiv should have announced papers"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PollOutcome:
-    """What one poll found.
-
-    `latest` is the latest announcement date recorded for the polled categories after this
-    poll (it may come from an earlier poll when the feed answered 304 or was empty);
-    `is_new` says the poll brought an announcement newer than any recorded before it.
-    """
-
-    latest: dt.date | None
-    is_new: bool
-    not_modified: bool
-    papers: int
 
 
 class Poller:
@@ -50,7 +33,7 @@ class Poller:
         self._feed = feed
         self._clock = clock
 
-    async def poll(self, categories: Sequence[str]) -> PollOutcome:
+    async def poll(self, categories: Sequence[str]) -> PollResult:
         """Poll once; record errors in the poll state (for `/status`) and re-raise them."""
         wanted = tuple(dict.fromkeys(categories))
         before = await announcements.latest_announcement_date(self._db, wanted)
@@ -65,7 +48,13 @@ class Poller:
             url = self._feed.url_for(wanted)
             state = states.get(url) or poll_state.PollState(url=url)
             await poll_state.save_poll_state(
-                self._db, dataclasses.replace(state, last_poll_at=now, last_result=str(exc)[:500])
+                self._db,
+                dataclasses.replace(
+                    state,
+                    last_poll_at=now,
+                    last_result=PollStatus.FAILED,
+                    last_error=str(exc)[:500],
+                ),
             )
             raise
         for url, result in fetched.results.items():
@@ -83,33 +72,33 @@ class Poller:
                     last_poll_at=now,
                     last_success_at=now,
                     last_result=(
-                        poll_state.POLL_NOT_MODIFIED if result.not_modified else poll_state.POLL_OK
+                        PollStatus.NOT_MODIFIED if result.not_modified else PollStatus.FETCHED
                     ),
+                    last_error=None,
                     last_announcement_date=result.announced or state.last_announcement_date,
                 ),
             )
         latest = await announcements.latest_announcement_date(self._db, wanted)
         is_new = latest is not None and (before is None or latest > before)
+        status = PollStatus.NOT_MODIFIED if fetched.not_modified else PollStatus.FETCHED
         if is_new:
             log.info("new announcement %s for %s", latest, " ".join(wanted))
         elif not fetched.not_modified and not fetched.papers:
-            await self._empty_feed(wanted, list(fetched.results), now)
-        return PollOutcome(
-            latest=latest,
-            is_new=is_new,
-            not_modified=fetched.not_modified,
-            papers=len(fetched.papers),
-        )
+            status = await self._empty_feed(wanted, list(fetched.results), now)
+        return PollResult(status=status, latest=latest, is_new=is_new, papers=len(fetched.papers))
 
-    async def _empty_feed(self, wanted: tuple[str, ...], urls: list[str], now: dt.datetime) -> None:
+    async def _empty_feed(
+        self, wanted: tuple[str, ...], urls: list[str], now: dt.datetime
+    ) -> PollStatus:
         """Log an empty feed; on a day that should have an announcement, flag it for /status.
 
         An empty feed on a weekend or holiday is normal; on an announcement day it is not
-        (SPEC section 2): the next poll retries, and the poll state says so meanwhile.
+        (docs/behaviour.md, "The calendar"): the next poll retries, and the poll state says
+        so meanwhile.
         """
         if not feed_should_have_entries(now):
             log.info("feed for %s is empty (normal on weekends and holidays)", " ".join(wanted))
-            return
+            return PollStatus.FETCHED
         log.warning(
             "feed for %s is empty on an announcement day; retrying at the next poll",
             " ".join(wanted),
@@ -117,5 +106,7 @@ class Poller:
         for url in urls:
             state = await poll_state.get_poll_state(self._db, url)
             await poll_state.save_poll_state(
-                self._db, dataclasses.replace(state, last_result=EMPTY_ON_ANNOUNCEMENT_DAY)
+                self._db,
+                dataclasses.replace(state, last_result=PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY),
             )
+        return PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY

@@ -1,9 +1,9 @@
-"""What `/status` shows a server's admins, gathered in one place (SPEC section 3).
+"""What `/status` shows a server's admins, gathered in one place.
 
 Polling (the last poll and its result, the last announcement and how many papers it had in
 the server's categories, the next poll), recent problems (failed polls, paused digests,
-digests skipped for a timezone this host does not know) and Claude's usage. The cog only
-formats the report; this module reads the store and the clock.
+digests skipped for a timezone this host does not know) and Claude's usage. This module
+reads the store and the clock; `bot.words` says it, the cog lays it out.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ import dataclasses
 import datetime as dt
 from typing import Protocol
 
+from bot.digest.announced import Announced
+from bot.outcomes import PollStatus
 from bot.store import announcements, poll_state, targets
 from bot.store.db import Database
 from bot.summarize.service import Summarizer, UsageReport
+from bot.targets.model import PauseReason
 from bot.timeutil import known_zone
 
 
 class PollClock(Protocol):
-    """What the report needs from the scheduler (bot.schedule.Clock satisfies it)."""
+    """What the report needs about polling (bot.delivery.service.Delivery provides it)."""
 
     @property
     def last_poll_error(self) -> str | None:
@@ -31,26 +34,17 @@ class PollClock(Protocol):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FeedPoll:
-    """One feed URL's last poll: when, and what came back."""
+    """One feed URL's last poll: when, how it ended, and the error of a failed one."""
 
     at: dt.datetime
-    #: `POLL_OK`, `POLL_NOT_MODIFIED`, an error message, or None when nothing was recorded.
-    result: str | None
+    #: None when nothing was recorded.
+    status: PollStatus | None
+    error: str | None = None
 
     @property
-    def fetched(self) -> bool:
-        """Say whether the feed answered with content (200)."""
-        return self.result == poll_state.POLL_OK
-
-    @property
-    def not_modified(self) -> bool:
-        """Say whether the feed had not changed since the previous poll (304)."""
-        return self.result == poll_state.POLL_NOT_MODIFIED
-
-    @property
-    def failed(self) -> bool:
-        """Say whether the poll ended in an error (`result` then says which)."""
-        return self.result is not None and not (self.fetched or self.not_modified)
+    def is_problem(self) -> bool:
+        """Say whether the poll failed or found the feed empty when it should not be."""
+        return self.status is not None and self.status.is_problem
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,7 +52,7 @@ class PausedDigest:
     """A digest of the server that is paused, and why."""
 
     channel_id: int
-    reason: str
+    reason: PauseReason | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,7 +77,7 @@ class StatusReport:
     next_poll: dt.datetime | None
     #: Why the last scheduled poll failed (e.g. arXiv unreachable), or None.
     last_poll_error: str | None
-    #: Feed URLs whose last poll failed, most recent first.
+    #: Feed URLs whose last poll failed or found an empty feed that should not be, newest first.
     failed_polls: tuple[FeedPoll, ...]
     paused_digests: tuple[PausedDigest, ...]
     usage: UsageReport
@@ -96,26 +90,25 @@ async def status_report(
     """Gather the state of polling, the server's digests and Claude's usage for `/status`."""
     configs = await targets.list_digests(db, guild_id)
     polls = [
-        FeedPoll(state.last_poll_at, state.last_result)
+        FeedPoll(state.last_poll_at, state.last_result, state.last_error)
         for state in await poll_state.list_poll_states(db)  # most recently polled first
         if state.last_poll_at is not None
     ]
     announced = await announcements.latest_announcement_date(db)
     categories = sorted({category for config in configs for category in config.categories})
-    papers = (
-        await announcements.count_entries(db, announced, categories, include_cross_lists=True)
-        if announced is not None and categories
-        else None
-    )
+    papers = None
+    if announced is not None and categories:
+        day = await Announced.load(db, announced)
+        papers = len(day.view(categories, include_cross_lists=True)[0])
     return StatusReport(
         last_poll=polls[0] if polls else None,
         last_announcement=announced,
         papers_that_day=papers,
         next_poll=clock.next_poll(),
         last_poll_error=clock.last_poll_error,
-        failed_polls=tuple(poll for poll in polls if poll.failed),
+        failed_polls=tuple(poll for poll in polls if poll.is_problem),
         paused_digests=tuple(
-            PausedDigest(config.channel_id, config.pause_reason or "paused")
+            PausedDigest(config.channel_id, config.pause_reason)
             for config in configs
             if config.paused
         ),

@@ -13,11 +13,11 @@ from contextlib import asynccontextmanager
 import discord
 from discord import app_commands
 
-from bot import subscriptions
 from bot.arxiv.taxonomy import CATEGORY_NAMES, suggest
 from bot.client import DigestBot, reply_ephemeral
 from bot.errors import UserInputError
 from bot.validate import suggest_timezones
+from bot.words import DMS_CLOSED_NOTICE
 
 #: Discord's caps on autocomplete: 25 choices, names and string values of 1-100 characters.
 #: Source: https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-choice-structure
@@ -40,12 +40,12 @@ async def member_notice(bot: DigestBot, interaction: discord.Interaction) -> Asy
     `returning_member` also lets DMs be tried again, so the notice goes out even when the
     command itself fails (the error answer follows it).
     """
-    notice = await subscriptions.returning_member(bot.services.db, interaction.user.id)
+    returning = await bot.targets.returning_member(interaction.user.id)
     try:
         yield
     finally:
-        if notice is not None:
-            await reply_ephemeral(interaction, notice)
+        if returning:
+            await reply_ephemeral(interaction, DMS_CLOSED_NOTICE)
 
 
 async def complete_timezones(

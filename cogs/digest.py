@@ -7,20 +7,21 @@ digest itself is what the channel sees.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import digests
+from bot import words
 from bot.client import DigestBot
-from bot.digests import DigestChange, DigestConfig
 from bot.errors import UserInputError
-from bot.render import OutgoingMessage, render_digest
+from bot.targets.changes import DigestChange
+from bot.targets.model import DigestConfig
 from cogs.common import complete_categories, complete_timezones, guild_id, member_notice
 
-#: Discord's cap on a message's content (SPEC section 3).
+#: Discord's cap on a message's content (docs/behaviour.md, "Discord's limits").
 CONTENT_MAX = 2000
 _MENTIONS_OFF = discord.AllowedMentions.none()
 
@@ -71,118 +72,81 @@ class DigestCog(commands.Cog):
             change = DigestChange(
                 categories, keywords, time, timezone, language, max_papers, include_cross_lists
             )
-            config, is_new = await digests.set_digest(
-                self.bot.services.db,
-                guild_id(interaction),
-                channel.id,
-                change,
-                self.bot.settings.default_language,
-            )
-            clock = self.bot.clock
-            clock.schedule_digest(config.channel_id, config.time, config.timezone)
-            lines = [f"Digest {'created' if is_new else 'updated'}.", self._describe(config)]
-            if is_new and config.time is None:
-                # SPEC section 2: whoever sets a digest up sees what it delivers within a minute.
-                clock.run_soon(
-                    f"first:{channel.id}",
-                    lambda: clock.first_post(config.channel_id, config.categories),
-                )
-                lines.append("The latest announcement's matches will be posted within a minute.")
-            await send_pages(interaction, ["\n".join(lines)])
+            saved = await self.bot.targets.set_digest(guild_id(interaction), channel.id, change)
+            text = words.digest_set(saved.config, saved.next_post, created=saved.created)
+            await send_pages(interaction, [text])
 
     @digest.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """List this server's digests with their settings, last and next post."""
         async with member_notice(self.bot, interaction):
-            configs = await digests.list_for_guild(self.bot.services.db, guild_id(interaction))
-            if not configs:
-                await send_pages(
-                    interaction, ["This server has no digests yet. Create one with /digest set."]
-                )
-                return
-            await send_pages(interaction, [self._describe(config) for config in configs])
+            configs = await self.bot.targets.digests(guild_id(interaction))
+            await send_pages(
+                interaction, [self._describe(config) for config in configs] or [words.NO_DIGESTS]
+            )
 
     @digest.command(name="preview")
     @app_commands.describe(channel="The channel whose next post to preview")
     async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Show (only to you) what the channel's next post would hold; nothing is posted."""
         async with member_notice(self.bot, interaction):
-            config = await digests.require_digest(self.bot.services.db, channel.id)
+            config = await self.bot.targets.digest(channel.id)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            digest = await self.bot.delivery.preview_digest(channel.id)
-            if digest is None:
+            preview = await self.bot.delivery.preview(config.key)
+            if preview is None:
                 await interaction.followup.send(
-                    f"No announcement recorded yet for {', '.join(config.categories)};"
-                    " the digest will post after the next one.",
+                    words.no_announcement_yet(config.categories),
                     ephemeral=True,
                     allowed_mentions=_MENTIONS_OFF,
                 )
                 return
-            intro = f"Preview of the next post in {channel.mention} (nothing was posted):"
-            for message in with_intro(intro, render_digest(digest)):
-                await send_followup(interaction, message)
+            for payload in with_intro(words.preview_intro(channel.id), preview.payloads):
+                await send_followup(interaction, payload)
 
     @digest.command(name="post")
     @app_commands.describe(channel="The channel to post the pending papers in")
     async def post(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Post the channel's pending papers now (papers already posted are never repeated)."""
         async with member_notice(self.bot, interaction):
-            config = await digests.require_digest(self.bot.services.db, channel.id)
+            config = await self.bot.targets.digest(channel.id)
             if config.paused:
-                reason = config.pause_reason or "paused"
-                raise UserInputError(
-                    f"the digest of {channel.mention} is paused ({reason});"
-                    " resume it with /digest resume"
-                )
+                raise UserInputError(words.digest_is_paused(config))
             await interaction.response.defer(ephemeral=True, thinking=True)
-            result = await self.bot.delivery.post_digest(channel.id)
-            if result.problem is not None:
-                text = f"Could not post in {channel.mention}: {result.problem}"
-            elif result.papers:
-                text = f"Posted {_papers(result.papers)} in {channel.mention}."
-            elif result.sent:
-                text = f"Posted {result.sent} waiting message(s) in {channel.mention}."
-            else:
-                text = f"Nothing new to post in {channel.mention}."
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=_MENTIONS_OFF)
+            result = await self.bot.delivery.post_now(config.key)
+            await interaction.followup.send(
+                words.post_result(channel.id, result),
+                ephemeral=True,
+                allowed_mentions=_MENTIONS_OFF,
+            )
 
     @digest.command(name="pause")
     @app_commands.describe(channel="The channel whose digest to pause")
     async def pause(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop a channel's digest for now; it keeps its settings."""
         async with member_notice(self.bot, interaction):
-            await digests.pause(self.bot.services.db, channel.id)
-            await send_pages(
-                interaction,
-                [f"Paused the digest of {channel.mention}. Restart it with /digest resume."],
-            )
+            await self.bot.targets.pause_digest(channel.id)
+            await send_pages(interaction, [words.digest_paused(channel.id)])
 
     @digest.command(name="resume")
     @app_commands.describe(channel="The channel whose digest to resume")
     async def resume(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Restart a paused digest; messages that could not be posted are sent again."""
         async with member_notice(self.bot, interaction):
-            db, delivery = self.bot.services.db, self.bot.delivery
-            requeued = await digests.resume(db, channel.id)
-            if requeued:
-                self.bot.clock.run_soon(
-                    f"flush:{channel.id}", lambda: digests.send_requeued(delivery, channel.id)
-                )
-            config = await digests.require_digest(db, channel.id)
-            await send_pages(interaction, ["Digest resumed.\n" + self._describe(config)])
+            config = await self.bot.targets.resume_digest(channel.id)
+            text = words.digest_resumed(config, self.bot.targets.next_post(config.key))
+            await send_pages(interaction, [text])
 
     @digest.command(name="remove")
     @app_commands.describe(channel="The channel whose digest to delete")
     async def remove(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Delete a channel's digest (papers it posted are never posted there again)."""
         async with member_notice(self.bot, interaction):
-            await digests.remove(self.bot.services.db, channel.id)
-            self.bot.clock.unschedule(f"digest:{channel.id}")
-            await send_pages(interaction, [f"Removed the digest of {channel.mention}."])
+            await self.bot.targets.remove_digest(channel.id)
+            await send_pages(interaction, [words.digest_removed(channel.id)])
 
     def _describe(self, config: DigestConfig) -> str:
         """Describe a digest with its next scheduled post."""
-        return digests.describe(config, self.bot.clock.next_run(f"digest:{config.channel_id}"))
+        return words.describe_digest(config, self.bot.targets.next_post(config.key))
 
 
 def check_can_post(channel: discord.TextChannel) -> None:
@@ -195,27 +159,27 @@ def check_can_post(channel: discord.TextChannel) -> None:
         )
 
 
-def with_intro(intro: str, messages: list[OutgoingMessage]) -> list[OutgoingMessage]:
+def with_intro(intro: str, payloads: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Put `intro` above the first message's content when it fits, else in its own message."""
-    first = messages[0]
-    combined = f"{intro}\n{first.content}" if first.content else intro
+    first, *rest = payloads
+    content = first.get("content")
+    combined = f"{intro}\n{content}" if content else intro
     if len(combined) <= CONTENT_MAX:
-        return [OutgoingMessage(combined, first.embeds), *messages[1:]]
-    return [OutgoingMessage(intro), *messages]
+        return [{**first, "content": combined}, *rest]
+    return [{"content": intro, "embeds": []}, first, *rest]
 
 
-async def send_followup(interaction: discord.Interaction, message: OutgoingMessage) -> None:
-    """Send one rendered message as an ephemeral followup."""
-    if message.content:
+async def send_followup(interaction: discord.Interaction, payload: Mapping[str, Any]) -> None:
+    """Send one message payload as an ephemeral followup, mentions off."""
+    embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
+    content = payload.get("content")
+    if content:
         await interaction.followup.send(
-            message.content,
-            embeds=list(message.embeds),
-            ephemeral=True,
-            allowed_mentions=message.allowed_mentions,
+            content, embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
         )
     else:
         await interaction.followup.send(
-            embeds=list(message.embeds), ephemeral=True, allowed_mentions=message.allowed_mentions
+            embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
         )
 
 
@@ -240,11 +204,6 @@ def pages(blocks: Iterable[str], limit: int = CONTENT_MAX) -> list[str]:
         else:
             result.append(block)
     return result
-
-
-def _papers(count: int) -> str:
-    """Say "1 paper" or "N papers"."""
-    return f"{count} paper" if count == 1 else f"{count} papers"
 
 
 async def setup(bot: DigestBot) -> None:

@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import subscriptions
+from bot import words
 from bot.client import DigestBot
-from bot.subscriptions import Subscription, SubscriptionChange
+from bot.targets.changes import SubscriptionChange
 from cogs.common import (
     CHOICE_MAX,
     MAX_CHOICES,
@@ -34,13 +34,11 @@ class SubscriptionsCog(commands.Cog):
     async def subscribe(self, interaction: discord.Interaction, keywords: str) -> None:
         """Get a DM with new arXiv papers matching your keywords."""
         async with member_notice(self.bot, interaction):
-            db = self.bot.services.db
-            before = await subscriptions.get(db, interaction.user.id)
-            await subscriptions.subscribe(db, interaction.user.id, keywords)
-            sub = await subscriptions.get(db, interaction.user.id)
-            lines = [subscriptions.describe(sub, self.bot.settings.default_categories)]
-            if sub is not None and (before is None or not before.keywords):
-                lines.append(self._start(sub))
+            done = await self.bot.targets.subscribe(interaction.user.id, keywords)
+            sub = done.subscription
+            lines = [words.describe_subscription(sub, self.bot.settings.default_categories)]
+            if done.started:
+                lines.append(words.subscription_start(sub))
             await interaction.response.send_message(
                 "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
@@ -50,13 +48,8 @@ class SubscriptionsCog(commands.Cog):
     async def unsubscribe(self, interaction: discord.Interaction, keyword: str) -> None:
         """Remove a keyword from your subscription, or "all" of them."""
         async with member_notice(self.bot, interaction):
-            user_id = interaction.user.id
-            left = await subscriptions.unsubscribe(self.bot.services.db, user_id, keyword)
-            if not left:
-                self.bot.clock.unschedule(f"dm:{user_id}")
-                text = "You have no keywords left, so I will not DM you papers any more."
-            else:
-                text = f"Removed. Your keywords: {', '.join(left)}"
+            left = await self.bot.targets.unsubscribe(interaction.user.id, keyword)
+            text = words.keywords_left(left) if left else words.NO_KEYWORDS_LEFT
             await interaction.response.send_message(
                 text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
@@ -66,7 +59,7 @@ class SubscriptionsCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Offer the caller's own keywords that contain what they typed, and "all"."""
-        sub = await subscriptions.get(self.bot.services.db, interaction.user.id)
+        sub = await self.bot.targets.subscription(interaction.user.id)
         own = sub.keywords if sub else ()
         wanted = current.strip().casefold()
         names = [k for k in own if wanted in k.casefold() and len(k) <= CHOICE_MAX]
@@ -98,31 +91,15 @@ class SubscriptionsCog(commands.Cog):
         """Show your keyword subscription, or change its settings."""
         async with member_notice(self.bot, interaction):
             change = SubscriptionChange(categories, time, timezone, language, paused)
-            db, user_id = self.bot.services.db, interaction.user.id
-            if change == SubscriptionChange():
-                sub = await subscriptions.get(db, user_id)
+            targets, user_id = self.bot.targets, interaction.user.id
+            if change.empty:
+                sub = await targets.subscription(user_id)
             else:
-                sub = await subscriptions.update(
-                    db, user_id, change, self.bot.settings.default_language
-                )
-                self.bot.clock.schedule_subscription(user_id, sub.time, sub.timezone)
-            text = subscriptions.describe(sub, self.bot.settings.default_categories)
+                sub = await targets.update_subscription(user_id, change)
+            text = words.describe_subscription(sub, self.bot.settings.default_categories)
             await interaction.response.send_message(
                 text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
-
-    def _start(self, sub: Subscription) -> str:
-        """Schedule a new subscriber's DMs; say when the first one comes (SPEC section 2)."""
-        clock = self.bot.clock
-        clock.schedule_subscription(sub.user_id, sub.time, sub.timezone)
-        if sub.time is not None:
-            return f"I will DM you matching papers every day at {sub.time:%H:%M} {sub.timezone}."
-        categories = sub.categories or self.bot.settings.default_categories
-        clock.run_soon(f"first-dm:{sub.user_id}", lambda: clock.first_dm(sub.user_id, categories))
-        return (
-            "I will DM you the matches of the latest announcement within a minute, then new"
-            " ones after each announcement (make sure you accept DMs from server members)."
-        )
 
 
 async def setup(bot: DigestBot) -> None:

@@ -24,7 +24,7 @@ from bot.errors import (
 )
 from bot.ids import parse_arxiv_id
 from bot.render import render_single
-from bot.summarize.service import normalize_language
+from bot.validate import normalize_language
 from cogs.common import member_notice
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class SummarizeCog(commands.Cog):
             wanted = normalize_language(language, self.bot.settings.default_language)
             await interaction.response.defer(thinking=True)
             try:
-                item = await self.bot.services.builder.summarize_id(
+                item = await self.bot.services.papers.summarize_id(
                     arxiv_id, wanted, interactive=True
                 )
             except (PaperNotFoundError, ArxivBadRequestError) as exc:

@@ -25,6 +25,7 @@ from bot.render.text import (
     plain_line,
     truncate,
 )
+from bot.words import fallback_notice, fallback_reason
 
 # Colour by archive (arXiv's archives: https://arxiv.org/category_taxonomy).
 ARCHIVE_COLOURS: Final[Mapping[str, int]] = {
@@ -152,7 +153,7 @@ def footer_text(item: DigestItem) -> str:
     if item.summary is not None:
         parts.append(f"summary by {item.summary.model}")
     elif item.fallback is not None:
-        parts.append(f"abstract only ({item.fallback})")
+        parts.append(f"abstract only ({fallback_reason(item.fallback)})")
     else:
         parts.append("abstract only (no summarizer configured)")
     return plain_line(" · ".join(parts))
@@ -209,7 +210,7 @@ def _description_sections(item: DigestItem) -> list[tuple[str, str]]:
     if item.summary is not None:
         bodies = (markdown_line(item.summary.tldr), markdown_line(item.summary.motivation))
         return [(label, body) for label, body in zip(SUMMARY_LABELS, bodies, strict=True) if body]
-    sections = [(f"*{item.notice}*", "")]
+    sections = [(f"*{fallback_notice(item)}*", "")]
     abstract = markdown_paragraphs(item.paper.abstract)
     if abstract:
         sections.append(("", abstract))

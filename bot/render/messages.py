@@ -1,14 +1,16 @@
 """Digests and single papers -> Discord messages: a header, then embeds packed tightly.
 
-A digest post is a short header followed by the paper embeds, "packed into as few messages as
-the limits allow" (SPEC section 3): at most 10 embeds and 6,000 embed characters per message.
-The header is the content of the first message; content counts apart from the embed total.
+A digest post is a short header followed by the paper embeds, packed into as few messages as
+the limits allow (docs/behaviour.md, "Discord's limits"): at most 10 embeds and 6,000 embed
+characters per message. The header is the content of the first message; content counts apart
+from the embed total. Each message says which papers it carries (`paper_ids`): the outbox
+records exactly that, so "exactly once" never depends on how embeds were packed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -28,14 +30,18 @@ _MONTHS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One message to send: optional content and up to 10 embeds, mentions disabled."""
+    """One message to send: optional content and up to 10 embeds, mentions disabled.
+
+    `paper_ids` are the base ids of the papers the embeds show, one per embed, in order.
+    """
 
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
+    paper_ids: tuple[str, ...] = ()
 
     @property
     def allowed_mentions(self) -> discord.AllowedMentions:
-        """Return the mention policy every message uses: nobody is pinged (SPEC section 3)."""
+        """Return the mention policy every message uses: nobody is pinged."""
         return discord.AllowedMentions.none()
 
     def to_payload(self) -> dict[str, object]:
@@ -43,7 +49,7 @@ class OutgoingMessage:
 
         Matches what discord.py builds for `channel.send(content=..., embeds=[...],
         allowed_mentions=AllowedMentions.none())` (`discord.http.handle_message_parameters`),
-        minus `"tts": false`, which is Discord's default: the shape SPEC section 7 prints.
+        minus `"tts": false`, which is Discord's default: the shape `preview --json` prints.
         """
         return {
             "content": self.content,
@@ -64,42 +70,67 @@ def header_text(digest: Digest) -> str:
     return truncate(discord.utils.escape_markdown(defuse_mentions(text)), limits.CONTENT_MAX)
 
 
-def render_digest(digest: Digest) -> list[OutgoingMessage]:
+#: Embeds already rendered, by item: a pass renders each (paper, keywords, summary) once,
+#: however many targets show it.
+EmbedCache = MutableMapping[DigestItem, discord.Embed]
+
+
+def render_digest(digest: Digest, cache: EmbedCache | None = None) -> list[OutgoingMessage]:
     """Return the messages of one digest post, in order: header first, then every paper.
 
     The header rides on the first message together with as many embeds as fit; an empty
-    digest is one header-only message that says nothing matched.
+    digest is one header-only message that says nothing matched. Each message lists the
+    papers its embeds show.
     """
     header = header_text(digest)
-    groups = pack_embeds([render_item(item) for item in digest.items])
-    if not groups:
-        return [OutgoingMessage(header)]
-    first, *rest = groups
-    return [OutgoingMessage(header, first), *(OutgoingMessage(None, g) for g in rest)]
+    groups = pack_embeds([(item.paper.base_id, _embed(item, cache)) for item in digest.items])
+    messages = [
+        OutgoingMessage(
+            None if index else header,
+            tuple(embed for _, embed in group),
+            tuple(base_id for base_id, _ in group),
+        )
+        for index, group in enumerate(groups)
+    ]
+    return messages or [OutgoingMessage(header)]
 
 
 def render_single(item: DigestItem) -> OutgoingMessage:
     """Return the one-embed message for `/summarize` and the `summarize` command."""
-    return OutgoingMessage(None, (render_item(item),))
+    return OutgoingMessage(None, (render_item(item),), (item.paper.base_id,))
 
 
-def pack_embeds(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
-    """Split embeds, in order, into as few groups as the per-message limits allow.
+def _embed(item: DigestItem, cache: EmbedCache | None) -> discord.Embed:
+    """Return the item's embed, from `cache` when it was rendered before."""
+    if cache is None:
+        return render_item(item)
+    embed = cache.get(item)
+    if embed is None:
+        embed = cache[item] = render_item(item)
+    return embed
+
+
+def pack_embeds(
+    papers: Sequence[tuple[str, discord.Embed]],
+) -> list[tuple[tuple[str, discord.Embed], ...]]:
+    """Split (base id, embed) pairs, in order, into as few messages as the limits allow.
 
     Greedy filling is optimal here: the order is fixed and both limits only get harder as
     a group grows. Each embed is already within the total on its own (`render_item`).
-    `len(embed)` counts exactly the fields Discord counts toward the 6,000.
+    `len(embed)` counts exactly the fields Discord counts toward the 6,000. Each paper's id
+    travels with its embed, so a message knows which papers it carries.
     """
-    groups: list[tuple[discord.Embed, ...]] = []
-    current: list[discord.Embed] = []
+    groups: list[tuple[tuple[str, discord.Embed], ...]] = []
+    current: list[tuple[str, discord.Embed]] = []
     size = 0
-    for embed in embeds:
+    for paper in papers:
+        length = len(paper[1])
         full = len(current) == limits.EMBEDS_PER_MESSAGE_MAX
-        if current and (full or size + len(embed) > limits.EMBEDS_TOTAL_MAX):
+        if current and (full or size + length > limits.EMBEDS_TOTAL_MAX):
             groups.append(tuple(current))
             current, size = [], 0
-        current.append(embed)
-        size += len(embed)
+        current.append(paper)
+        size += length
     if current:
         groups.append(tuple(current))
     return groups

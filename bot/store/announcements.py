@@ -9,8 +9,8 @@ brought them in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 
 from bot.errors import StorageError
@@ -21,6 +21,7 @@ from bot.store.codec import (
     fetch_all,
     fetch_one,
     json_text,
+    parse_strings,
     unique,
 )
 from bot.store.db import Database
@@ -38,47 +39,38 @@ ON CONFLICT (announcement_id, base_id) DO UPDATE SET
 WHERE excluded.version > announcement_entries.version
 """
 
-# The entries of one date whose categories meet the wanted ones, one row per base id (the
-# highest version if two requests of that day disagree). `primary_hit` says whether the
-# entry's primary category, listed first by the feed, is wanted: arXiv types an entry of a
-# combined feed (`cs.AI+cs.CL`) relative to all of the request's categories, so the type
-# relative to one digest's categories is recomputed from it.
-# Source: https://info.arxiv.org/help/rss_specifications.html, and the recorded feed
-# tests/fixtures/arxiv-feed/ (a `cross` entry of the cs.AI feed lists cs.CL first).
-_ENTRIES_OF_DATE = """
-WITH wanted AS (SELECT value AS category FROM json_each(:categories)),
-hits AS (
-    SELECT e.base_id, e.version, e.announce_type, e.announcement_id, e.position,
-           json_extract(e.categories, '$[0]') IN (SELECT category FROM wanted) AS primary_hit,
+# The entries of one date, one row per base id: the highest version if two requests of that day
+# disagree, else the first recorded. `entry_categories` are the entry's own, primary first as
+# the feed lists them: arXiv types an entry of a combined feed (`cs.AI+cs.CL`) relative to all
+# of the request's categories, so a target's view is worked out from them
+# (bot/digest/announced.py). Source: https://info.arxiv.org/help/rss_specifications.html,
+# and the recorded feed tests/fixtures/arxiv-feed/ (a `cross` entry of the cs.AI feed lists
+# cs.CL first).
+_ENTRIES_ON = """
+WITH hits AS (
+    SELECT e.base_id, e.version, e.announce_type, e.categories, e.announcement_id, e.position,
            row_number() OVER (PARTITION BY e.base_id
                               ORDER BY e.version DESC, e.announcement_id, e.position) AS pick
     FROM announcement_entries AS e
     JOIN announcements AS a ON a.id = e.announcement_id
     WHERE a.announced_on = :date
-      AND EXISTS (SELECT 1 FROM json_each(e.categories) AS c
-                  WHERE c.value IN (SELECT category FROM wanted))
 )
-"""
-
-_SELECT_ENTRIES = (
-    _ENTRIES_OF_DATE
-    + """
 SELECT p.base_id, p.version, p.title, p.abstract, p.authors, p.categories, p.primary_category,
        p.comment, p.journal_ref, p.doi, p.published, p.updated,
-       h.announce_type, h.primary_hit
+       h.announce_type, h.categories AS entry_categories
 FROM hits AS h
 JOIN papers AS p ON p.base_id = h.base_id AND p.version = h.version
-WHERE h.pick = 1 AND (:cross OR h.primary_hit)
+WHERE h.pick = 1
 ORDER BY h.announcement_id, h.position
 """
-)
 
-_COUNT_ENTRIES = (
-    _ENTRIES_OF_DATE
-    + """
-SELECT count(*) FROM hits AS h WHERE h.pick = 1 AND (:cross OR h.primary_hit)
+# Each recorded date after :after with the categories its entries are in.
+_CATEGORIES_BY_DATE = """
+SELECT DISTINCT a.announced_on, c.value
+FROM announcements AS a
+JOIN announcement_entries AS e ON e.announcement_id = a.id, json_each(e.categories) AS c
+WHERE :after IS NULL OR a.announced_on > :after
 """
-)
 
 _DATES = """
 SELECT DISTINCT a.announced_on FROM announcements AS a
@@ -161,8 +153,7 @@ async def announcement_dates(
 ) -> list[dt.date]:
     """Return the recorded announcement dates after `after`, oldest first.
 
-    With `categories`, only dates with at least one entry in them: what a digest that was
-    down would catch up on (SPEC section 8, "No flood").
+    With `categories`, only dates with at least one entry in them.
     """
     rows = await fetch_all(
         db,
@@ -175,47 +166,42 @@ async def announcement_dates(
     return [dt.date.fromisoformat(str(row[0])) for row in rows]
 
 
-async def entries_for(
-    db: Database, date: dt.date, categories: Iterable[str], *, include_cross_lists: bool
-) -> list[Paper]:
-    """Return the papers announced on `date` in `categories`, in announcement order.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    """One paper of an announcement: the version announced, and the entry's own categories.
 
-    Each base id appears once, at the version announced. `announce_type` is relative to
-    `categories`: an entry whose primary category is not among them is a cross-list (`cross`
-    or `replace-cross`) and is returned only with `include_cross_lists`. `replace` entries are
-    returned: whoever delivers skips base ids the target already received.
+    `paper.announce_type` is the type the feed gave, relative to the categories of the
+    request that brought the entry in; `categories` lists the primary category first.
     """
-    rows = await fetch_all(
-        db, _SELECT_ENTRIES, _query_params(date, categories, include_cross_lists)
-    )
-    return [paper_from_row(row, announce_type=_relative_type(row), announced=date) for row in rows]
+
+    paper: Paper
+    categories: tuple[str, ...]
 
 
-async def count_entries(
-    db: Database, date: dt.date, categories: Iterable[str], *, include_cross_lists: bool
-) -> int:
-    """Return how many papers `entries_for` returns: the M of "N of M new papers matched"."""
-    row = await fetch_one(db, _COUNT_ENTRIES, _query_params(date, categories, include_cross_lists))
-    return int(row[0]) if row else 0
+async def entries_on(db: Database, date: dt.date) -> list[Entry]:
+    """Return every paper announced on `date`, once each, in announcement order."""
+    rows = await fetch_all(db, _ENTRIES_ON, {"date": date.isoformat()})
+    return [
+        Entry(
+            paper_from_row(row, announce_type=AnnounceType(row["announce_type"]), announced=date),
+            parse_strings(row["entry_categories"]),
+        )
+        for row in rows
+    ]
 
 
-def _query_params(
-    date: dt.date, categories: Iterable[str], include_cross_lists: bool
-) -> dict[str, object]:
-    """Return the named parameters shared by `entries_for` and `count_entries`."""
-    return {
-        "date": date.isoformat(),
-        "categories": json_text(unique(categories)),
-        "cross": int(include_cross_lists),
-    }
+async def categories_by_date(
+    db: Database, *, after: dt.date | None = None
+) -> dict[dt.date, frozenset[str]]:
+    """Return each recorded announcement date after `after` with the categories it has entries in.
 
-
-def _relative_type(row: sqlite3.Row) -> AnnounceType:
-    """Return the entry's announce type relative to the categories that were asked for."""
-    replaced = row["announce_type"] in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS)
-    if row["primary_hit"]:
-        return AnnounceType.REPLACE if replaced else AnnounceType.NEW
-    return AnnounceType.REPLACE_CROSS if replaced else AnnounceType.CROSS
+    What a pass needs to know which targets an announcement concerns, in one query.
+    """
+    rows = await fetch_all(db, _CATEGORIES_BY_DATE, {"after": date_text(after)})
+    found: dict[dt.date, set[str]] = {}
+    for row in rows:
+        found.setdefault(dt.date.fromisoformat(str(row[0])), set()).add(str(row[1]))
+    return {date: frozenset(categories) for date, categories in sorted(found.items())}
 
 
 def _entry_row(

@@ -1,10 +1,11 @@
-"""The outbox behind SPEC section 8's "exactly once": record every message before sending any.
+"""The outbox behind "exactly once" (docs/behaviour.md): record every message before sending any.
 
-A post (one target, one announcement date) is planned in one transaction: each message with
-its payload and a deterministic nonce, and each paper it carries in `delivered_papers`, whose
-key makes a paper reach a target at most once. Delivery then sends the pending messages in
-order and marks each sent with Discord's message id. After a crash the pending ones are sent
-again with the same nonce, which Discord uses to drop a duplicate of a message that did go out
+A pass records each target's post of an announcement (one target, one date) together with the
+target's planned date: each message with its payload and a deterministic nonce, and each paper
+it carries in `delivered_papers`, whose key makes a paper reach a target at most once. Sending
+then takes the pending messages in order and marks each sent with Discord's message id. After a
+crash the pending ones are sent again with the same nonce, which Discord uses to drop a
+duplicate of a message that did go out
 ("enforce_nonce": https://discord.com/developers/docs/resources/message#create-message).
 """
 
@@ -13,51 +14,41 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from bot.errors import DigestBotError
+import aiosqlite
+
 from bot.store.codec import (
     datetime_text,
     fetch_all,
-    fetch_one,
+    json_text,
     parse_date,
     parse_datetime,
     parse_strings,
 )
 from bot.store.db import Database
+from bot.store.targets import mark_planned_in_transaction
+from bot.targets.model import TargetKey, TargetKind
 from bot.timeutil import utc_now
+
+log = logging.getLogger(__name__)
 
 # Discord accepts a nonce of up to 25 characters (same page as above).
 NONCE_LENGTH = 25
 
-
-class TargetKind(StrEnum):
-    """Where a post goes: a digest's channel or a member's DMs."""
-
-    CHANNEL = "channel"
-    USER = "user"
+#: Targets per transaction when a pass records its posts: big enough to be quick, small
+#: enough that a slash command waiting for the database is not held up for long.
+RECORD_BATCH = 500
 
 
 class MessageState(StrEnum):
-    """An outbox message's progress. `failed` is final until `requeue_failed`."""
+    """An outbox message's progress."""
 
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"
-
-
-class AlreadyDeliveredError(DigestBotError):
-    """A planned post carries papers the target already has (or has planned): nothing stored.
-
-    The planner filters with `delivered_base_ids` first; this only happens when two plans for
-    one target race, and the loser should plan again.
-    """
-
-    def __init__(self, base_ids: Sequence[str]) -> None:
-        super().__init__(f"already delivered to this target: {', '.join(base_ids)}")
-        self.base_ids = tuple(base_ids)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -65,8 +56,7 @@ class OutboxMessage:
     """One message of a post. `payload` is the JSON message body, opaque to the store."""
 
     id: int
-    target_kind: TargetKind
-    target_id: int
+    target: TargetKey
     announcement_date: dt.date
     seq: int
     nonce: str
@@ -74,101 +64,115 @@ class OutboxMessage:
     state: MessageState
     base_ids: tuple[str, ...] = ()
     message_id: int | None = None
-    error: str | None = None
     created_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PostRecord:
+    """One target's post of one announcement: each message's JSON payload and its base ids."""
+
+    target: TargetKey
+    messages: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RecordedPosts:
+    """What `record_posts` stored.
+
+    `recorded`: targets whose post is now in the outbox; `kept`: targets that already had a
+    post of that date (it is left as it was); `refused`: targets whose post carried papers
+    they already have (two plans raced), with those base ids: nothing was stored for them and
+    their planned date did not move, so the next pass plans them again.
+    """
+
+    recorded: frozenset[TargetKey] = frozenset()
+    kept: frozenset[TargetKey] = frozenset()
+    refused: dict[TargetKey, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 # base_ids lists a message's papers in the order they were planned (delivered_papers' rowid).
 _SELECT_MESSAGES = """
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
-       o.state, o.message_id, o.error, o.created_at, o.sent_at,
+       o.state, o.message_id, o.created_at, o.sent_at,
        (SELECT json_group_array(d.base_id) FROM
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
        ) AS base_ids
 FROM outbox_messages AS o
 """
 
+# Targets of a list (JSON [[kind, id], ...]) that already have a post of one date.
+_POSTED_ON = """
+SELECT DISTINCT o.target_kind, o.target_id
+FROM json_each(:targets) AS t
+JOIN outbox_messages AS o
+  ON o.target_kind = json_extract(t.value, '$[0]')
+ AND o.target_id = json_extract(t.value, '$[1]')
+ AND o.announcement_date = :date
+"""
 
-def message_nonce(target_kind: TargetKind, target_id: int, date: dt.date, seq: int) -> str:
+_INSERT_MESSAGE = """
+INSERT INTO outbox_messages
+    (id, target_kind, target_id, announcement_date, seq, nonce, payload, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+_INSERT_PAPER = """
+INSERT INTO delivered_papers (target_kind, target_id, base_id, outbox_id, announcement_date)
+VALUES (?, ?, ?, ?, ?)
+"""
+
+
+def message_nonce(target: TargetKey, date: dt.date, seq: int) -> str:
     """Return the nonce of a post's message: the same inputs give the same nonce, always."""
-    key = f"{target_kind}:{target_id}:{date.isoformat()}:{seq}"
+    key = f"{target.kind}:{target.id}:{date.isoformat()}:{seq}"
     return hashlib.sha256(key.encode()).hexdigest()[:NONCE_LENGTH]
 
 
-async def plan_post(
+async def record_posts(
     db: Database,
-    target_kind: TargetKind,
-    target_id: int,
     date: dt.date,
-    messages: Sequence[tuple[str, Sequence[str]]],
+    posts: Sequence[PostRecord],
+    planned: Iterable[TargetKey],
     *,
     now: dt.datetime | None = None,
-) -> list[OutboxMessage]:
-    """Record a post's messages (JSON payload, base ids carried) before any is sent.
+    batch: int = RECORD_BATCH,
+) -> RecordedPosts:
+    """Record a pass's posts of announcement `date`, and mark every `planned` target planned.
 
-    All or nothing, in one transaction. Planning a target and date that is already planned
-    returns the existing plan unchanged. Raises AlreadyDeliveredError, storing nothing, when
-    a paper already went to the target; an empty post records nothing.
+    `planned` lists every target the pass planned, including those whose post is empty (an
+    empty post records no message). Each target is all or nothing, and so is each batch of
+    targets (one transaction). A post already recorded for a target and date is kept
+    unchanged; a post carrying a paper the target already has is refused (see RecordedPosts).
     """
     stamp = datetime_text(now or utc_now())
-    async with db.transaction() as conn:
-        existing = await _messages_of_post(db, target_kind, target_id, date)
-        if existing or not messages:
-            return existing
-        carried = [base_id for _, base_ids in messages for base_id in base_ids]
-        clashes = await _already_delivered(db, target_kind, target_id, carried)
-        if clashes:
-            raise AlreadyDeliveredError(clashes)
-        for seq, (payload, base_ids) in enumerate(messages):
-            cursor = await conn.execute(
-                """
-                INSERT INTO outbox_messages
-                    (target_kind, target_id, announcement_date, seq, nonce, payload, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    str(target_kind),
-                    target_id,
-                    date.isoformat(),
-                    seq,
-                    message_nonce(target_kind, target_id, date, seq),
-                    payload,
-                    stamp,
-                ),
+    by_target = {post.target: post for post in posts if post.messages}
+    keys = list(dict.fromkeys([*planned, *by_target]))
+    recorded: set[TargetKey] = set()
+    kept: set[TargetKey] = set()
+    refused: dict[TargetKey, tuple[str, ...]] = {}
+    for start in range(0, len(keys), batch):
+        chunk = keys[start : start + batch]
+        async with db.transaction() as conn:
+            done = await _posted_on(conn, date, [key for key in chunk if key in by_target])
+            writing = [by_target[key] for key in chunk if key in by_target and key not in done]
+            clashes = await _clashes(conn, writing)
+            writing = [post for post in writing if post.target not in clashes]
+            await _insert(conn, date, writing, stamp)
+            await mark_planned_in_transaction(
+                conn, date, [key for key in chunk if key not in clashes]
             )
-            await conn.executemany(
-                """
-                INSERT INTO delivered_papers
-                    (target_kind, target_id, base_id, outbox_id, announcement_date)
-                VALUES (?, ?, ?, ?, ?)
-                """,
-                [
-                    (str(target_kind), target_id, base_id, cursor.lastrowid, date.isoformat())
-                    for base_id in base_ids
-                ],
-            )
-        return await _messages_of_post(db, target_kind, target_id, date)
+        kept.update(done)
+        refused.update(clashes)
+        recorded.update(post.target for post in writing)
+    for key, base_ids in refused.items():
+        log.warning("not planning %s for %s: already has %s", date, key, ", ".join(base_ids))
+    return RecordedPosts(frozenset(recorded), frozenset(kept), refused)
 
 
-async def already_planned(
-    db: Database, target_kind: TargetKind, target_id: int, date: dt.date
-) -> bool:
-    """Say whether a post of announcement `date` to the target is already in the outbox."""
-    row = await fetch_one(
-        db,
-        "SELECT 1 FROM outbox_messages"
-        " WHERE target_kind = ? AND target_id = ? AND announcement_date = ? LIMIT 1",
-        (str(target_kind), target_id, date.isoformat()),
-    )
-    return row is not None
-
-
-async def pending_messages(
-    db: Database, target: tuple[TargetKind, int] | None = None
-) -> list[OutboxMessage]:
+async def pending_messages(db: Database, target: TargetKey | None = None) -> list[OutboxMessage]:
     """Return the messages still to send (of one target, or all), each post's in order."""
-    kind, target_id = (None, None) if target is None else (str(target[0]), target[1])
+    kind, target_id = (None, None) if target is None else (str(target.kind), target.id)
     rows = await fetch_all(
         db,
         _SELECT_MESSAGES
@@ -182,84 +186,135 @@ async def pending_messages(
     return [_message_from_row(row) for row in rows]
 
 
+async def pending_targets(db: Database) -> list[TargetKey]:
+    """Return the targets that have messages still to send."""
+    rows = await fetch_all(
+        db,
+        "SELECT DISTINCT target_kind, target_id FROM outbox_messages WHERE state = 'pending'"
+        " ORDER BY target_kind, target_id",
+    )
+    return [TargetKey(TargetKind(row[0]), int(row[1])) for row in rows]
+
+
 async def mark_sent(
     db: Database, outbox_id: int, message_id: int, *, now: dt.datetime | None = None
 ) -> bool:
-    """Record that a message went out as Discord message `message_id`; say if it exists.
-
-    Also accepted for a failed message that reconciliation found in the channel after all.
-    """
+    """Record that a message went out as Discord message `message_id`; say if it exists."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "UPDATE outbox_messages SET state = 'sent', message_id = ?, error = NULL, sent_at = ?"
-            " WHERE id = ?",
+            "UPDATE outbox_messages SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
             (message_id, datetime_text(now or utc_now()), outbox_id),
         )
         return cursor.rowcount > 0
 
 
-async def mark_failed(db: Database, outbox_id: int, error: str) -> bool:
-    """Give up on a pending message (e.g. the channel is gone); say if it was pending.
-
-    Its papers stay recorded for the target: a failed message is not re-planned, only
-    requeued (`requeue_failed`) once the cause is fixed.
-    """
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE outbox_messages SET state = 'failed', error = ?"
-            " WHERE id = ? AND state = 'pending'",
-            (error, outbox_id),
-        )
-        return cursor.rowcount > 0
-
-
-async def requeue_failed(db: Database, target_kind: TargetKind, target_id: int) -> int:
-    """Make a target's failed messages pending again (a digest resumed); return how many."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE outbox_messages SET state = 'pending'"
-            " WHERE target_kind = ? AND target_id = ? AND state = 'failed'",
-            (str(target_kind), target_id),
-        )
-        return cursor.rowcount
-
-
-async def delivered_base_ids(db: Database, target_kind: TargetKind, target_id: int) -> set[str]:
+async def delivered_base_ids(db: Database, target: TargetKey) -> set[str]:
     """Return the base ids already sent or planned to the target, whatever their version."""
     rows = await fetch_all(
         db,
         "SELECT base_id FROM delivered_papers WHERE target_kind = ? AND target_id = ?",
-        (str(target_kind), target_id),
+        (str(target.kind), target.id),
     )
     return {str(row["base_id"]) for row in rows}
 
 
-async def _messages_of_post(
-    db: Database, target_kind: TargetKind, target_id: int, date: dt.date
-) -> list[OutboxMessage]:
-    """Return the messages of one post, in order."""
+async def delivered_of_announcement(db: Database, date: dt.date) -> dict[TargetKey, set[str]]:
+    """Return, per target, which papers of announcement `date` it already has (or has planned).
+
+    One query for every target: a pass reads its exclusions once, not once per target.
+    """
     rows = await fetch_all(
         db,
-        _SELECT_MESSAGES
-        + " WHERE o.target_kind = ? AND o.target_id = ? AND o.announcement_date = ?"
-        " ORDER BY o.seq",
-        (str(target_kind), target_id, date.isoformat()),
+        """
+        SELECT d.target_kind, d.target_id, d.base_id FROM delivered_papers AS d
+        WHERE d.base_id IN (
+            SELECT e.base_id FROM announcement_entries AS e
+            JOIN announcements AS a ON a.id = e.announcement_id
+            WHERE a.announced_on = ?)
+        """,
+        (date.isoformat(),),
     )
-    return [_message_from_row(row) for row in rows]
+    found: dict[TargetKey, set[str]] = {}
+    for row in rows:
+        key = TargetKey(TargetKind(row[0]), int(row[1]))
+        found.setdefault(key, set()).add(str(row[2]))
+    return found
 
 
-async def _already_delivered(
-    db: Database, target_kind: TargetKind, target_id: int, base_ids: Sequence[str]
-) -> list[str]:
-    """Return which of `base_ids` the target already has, or repeats within the post itself."""
-    delivered = await delivered_base_ids(db, target_kind, target_id)
-    seen: set[str] = set()
-    clashes = []
-    for base_id in base_ids:
-        if base_id in delivered or base_id in seen:
-            clashes.append(base_id)
-        seen.add(base_id)
+async def _posted_on(
+    conn: aiosqlite.Connection, date: dt.date, keys: Sequence[TargetKey]
+) -> set[TargetKey]:
+    """Return which of `keys` already have a post of `date` in the outbox."""
+    if not keys:
+        return set()
+    params = {"targets": json_text([[str(k.kind), k.id] for k in keys]), "date": date.isoformat()}
+    async with conn.execute(_POSTED_ON, params) as cursor:
+        rows = await cursor.fetchall()
+    return {TargetKey(TargetKind(row[0]), int(row[1])) for row in rows}
+
+
+async def _clashes(
+    conn: aiosqlite.Connection, posts: Sequence[PostRecord]
+) -> dict[TargetKey, tuple[str, ...]]:
+    """Return the posts' targets that already have one of the papers their post carries.
+
+    A paper repeated within one post is a clash too: it would reach the target twice.
+    """
+    carried: dict[TargetKey, list[str]] = {
+        post.target: [base_id for _, base_ids in post.messages for base_id in base_ids]
+        for post in posts
+    }
+    wanted = sorted({base_id for base_ids in carried.values() for base_id in base_ids})
+    have: dict[TargetKey, set[str]] = {}
+    if wanted:
+        async with conn.execute(
+            "SELECT target_kind, target_id, base_id FROM delivered_papers"
+            " WHERE base_id IN (SELECT value FROM json_each(?))",
+            (json_text(wanted),),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                key = TargetKey(TargetKind(row[0]), int(row[1]))
+                if key in carried:
+                    have.setdefault(key, set()).add(str(row[2]))
+    clashes: dict[TargetKey, tuple[str, ...]] = {}
+    for key, base_ids in carried.items():
+        seen: set[str] = set()
+        bad = []
+        for base_id in base_ids:
+            if base_id in have.get(key, ()) or base_id in seen:
+                bad.append(base_id)
+            seen.add(base_id)
+        if bad:
+            clashes[key] = tuple(bad)
     return clashes
+
+
+async def _insert(
+    conn: aiosqlite.Connection, date: dt.date, posts: Sequence[PostRecord], stamp: str
+) -> None:
+    """Insert the posts' messages and papers (inside the caller's transaction).
+
+    The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so the ids after the
+    current maximum are ours to give: one `executemany` per table instead of a round trip
+    per message for its `lastrowid`.
+    """
+    if not posts:
+        return
+    async with conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages") as cursor:
+        row = await cursor.fetchone()
+    next_id = int(row[0]) + 1 if row else 1
+    day = date.isoformat()
+    messages: list[tuple[object, ...]] = []
+    papers: list[tuple[object, ...]] = []
+    for post in posts:
+        kind, target_id = str(post.target.kind), post.target.id
+        for seq, (payload, base_ids) in enumerate(post.messages):
+            nonce = message_nonce(post.target, date, seq)
+            messages.append((next_id, kind, target_id, day, seq, nonce, payload, stamp))
+            papers.extend((kind, target_id, base_id, next_id, day) for base_id in base_ids)
+            next_id += 1
+    await conn.executemany(_INSERT_MESSAGE, messages)
+    await conn.executemany(_INSERT_PAPER, papers)
 
 
 def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
@@ -269,8 +324,7 @@ def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
         raise ValueError(f"outbox message {row['id']} has no announcement date")
     return OutboxMessage(
         id=int(row["id"]),
-        target_kind=TargetKind(row["target_kind"]),
-        target_id=int(row["target_id"]),
+        target=TargetKey(TargetKind(row["target_kind"]), int(row["target_id"])),
         announcement_date=date,
         seq=int(row["seq"]),
         nonce=str(row["nonce"]),
@@ -278,7 +332,6 @@ def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
         state=MessageState(row["state"]),
         base_ids=parse_strings(row["base_ids"]),
         message_id=row["message_id"],
-        error=row["error"],
         created_at=parse_datetime(row["created_at"]),
         sent_at=parse_datetime(row["sent_at"]),
     )

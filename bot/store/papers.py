@@ -140,6 +140,22 @@ async def get_paper(db: Database, base_id: str, version: int | None = None) -> P
     return None if row is None else paper_from_row(row)
 
 
+async def latest_papers(db: Database, base_ids: Iterable[str]) -> dict[str, Paper]:
+    """Return the latest stored version of each of `base_ids` that is known, in one query."""
+    rows = await fetch_all(
+        db,
+        """
+        SELECT p.base_id, p.version, p.title, p.abstract, p.authors, p.categories,
+               p.primary_category, p.comment, p.journal_ref, p.doi, p.published, p.updated
+        FROM papers AS p
+        WHERE p.base_id IN (SELECT value FROM json_each(?))
+          AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
+        """,
+        (json_text(unique(base_ids)),),
+    )
+    return {str(row["base_id"]): paper_from_row(row) for row in rows}
+
+
 async def papers_needing_enrichment(db: Database, base_ids: Iterable[str]) -> list[str]:
     """Return the base ids whose latest stored version the API has not enriched yet.
 

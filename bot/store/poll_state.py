@@ -1,8 +1,8 @@
 """What the poller remembers between runs: per feed URL, and a few key/value facts of the bot.
 
 Per feed URL it keeps the validators of the last 200 answer (ETag, Last-Modified) so the next
-poll is a conditional request that costs a 304 when nothing changed (SPEC section 2), and what
-the last poll saw, for `/status`.
+poll is a conditional request that costs a 304 when nothing changed (docs/behaviour.md,
+"Watching the feed"), and what the last poll saw, for `/status`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import sqlite3
 
+from bot.outcomes import PollStatus
 from bot.store.codec import (
     date_text,
     datetime_text,
@@ -23,38 +24,32 @@ from bot.store.codec import (
 from bot.store.db import Database
 from bot.timeutil import utc_now
 
-POLL_OK = "ok"
-POLL_NOT_MODIFIED = "not-modified"
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PollState:
-    """The state of one feed URL. `last_result` is `POLL_OK`, `POLL_NOT_MODIFIED` or an error."""
+    """The state of one feed URL: validators, and how its last poll ended (`error` if FAILED)."""
 
     url: str
     etag: str | None = None
     last_modified: str | None = None
     last_poll_at: dt.datetime | None = None
     last_success_at: dt.datetime | None = None
-    last_result: str | None = None
+    last_result: PollStatus | None = None
+    last_error: str | None = None
     last_announcement_date: dt.date | None = None
-
-    @property
-    def failed(self) -> bool:
-        """Say whether the last poll ended in an error."""
-        return self.last_result not in (None, POLL_OK, POLL_NOT_MODIFIED)
 
 
 _SAVE = """
 INSERT INTO poll_state (url, etag, last_modified, last_poll_at, last_success_at, last_result,
-                        last_announcement_date)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+                        last_error, last_announcement_date)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (url) DO UPDATE SET
     etag = excluded.etag,
     last_modified = excluded.last_modified,
     last_poll_at = excluded.last_poll_at,
     last_success_at = excluded.last_success_at,
     last_result = excluded.last_result,
+    last_error = excluded.last_error,
     last_announcement_date = excluded.last_announcement_date
 """
 
@@ -64,7 +59,7 @@ async def get_poll_state(db: Database, url: str) -> PollState:
     row = await fetch_one(
         db,
         """SELECT url, etag, last_modified, last_poll_at, last_success_at, last_result,
-                  last_announcement_date FROM poll_state WHERE url = ?""",
+                  last_error, last_announcement_date FROM poll_state WHERE url = ?""",
         (url,),
     )
     return PollState(url=url) if row is None else _from_row(row)
@@ -75,7 +70,8 @@ async def list_poll_states(db: Database) -> list[PollState]:
     rows = await fetch_all(
         db,
         """SELECT url, etag, last_modified, last_poll_at, last_success_at, last_result,
-                  last_announcement_date FROM poll_state ORDER BY last_poll_at DESC, url""",
+                  last_error, last_announcement_date
+           FROM poll_state ORDER BY last_poll_at DESC, url""",
     )
     return [_from_row(row) for row in rows]
 
@@ -95,7 +91,8 @@ async def save_poll_state(db: Database, state: PollState) -> None:
                 state.last_modified,
                 optional_datetime_text(state.last_poll_at),
                 optional_datetime_text(state.last_success_at),
-                state.last_result,
+                None if state.last_result is None else str(state.last_result),
+                state.last_error,
                 date_text(state.last_announcement_date),
             ),
         )
@@ -127,6 +124,17 @@ def _from_row(row: sqlite3.Row) -> PollState:
         last_modified=row["last_modified"],
         last_poll_at=parse_datetime(row["last_poll_at"]),
         last_success_at=parse_datetime(row["last_success_at"]),
-        last_result=row["last_result"],
+        last_result=_status(row["last_result"]),
+        last_error=row["last_error"],
         last_announcement_date=parse_date(row["last_announcement_date"]),
     )
+
+
+def _status(text: str | None) -> PollStatus | None:
+    """Read a stored poll result; an unknown code reads as a failure."""
+    if text is None:
+        return None
+    try:
+        return PollStatus(text)
+    except ValueError:
+        return PollStatus.FAILED

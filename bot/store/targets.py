@@ -1,9 +1,9 @@
-"""Delivery targets: channel digests (`/digest`) and personal DM subscriptions (`/subscribe`).
+"""Queries for delivery targets: channel digests (`/digest`) and DM subscriptions (`/subscribe`).
 
 Both start from the latest recorded announcement when created, never from a backlog
-(SPEC section 8, "No flood"): `start_date` defaults to it. What was delivered to a target is
+(docs/behaviour.md, "No flood"): `start_date` defaults to it. What was delivered to a target is
 kept by `bot.store.deliveries`, not here, so removing and re-creating a digest or a
-subscription never sends a paper twice.
+subscription never sends a paper twice. The types are `bot.targets.model`'s.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import enum
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
+
+import aiosqlite
 
 from bot.store.codec import (
     date_text,
@@ -29,6 +31,7 @@ from bot.store.codec import (
     unique,
 )
 from bot.store.db import Database
+from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
 
@@ -43,71 +46,12 @@ UNSET = _Unset.UNSET
 T = TypeVar("T")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class DigestConfig:
-    """A channel's digest: its settings (as `/digest set` gave them) and its progress.
-
-    `time` None posts as soon as an announcement is processed; `language` None means the
-    bot's DEFAULT_LANGUAGE; `keywords` is the text the admin wrote, parsed by bot.matching.
-    """
-
-    channel_id: int
-    guild_id: int
-    categories: tuple[str, ...]
-    keywords: str = ""
-    time: dt.time | None = None
-    timezone: str = "UTC"
-    language: str | None = None
-    max_papers: int = 10
-    include_cross_lists: bool = False
-    paused: bool = False
-    pause_reason: str | None = None
-    start_date: dt.date | None = None
-    last_posted_date: dt.date | None = None
-    last_posted_at: dt.datetime | None = None
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Subscription:
-    """A member's DM subscription. `categories` None means the bot's DEFAULT_CATEGORIES."""
-
-    user_id: int
-    keywords: tuple[str, ...] = ()
-    categories: tuple[str, ...] | None = None
-    time: dt.time | None = None
-    timezone: str = "UTC"
-    language: str | None = None
-    paused: bool = False
-    dm_blocked_at: dt.datetime | None = None
-    dm_blocked_notified: bool = False
-    start_date: dt.date | None = None
-    last_sent_date: dt.date | None = None
-    last_sent_at: dt.datetime | None = None
-    created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-
-    @property
-    def dm_blocked(self) -> bool:
-        """Say whether the member's DMs were found closed (403/50007) and not retried since."""
-        return self.dm_blocked_at is not None
-
-    @property
-    def deliverable(self) -> bool:
-        """Say whether a DM digest should be sent: keywords set, not paused, DMs not closed.
-
-        Without keywords nothing is sent: an empty list would match every paper (SPEC 4).
-        """
-        return bool(self.keywords) and not self.paused and not self.dm_blocked
-
-
 # --- digests ------------------------------------------------------------------------------
 
 _DIGEST_COLUMNS_SQL = """
 SELECT channel_id, guild_id, categories, keywords, post_time, timezone, language, max_papers,
-       include_cross_lists, paused, pause_reason, start_date, last_posted_date, last_posted_at,
-       created_at, updated_at
+       include_cross_lists, paused, pause_reason, start_date, planned_date, last_posted_date,
+       last_posted_at, created_at, updated_at
 FROM digests
 """
 
@@ -192,20 +136,24 @@ async def list_digests(db: Database, guild_id: int | None = None) -> list[Digest
 async def set_paused(
     db: Database,
     channel_id: int,
-    paused: bool,
-    reason: str | None = None,
+    reason: PauseReason | None,
     *,
     now: dt.datetime | None = None,
 ) -> bool:
-    """Pause (with a reason shown in `/status`) or resume a digest; say whether it exists.
+    """Pause a digest for `reason` (shown in `/status`), or resume it (None); say if it exists.
 
-    The reason is stored as given: resuming without one clears it. The bot pauses a digest
-    itself when it can no longer post in the channel (403/404, SPEC section 3).
+    The bot pauses a digest itself when it can no longer post in the channel (403/404,
+    docs/behaviour.md, "Failures people cause").
     """
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE digests SET paused = ?, pause_reason = ?, updated_at = ? WHERE channel_id = ?",
-            (int(paused), reason, datetime_text(now or utc_now()), channel_id),
+            (
+                int(reason is not None),
+                None if reason is None else str(reason),
+                datetime_text(now or utc_now()),
+                channel_id,
+            ),
         )
         return cursor.rowcount > 0
 
@@ -215,26 +163,6 @@ async def remove_digest(db: Database, channel_id: int) -> bool:
     async with db.transaction() as conn:
         cursor = await conn.execute("DELETE FROM digests WHERE channel_id = ?", (channel_id,))
         return cursor.rowcount > 0
-
-
-async def mark_posted(
-    db: Database, channel_id: int, date: dt.date, *, now: dt.datetime | None = None
-) -> None:
-    """Record that the digest posted announcement `date`; the date never moves back."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            """
-            UPDATE digests
-            SET last_posted_date = max(coalesce(last_posted_date, :date), :date),
-                last_posted_at = :now
-            WHERE channel_id = :channel_id
-            """,
-            {
-                "date": date.isoformat(),
-                "now": datetime_text(now or utc_now()),
-                "channel_id": channel_id,
-            },
-        )
 
 
 def _digest_from_row(row: sqlite3.Row) -> DigestConfig:
@@ -250,8 +178,9 @@ def _digest_from_row(row: sqlite3.Row) -> DigestConfig:
         max_papers=int(row["max_papers"]),
         include_cross_lists=bool(row["include_cross_lists"]),
         paused=bool(row["paused"]),
-        pause_reason=row["pause_reason"],
+        pause_reason=_pause_reason(row["pause_reason"]),
         start_date=parse_date(row["start_date"]),
+        planned_date=parse_date(row["planned_date"]),
         last_posted_date=parse_date(row["last_posted_date"]),
         last_posted_at=parse_datetime(row["last_posted_at"]),
         created_at=parse_datetime(row["created_at"]),
@@ -259,11 +188,21 @@ def _digest_from_row(row: sqlite3.Row) -> DigestConfig:
     )
 
 
+def _pause_reason(text: str | None) -> PauseReason | None:
+    """Read a stored pause reason; an unknown code reads as a pause by an admin."""
+    if text is None:
+        return None
+    try:
+        return PauseReason(text)
+    except ValueError:
+        return PauseReason.ADMIN
+
+
 # --- subscriptions ------------------------------------------------------------------------
 
 _SUBSCRIPTION_COLUMNS_SQL = """
 SELECT user_id, keywords, categories, post_time, timezone, language, paused, dm_blocked_at,
-       dm_blocked_notified, start_date, last_sent_date, last_sent_at, created_at, updated_at
+       start_date, planned_date, last_sent_date, last_sent_at, created_at, updated_at
 FROM subscriptions
 """
 
@@ -290,7 +229,7 @@ async def get_subscription(db: Database, user_id: int) -> Subscription | None:
 
 
 async def list_subscriptions(db: Database) -> list[Subscription]:
-    """Return every subscription, by user id (filter with `Subscription.deliverable`)."""
+    """Return every subscription, by user id (a pass keeps the `deliverable` ones)."""
     rows = await fetch_all(db, _SUBSCRIPTION_COLUMNS_SQL + " ORDER BY user_id")
     return [_subscription_from_row(row) for row in rows]
 
@@ -382,56 +321,28 @@ async def update_settings(
 async def set_dm_blocked(db: Database, user_id: int, *, now: dt.datetime | None = None) -> None:
     """Record that a DM to the member failed with 403/50007: stop sending until they return.
 
-    A member already marked keeps the first time and whether they were told.
+    A member already marked keeps the first time.
     """
     async with db.transaction() as conn:
         await conn.execute(
-            """
-            UPDATE subscriptions
-            SET dm_blocked_notified = CASE WHEN dm_blocked_at IS NULL THEN 0
-                                           ELSE dm_blocked_notified END,
-                dm_blocked_at = coalesce(dm_blocked_at, ?)
-            WHERE user_id = ?
-            """,
+            "UPDATE subscriptions SET dm_blocked_at = coalesce(dm_blocked_at, ?) WHERE user_id = ?",
             (datetime_text(now or utc_now()), user_id),
         )
 
 
-async def mark_dm_block_notified(db: Database, user_id: int) -> None:
-    """Record that the member was told their DMs are closed, so they are told once."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE subscriptions SET dm_blocked_notified = 1"
-            " WHERE user_id = ? AND dm_blocked_at IS NOT NULL",
-            (user_id,),
-        )
-
-
 async def clear_dm_blocked(db: Database, user_id: int) -> bool:
-    """Try DMs again (the member ran a command); say whether they had been marked blocked."""
+    """Try DMs again (the member ran a command); say whether they had been marked blocked.
+
+    The member is told why at that moment (`TargetService.returning_member`), so clearing
+    the mark is also what makes the notice go out once.
+    """
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "UPDATE subscriptions SET dm_blocked_at = NULL, dm_blocked_notified = 0"
+            "UPDATE subscriptions SET dm_blocked_at = NULL"
             " WHERE user_id = ? AND dm_blocked_at IS NOT NULL",
             (user_id,),
         )
         return cursor.rowcount > 0
-
-
-async def mark_subscription_sent(
-    db: Database, user_id: int, date: dt.date, *, now: dt.datetime | None = None
-) -> None:
-    """Record that the member's DM digest for announcement `date` went out; never moves back."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            """
-            UPDATE subscriptions
-            SET last_sent_date = max(coalesce(last_sent_date, :date), :date),
-                last_sent_at = :now
-            WHERE user_id = :user_id
-            """,
-            {"date": date.isoformat(), "now": datetime_text(now or utc_now()), "user_id": user_id},
-        )
 
 
 async def _ensure_subscription(
@@ -470,6 +381,59 @@ async def _write(db: Database, subscription: Subscription, now: dt.datetime | No
     )
 
 
+# --- progress of both kinds ------------------------------------------------------------------
+
+_MARK_SENT = {
+    TargetKind.CHANNEL: """
+        UPDATE digests
+        SET last_posted_date = max(coalesce(last_posted_date, :date), :date), last_posted_at = :now
+        WHERE channel_id = :id
+    """,
+    TargetKind.USER: """
+        UPDATE subscriptions
+        SET last_sent_date = max(coalesce(last_sent_date, :date), :date), last_sent_at = :now
+        WHERE user_id = :id
+    """,
+}
+
+_MARK_PLANNED = {
+    TargetKind.CHANNEL: """
+        UPDATE digests SET planned_date = max(coalesce(planned_date, :date), :date)
+        WHERE channel_id = :id
+    """,
+    TargetKind.USER: """
+        UPDATE subscriptions SET planned_date = max(coalesce(planned_date, :date), :date)
+        WHERE user_id = :id
+    """,
+}
+
+
+async def mark_posted(
+    db: Database, key: TargetKey, date: dt.date, *, now: dt.datetime | None = None
+) -> None:
+    """Record that a post of announcement `date` went out to the target (never moves back)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            _MARK_SENT[key.kind],
+            {"date": date.isoformat(), "now": datetime_text(now or utc_now()), "id": key.id},
+        )
+
+
+async def mark_planned_in_transaction(
+    conn: aiosqlite.Connection, date: dt.date, keys: Iterable[TargetKey]
+) -> None:
+    """Record that announcement `date` is planned for these targets (never moves back).
+
+    Runs inside the caller's transaction: the outbox records a pass's posts and their
+    targets' planned date together (bot.store.deliveries.record_posts).
+    """
+    by_kind: dict[TargetKind, list[dict[str, object]]] = {}
+    for key in keys:
+        by_kind.setdefault(key.kind, []).append({"date": date.isoformat(), "id": key.id})
+    for kind, rows in by_kind.items():
+        await conn.executemany(_MARK_PLANNED[kind], rows)
+
+
 def _given(value: T | _Unset, current: T) -> T:
     """Return `value`, or `current` when the caller left it UNSET."""
     return current if isinstance(value, _Unset) else value
@@ -497,8 +461,8 @@ def _subscription_from_row(row: sqlite3.Row) -> Subscription:
         language=row["language"],
         paused=bool(row["paused"]),
         dm_blocked_at=parse_datetime(row["dm_blocked_at"]),
-        dm_blocked_notified=bool(row["dm_blocked_notified"]),
         start_date=parse_date(row["start_date"]),
+        planned_date=parse_date(row["planned_date"]),
         last_sent_date=parse_date(row["last_sent_date"]),
         last_sent_at=parse_datetime(row["last_sent_at"]),
         created_at=parse_datetime(row["created_at"]),

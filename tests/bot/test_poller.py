@@ -12,7 +12,8 @@ import pytest
 from bot.arxiv.calendar import feed_should_have_entries, mailing_on
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
-from bot.poller import EMPTY_ON_ANNOUNCEMENT_DAY, Poller
+from bot.outcomes import PollStatus
+from bot.poller import Poller
 from bot.store import poll_state
 from bot.store.db import Database, open_database
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
@@ -54,12 +55,15 @@ def test_feed_should_have_entries_the_day_after_a_mailing(now: dt.datetime, expe
     assert feed_should_have_entries(now) is expected
 
 
-async def poll_empty_feed(db: Database, fake_arxiv: FakeArxiv, now: dt.datetime) -> str | None:
+async def poll_empty_feed(
+    db: Database, fake_arxiv: FakeArxiv, now: dt.datetime
+) -> PollStatus | None:
     async with httpx.AsyncClient() as http:
         feed = FeedClient(http, RateLimiter(0), fake_arxiv.feed_url, user_agent="test")
         outcome = await Poller(db, feed, clock=lambda: now).poll(["cs.CL"])
     assert outcome.latest is None
     [state] = await poll_state.list_poll_states(db)
+    assert state.last_result is outcome.status
     return state.last_result
 
 
@@ -67,13 +71,13 @@ async def test_empty_feed_on_an_announcement_day_is_flagged_for_status(
     db: Database, fake_arxiv: FakeArxiv
 ) -> None:
     result = await poll_empty_feed(db, fake_arxiv, dt.datetime(2026, 4, 29, 9, tzinfo=EASTERN))
-    assert result == EMPTY_ON_ANNOUNCEMENT_DAY
-    assert poll_state.PollState(url="x", last_result=result).failed
+    assert result is PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY
+    assert result.is_problem
 
 
 async def test_empty_feed_on_a_weekend_is_normal(db: Database, fake_arxiv: FakeArxiv) -> None:
     result = await poll_empty_feed(db, fake_arxiv, dt.datetime(2026, 5, 2, 9, tzinfo=EASTERN))
-    assert result == poll_state.POLL_OK
+    assert result is PollStatus.FETCHED
 
 
 async def test_new_announcement_is_recorded_and_reported_once(

@@ -19,6 +19,7 @@ from bot.models import Author, Digest, DigestItem, FallbackReason, Paper, Summar
 from bot.render import render_digest, render_single
 from bot.render.embeds import SUMMARY_LABELS, footer_text
 from bot.render.text import markdown_line, markdown_paragraphs, plain_line
+from bot.words import fallback_notice
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT = 2_000
@@ -236,7 +237,7 @@ def expected_description(item: DigestItem) -> str:
             label + body for label, body in zip(SUMMARY_LABELS, bodies, strict=True) if body
         )
     abstract = markdown_paragraphs(item.paper.abstract)
-    return f"*{item.notice}*" + (f"\n\n{abstract}" if abstract else "")
+    return f"*{fallback_notice(item)}*" + (f"\n\n{abstract}" if abstract else "")
 
 
 def assert_cut_only_with_an_ellipsis(embed: dict[str, Any], item: DigestItem) -> None:

@@ -11,13 +11,15 @@ import pytest
 
 from bot.config import Settings
 from bot.models import AnnounceType
+from bot.outcomes import PollStatus
 from bot.status import FeedPoll, PausedDigest, status_report
 from bot.store import targets
 from bot.store.announcements import record_announcement
 from bot.store.db import Database, open_database
-from bot.store.poll_state import POLL_NOT_MODIFIED, POLL_OK, PollState, save_poll_state
+from bot.store.poll_state import PollState, save_poll_state
 from bot.summarize.prompts import load_prompts
 from bot.summarize.service import Summarizer
+from bot.targets.model import PauseReason
 from tests.fakes.arxiv_server import make_papers
 
 GUILD, OTHER_GUILD = 100, 200
@@ -94,16 +96,18 @@ async def test_the_last_poll_is_the_most_recent_and_failed_feeds_are_listed(
     db: Database, summarizer: Summarizer
 ) -> None:
     later = POLLED + dt.timedelta(minutes=5)
-    await save_poll_state(db, PollState("https://feed/a", last_poll_at=POLLED, last_result="503"))
+    failed = PollState(
+        "https://feed/a", last_poll_at=POLLED, last_result=PollStatus.FAILED, last_error="503"
+    )
+    await save_poll_state(db, failed)
     await save_poll_state(
-        db, PollState("https://feed/b", last_poll_at=later, last_result=POLL_NOT_MODIFIED)
+        db, PollState("https://feed/b", last_poll_at=later, last_result=PollStatus.NOT_MODIFIED)
     )
 
     report = await status_report(db, StoppedClock(), summarizer, GUILD)
 
-    assert report.last_poll == FeedPoll(later, POLL_NOT_MODIFIED)
-    assert report.last_poll.not_modified
-    assert report.failed_polls == (FeedPoll(POLLED, "503"),)
+    assert report.last_poll == FeedPoll(later, PollStatus.NOT_MODIFIED)
+    assert report.failed_polls == (FeedPoll(POLLED, PollStatus.FAILED, "503"),)
 
 
 async def test_papers_that_day_counts_the_servers_categories_with_cross_lists(
@@ -115,7 +119,9 @@ async def test_papers_that_day_counts_the_servers_categories_with_cross_lists(
     )
     other = make_papers(4, categories=("hep-th",), first_number=100)
     await record_announcement(db, DAY, ("cs.AI", "hep-th"), [*ai, *cross, *other])
-    await save_poll_state(db, PollState("https://feed/a", last_poll_at=POLLED, last_result=POLL_OK))
+    await save_poll_state(
+        db, PollState("https://feed/a", last_poll_at=POLLED, last_result=PollStatus.FETCHED)
+    )
     await add_digest(db, 1, ("cs.AI",))
     await add_digest(db, 2, ("hep-th",), guild_id=OTHER_GUILD)
 
@@ -124,7 +130,7 @@ async def test_papers_that_day_counts_the_servers_categories_with_cross_lists(
     assert report.last_announcement == DAY
     assert report.papers_that_day == 4
     assert report.last_poll is not None
-    assert report.last_poll.fetched
+    assert report.last_poll.status is PollStatus.FETCHED
 
 
 async def test_only_this_servers_paused_digests_are_listed_with_their_reason(
@@ -133,9 +139,9 @@ async def test_only_this_servers_paused_digests_are_listed_with_their_reason(
     await add_digest(db, 1, ("cs.AI",))
     await add_digest(db, 2, ("cs.CL",))
     await add_digest(db, 3, ("cs.AI",), guild_id=OTHER_GUILD)
-    await targets.set_paused(db, 1, True, reason="no permission to post in channel 1")
-    await targets.set_paused(db, 3, True, reason="channel deleted")
+    await targets.set_paused(db, 1, PauseReason.NO_PERMISSION)
+    await targets.set_paused(db, 3, PauseReason.CHANNEL_GONE)
 
     report = await status_report(db, StoppedClock(), summarizer, GUILD)
 
-    assert report.paused_digests == (PausedDigest(1, "no permission to post in channel 1"),)
+    assert report.paused_digests == (PausedDigest(1, PauseReason.NO_PERMISSION),)

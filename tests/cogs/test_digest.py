@@ -10,7 +10,9 @@ import datetime as dt
 
 import pytest
 
+from bot.clock import JobKey
 from bot.store import targets
+from bot.targets.model import TargetKey
 from tests.cogs.conftest import WAIT, Harness, announce, set_timed_digest
 from tests.fakes.arxiv_server import make_papers
 from tests.fakes.discord_server import MANAGE_GUILD
@@ -124,7 +126,7 @@ async def test_changing_the_time_reschedules_the_digest_at_once(harness: Harness
         {"channel": harness.papers, "categories": "cs.AI", "time": "06:15", "timezone": "UTC"},
     )
 
-    next_run = harness.bot.clock.next_run(f"digest:{harness.papers.id}")
+    next_run = harness.bot.clock.next_run(JobKey.post(TargetKey.channel(harness.papers.id)))
     assert next_run is not None
     assert (next_run.astimezone(dt.UTC).hour, next_run.minute) == (6, 15)
 
@@ -140,7 +142,7 @@ async def test_a_word_clears_the_time_so_the_digest_posts_as_soon_as_announced(
     )
 
     assert "time: as soon as announced" in reply.content
-    assert harness.bot.clock.next_run(f"digest:{harness.papers.id}") is None
+    assert harness.bot.clock.next_run(JobKey.post(TargetKey.channel(harness.papers.id))) is None
     config = await targets.get_digest(harness.db, harness.papers.id)
     assert config is not None
     assert config.time is None
@@ -262,7 +264,7 @@ async def test_remove_deletes_the_digest_and_its_schedule(harness: Harness) -> N
 
     assert reply.content == f"Removed the digest of <#{harness.papers.id}>."
     assert await targets.get_digest(harness.db, harness.papers.id) is None
-    assert harness.bot.clock.next_run(f"digest:{harness.papers.id}") is None
+    assert harness.bot.clock.next_run(JobKey.post(TargetKey.channel(harness.papers.id))) is None
 
 
 # --- who may use it --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.store import targets
+from bot.targets.model import PauseReason
 from tests.cogs.conftest import Harness, announce, set_timed_digest
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
@@ -53,9 +54,9 @@ async def test_status_shows_claude_tokens_and_cost_after_a_summary(harness: Harn
 
 async def test_status_shows_why_a_digest_was_paused(harness: Harness) -> None:
     await set_timed_digest(harness)
-    reason = f"no permission to post in channel {harness.papers.id}"
-    await targets.set_paused(harness.db, harness.papers.id, True, reason=reason)
+    await targets.set_paused(harness.db, harness.papers.id, PauseReason.NO_PERMISSION)
 
     (embed,) = (await harness.reply("status")).embeds
 
-    assert f"Digest of <#{harness.papers.id}> paused: {reason}" in fields(embed)["Recent problems"]
+    problems = fields(embed)["Recent problems"]
+    assert f"Digest of <#{harness.papers.id}> paused: I may no longer post" in problems

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.clock import JobKey
 from bot.store import targets
-from bot.subscriptions import DMS_CLOSED_NOTICE
+from bot.targets.model import TargetKey
+from bot.words import DMS_CLOSED_NOTICE
 from tests.cogs.conftest import WAIT, Harness
 from tests.fakes.arxiv_server import make_papers
 from tests.fakes.discord_server import FakeUser
@@ -137,7 +139,7 @@ async def test_subscriptions_changes_time_and_timezone_and_schedules_the_dm(
     )
 
     assert "Time: 07:00 Europe/Berlin" in reply.content
-    assert harness.bot.clock.next_run(f"dm:{reader.id}") is not None
+    assert harness.bot.clock.next_run(JobKey.post(TargetKey.user(reader.id))) is not None
 
 
 async def test_subscriptions_time_now_clears_the_time_and_unschedules_the_dm(
@@ -150,7 +152,7 @@ async def test_subscriptions_time_now_clears_the_time_and_unschedules_the_dm(
     reply = await harness.reply("subscriptions", {"time": "now"}, user=reader)
 
     assert "Time: as soon as announced" in reply.content
-    assert harness.bot.clock.next_run(f"dm:{reader.id}") is None
+    assert harness.bot.clock.next_run(JobKey.post(TargetKey.user(reader.id))) is None
 
 
 async def test_subscriptions_with_a_bad_category_answers_privately_and_changes_nothing(

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import digests
-from bot.schedule import _missed
 from bot.store import targets
+from bot.targets.schedule import post_was_missed
 from tests.e2e.harness import DAY, make_settings, paper, running_bot
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, FakeGuild
@@ -54,7 +53,7 @@ UTC = dt.UTC
 def test_missed_posts_are_detected_in_the_targets_timezone(
     time: dt.time, zone: str, last: dt.datetime | None, now: dt.datetime, missed: bool
 ) -> None:
-    assert _missed(time, zone, last, now) is missed
+    assert post_was_missed(time, zone, last, now) is missed
 
 
 class _PollFailures(logging.Handler):
@@ -78,21 +77,20 @@ async def test_a_failing_poll_is_logged_and_the_next_poll_still_runs(
     settings = make_settings(tmp_path, fake_arxiv, poll_interval_seconds=1)
     fake_arxiv.fail_next(404, count=1000)  # not retried by the client: fails at once
     failures = _PollFailures()
-    logging.getLogger("bot.schedule").addHandler(failures)
+    logging.getLogger("bot.delivery.service").addHandler(failures)
     try:
         async with running_bot(settings, fake_discord) as bot:
-            await digests.set_digest(
+            await targets.upsert_digest(
                 bot.services.db,
-                discord_guild.id,
-                discord_guild.channel("papers").id,
-                digests.DigestChange(categories="cs.CL"),
-                "en",
+                guild_id=discord_guild.id,
+                channel_id=discord_guild.channel("papers").id,
+                categories=["cs.CL"],
             )
             await asyncio.wait_for(failures.twice.wait(), timeout=10)
-            assert bot.clock.last_poll_error is not None
-            assert bot.clock.next_poll() is not None
+            assert bot.delivery.last_poll_error is not None
+            assert bot.delivery.next_poll() is not None
     finally:
-        logging.getLogger("bot.schedule").removeHandler(failures)
+        logging.getLogger("bot.delivery.service").removeHandler(failures)
 
 
 async def test_a_post_due_while_the_bot_was_down_is_made_once_at_start_up(
@@ -103,12 +101,18 @@ async def test_a_post_due_while_the_bot_was_down_is_made_once_at_start_up(
     fake_arxiv.add_feed_papers([paper(1, "An LLM paper", "LLM.")])
     async with running_bot(settings, fake_discord) as bot:
         # A digest at 00:01 UTC: always in the past by the time the test runs.
-        change = digests.DigestChange(categories="cs.CL", keywords="llm", time="00:01")
-        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
+        await targets.upsert_digest(
+            bot.services.db,
+            guild_id=discord_guild.id,
+            channel_id=channel.id,
+            categories=["cs.CL"],
+            keywords="llm",
+            time=dt.time(0, 1),
+        )
     assert fake_discord.messages(channel) == []
     async with running_bot(settings, fake_discord) as bot:
-        await bot.clock.poll_and_deliver()  # the start-up poll, run here to wait for it
-        await bot.clock.poll_and_deliver()  # a later poll: not a catch-up any more
+        await bot.delivery.poll_and_deliver()  # the start-up poll, run here to wait for it
+        await bot.delivery.poll_and_deliver()  # a later poll: not a catch-up any more
     titles = [e["title"] for m in fake_discord.messages(channel) for e in m.embeds]
     assert titles == ["An LLM paper"]
 
@@ -128,11 +132,17 @@ async def test_a_new_digest_starts_from_the_latest_announcement_not_a_backlog(
         fake_arxiv.feed_papers[:] = [newer]
         fake_arxiv.add_feed_papers([])
         await bot.services.poller.poll(["cs.CL"])
-        change = digests.DigestChange(categories="cs.CL", keywords="llm")
-        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
-        await bot.clock.poll_and_deliver()
+        await targets.upsert_digest(
+            bot.services.db,
+            guild_id=discord_guild.id,
+            channel_id=channel.id,
+            categories=["cs.CL"],
+            keywords="llm",
+        )
+        await bot.delivery.poll_and_deliver()
         config = await targets.get_digest(bot.services.db, channel.id)
         assert config is not None and config.last_posted_date == newer.announced
+        assert config.planned_date == newer.announced
     titles = [e["title"] for m in fake_discord.messages(channel) for e in m.embeds]
     assert titles == ["New LLM paper"]
 

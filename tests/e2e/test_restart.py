@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import digests
+from bot.store import targets
 from bot.store.db import open_database
 from tests.e2e.harness import paper
 from tests.fakes.arxiv_server import FakeArxiv
@@ -54,8 +54,14 @@ async def test_sigkill_mid_post_then_restart_posts_every_paper_exactly_once(
         channel = guild.channel("papers")
         database = tmp_path / "bot.sqlite3"
         async with open_database(database) as db:
-            change = digests.DigestChange(categories="cs.CL", keywords="llm", max_papers=25)
-            await digests.set_digest(db, guild.id, channel.id, change, "en")
+            await targets.upsert_digest(
+                db,
+                guild_id=guild.id,
+                channel_id=channel.id,
+                categories=["cs.CL"],
+                keywords="llm",
+                max_papers=25,
+            )
         fake_arxiv.add_feed_papers(PAPERS)
         env = {
             "PATH": os.environ.get("PATH", ""),

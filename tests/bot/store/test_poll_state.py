@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.outcomes import PollStatus
 from bot.store.db import Database, open_database
 from bot.store.poll_state import (
-    POLL_NOT_MODIFIED,
-    POLL_OK,
     PollState,
     get_poll_state,
     get_value,
@@ -42,7 +41,7 @@ async def test_saved_state_reads_back_equal(db: Database) -> None:
         last_modified="Tue, 28 Apr 2026 04:00:19 GMT",
         last_poll_at=POLLED,
         last_success_at=POLLED,
-        last_result=POLL_OK,
+        last_result=PollStatus.FETCHED,
         last_announcement_date=dt.date(2026, 4, 28),
     )
     await save_poll_state(db, state)
@@ -50,20 +49,25 @@ async def test_saved_state_reads_back_equal(db: Database) -> None:
 
 
 async def test_saving_again_replaces_the_state(db: Database) -> None:
-    first = PollState(url=URL, etag='"1"', last_poll_at=POLLED, last_result=POLL_OK)
+    first = PollState(url=URL, etag='"1"', last_poll_at=POLLED, last_result=PollStatus.FETCHED)
     await save_poll_state(db, first)
     later = dataclasses.replace(
-        first, last_poll_at=POLLED + dt.timedelta(minutes=30), last_result=POLL_NOT_MODIFIED
+        first, last_poll_at=POLLED + dt.timedelta(minutes=30), last_result=PollStatus.NOT_MODIFIED
     )
     await save_poll_state(db, later)
     assert await get_poll_state(db, URL) == later
 
 
-async def test_error_result_counts_as_failed(db: Database) -> None:
-    await save_poll_state(db, PollState(url=URL, last_result="HTTP 503 after 4 tries"))
+async def test_a_failed_poll_keeps_its_error_and_the_last_validators(db: Database) -> None:
+    await save_poll_state(db, PollState(url=URL, etag='"1"', last_result=PollStatus.FETCHED))
     state = await get_poll_state(db, URL)
-    assert state.failed
-    assert not dataclasses.replace(state, last_result=POLL_NOT_MODIFIED).failed
+    failed = dataclasses.replace(
+        state, last_result=PollStatus.FAILED, last_error="HTTP 503 after 4 tries"
+    )
+    await save_poll_state(db, failed)
+    assert await get_poll_state(db, URL) == failed
+    assert failed.last_result is not None and failed.last_result.is_problem
+    assert (failed.etag, failed.last_error) == ('"1"', "HTTP 503 after 4 tries")
 
 
 async def test_states_list_most_recent_poll_first(db: Database) -> None:

@@ -20,9 +20,7 @@ from bot.store.targets import (
     get_subscription,
     list_digests,
     list_subscriptions,
-    mark_dm_block_notified,
     mark_posted,
-    mark_subscription_sent,
     remove_all,
     remove_digest,
     remove_keyword,
@@ -31,6 +29,7 @@ from bot.store.targets import (
     update_settings,
     upsert_digest,
 )
+from bot.targets.model import PauseReason, TargetKey
 
 GUILD = 111
 CHANNEL = 222
@@ -89,15 +88,15 @@ async def test_new_digest_starts_from_the_latest_announcement(db: Database) -> N
 async def test_updating_a_digest_keeps_start_progress_and_pause(db: Database) -> None:
     await announce(db, MON)
     await upsert_digest(db, guild_id=GUILD, channel_id=CHANNEL, categories=["cs.AI"])
-    await mark_posted(db, CHANNEL, MON, now=NOW)
-    await set_paused(db, CHANNEL, True, "Missing Access (403)")
+    await mark_posted(db, TargetKey.channel(CHANNEL), MON, now=NOW)
+    await set_paused(db, CHANNEL, PauseReason.NO_PERMISSION)
     await announce(db, TUE)
     updated = await upsert_digest(
         db, guild_id=GUILD, channel_id=CHANNEL, categories=["cs.CL"], keywords="rag"
     )
     assert (updated.categories, updated.keywords) == (("cs.CL",), "rag")
     assert (updated.start_date, updated.last_posted_date) == (MON, MON)
-    assert (updated.paused, updated.pause_reason) == (True, "Missing Access (403)")
+    assert (updated.paused, updated.pause_reason) == (True, PauseReason.NO_PERMISSION)
 
 
 async def test_digests_list_by_server(db: Database) -> None:
@@ -110,15 +109,15 @@ async def test_digests_list_by_server(db: Database) -> None:
 
 async def test_resuming_clears_the_pause_reason(db: Database) -> None:
     await upsert_digest(db, guild_id=GUILD, channel_id=CHANNEL, categories=["cs.AI"])
-    assert await set_paused(db, CHANNEL, True, "Missing Access (403)")
-    assert await set_paused(db, CHANNEL, False)
+    assert await set_paused(db, CHANNEL, PauseReason.NO_PERMISSION)
+    assert await set_paused(db, CHANNEL, None)
     digest = await get_digest(db, CHANNEL)
     assert digest is not None
     assert (digest.paused, digest.pause_reason) == (False, None)
 
 
 async def test_pausing_an_unknown_digest_says_so(db: Database) -> None:
-    assert not await set_paused(db, CHANNEL, True)
+    assert not await set_paused(db, CHANNEL, PauseReason.ADMIN)
 
 
 async def test_removed_digest_is_gone(db: Database) -> None:
@@ -130,8 +129,8 @@ async def test_removed_digest_is_gone(db: Database) -> None:
 
 async def test_posted_date_never_moves_back(db: Database) -> None:
     await upsert_digest(db, guild_id=GUILD, channel_id=CHANNEL, categories=["cs.AI"])
-    await mark_posted(db, CHANNEL, TUE, now=NOW)
-    await mark_posted(db, CHANNEL, MON, now=NOW)
+    await mark_posted(db, TargetKey.channel(CHANNEL), TUE, now=NOW)
+    await mark_posted(db, TargetKey.channel(CHANNEL), MON, now=NOW)
     digest = await get_digest(db, CHANNEL)
     assert digest is not None
     assert digest.last_posted_date == TUE
@@ -220,20 +219,19 @@ async def test_closed_dms_stop_delivery_until_cleared(db: Database) -> None:
     assert not await clear_dm_blocked(db, USER)
 
 
-async def test_second_block_keeps_first_time_and_notice(db: Database) -> None:
+async def test_second_block_keeps_the_first_time(db: Database) -> None:
     await add_keywords(db, USER, ["LLM"])
     await set_dm_blocked(db, USER, now=NOW)
-    await mark_dm_block_notified(db, USER)
     await set_dm_blocked(db, USER, now=NOW + dt.timedelta(days=1))
     subscription = await get_subscription(db, USER)
     assert subscription is not None
-    assert (subscription.dm_blocked_at, subscription.dm_blocked_notified) == (NOW, True)
+    assert subscription.dm_blocked_at == NOW
 
 
 async def test_sent_date_never_moves_back(db: Database) -> None:
     await add_keywords(db, USER, ["LLM"])
-    await mark_subscription_sent(db, USER, TUE, now=NOW)
-    await mark_subscription_sent(db, USER, MON, now=NOW)
+    await mark_posted(db, TargetKey.user(USER), TUE, now=NOW)
+    await mark_posted(db, TargetKey.user(USER), MON, now=NOW)
     subscription = await get_subscription(db, USER)
     assert subscription is not None
     assert (subscription.last_sent_date, subscription.last_sent_at) == (TUE, NOW)

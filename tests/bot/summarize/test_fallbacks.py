@@ -10,6 +10,7 @@ import pytest
 from bot.models import DigestItem, FallbackReason
 from bot.render import render_single
 from bot.summarize import Summarizer
+from bot.words import fallback_notice
 from tests.bot.summarize.conftest import SummarizerFactory, make_paper
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
@@ -70,7 +71,7 @@ async def test_fallback_payload_shows_notice_and_abstract(
     embed = render_single(item).to_payload()["embeds"][0]  # type: ignore[index]
 
     notice = f"Automated summary unavailable ({reason}); showing the abstract."
-    assert item.notice == notice
+    assert fallback_notice(item) == notice
     assert notice in embed["description"]
     assert "We study sparse attention" in embed["description"]
     assert embed["url"] == "https://arxiv.org/abs/2604.00001"
@@ -83,7 +84,7 @@ async def test_summarized_item_footer_names_the_model(build: SummarizerFactory) 
     item = DigestItem(paper, (), outcome.summary, outcome.fallback)
     embed = render_single(item).to_payload()["embeds"][0]  # type: ignore[index]
     assert embed["footer"]["text"].endswith("summary by claude-haiku-4-5")
-    assert item.notice is None
+    assert fallback_notice(item) is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,213 @@
+"""Delivery's entry points: the poll's work, a target's first post, `/digest post` and preview.
+
+The poll job polls the feed for every category a target needs, runs the pass over every
+announcement not planned yet (bot.digest.planner), then sends at once what targets without a
+time of their own have pending; a timed target's daily job only sends what was planned for it
+(bot.targets.schedule). A new or resumed target goes through the same pass, for itself alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.clock import Clock, JobKey
+from bot.config import Settings
+from bot.delivery.courier import Courier
+from bot.digest.planner import Planner
+from bot.errors import ArxivError
+from bot.outcomes import PollResult, PollStatus, PostResult
+from bot.poller import Poller
+from bot.store import deliveries, targets
+from bot.store.db import Database
+from bot.targets.model import Target, TargetKey, TargetKind
+from bot.targets.schedule import post_was_missed
+from bot.timeutil import utc_now
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Preview:
+    """What a target's next post holds, as the exact message payloads Discord would get.
+
+    `waiting`: the post is already planned and waits for the target's time (or a retry).
+    """
+
+    date: dt.date
+    payloads: tuple[Mapping[str, Any], ...]
+    waiting: bool
+
+
+class Delivery:
+    """Poll, plan and send; the one path for the schedule, the commands and start-up."""
+
+    def __init__(
+        self,
+        db: Database,
+        poller: Poller,
+        planner: Planner,
+        courier: Courier,
+        clock: Clock,
+        settings: Settings,
+        *,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self._db = db
+        self._poller = poller
+        self._planner = planner
+        self._courier = courier
+        self._clock = clock
+        self._settings = settings
+        self._now = now
+        #: How the last scheduled poll ended (None before the first).
+        self.last_poll: PollResult | None = None
+        self._caught_up = False
+
+    def start(self) -> None:
+        """Schedule the poll: at once, then every POLL_INTERVAL_SECONDS."""
+        self._clock.every(
+            JobKey.poll(), self._settings.poll_interval_seconds, self.poll_and_deliver
+        )
+
+    def next_poll(self) -> dt.datetime | None:
+        """Return when the poll job runs next."""
+        return self._clock.next_run(JobKey.poll())
+
+    @property
+    def last_poll_error(self) -> str | None:
+        """Return why the last scheduled poll failed, or None if it did not."""
+        last = self.last_poll
+        return last.error if last is not None and last.status is PollStatus.FAILED else None
+
+    async def reconcile(self) -> int:
+        """Settle messages a crash left unmarked (at start-up, before anything is sent)."""
+        return await self._courier.reconcile()
+
+    async def poll_and_deliver(self) -> None:
+        """Poll every watched category, plan what is new, send what is due now.
+
+        A failing poll is logged and remembered for `/status`; announcements recorded
+        earlier are still planned and sent.
+        """
+        digests = [c for c in await targets.list_digests(self._db) if not c.paused]
+        subs = [s for s in await targets.list_subscriptions(self._db) if s.deliverable]
+        wanted: dict[str, None] = {}
+        for config in digests:
+            wanted.update(dict.fromkeys(config.categories))
+        for sub in subs:
+            wanted.update(dict.fromkeys(sub.categories or self._settings.default_categories))
+        if not wanted:
+            log.debug("no digest or subscription: nothing to poll")
+            return
+        try:
+            self.last_poll = await self._poller.poll(tuple(wanted))
+        except ArxivError as exc:
+            self.last_poll = PollResult(PollStatus.FAILED, error=str(exc))
+            log.warning("poll failed: %s", exc)
+        await self._planner.plan_pending()
+        first_run, self._caught_up = not self._caught_up, True
+        pending = set(await deliveries.pending_targets(self._db))
+        now = self._now()
+        due = [
+            config.key
+            for config in digests
+            if config.time is None
+            or (
+                first_run
+                and post_was_missed(config.time, config.timezone, config.last_posted_at, now)
+            )
+        ]
+        due += [
+            sub.key
+            for sub in subs
+            if sub.time is None
+            or (first_run and post_was_missed(sub.time, sub.timezone, sub.last_sent_at, now))
+        ]
+        for key in due:
+            if key in pending:
+                await self._guarded_flush(key)
+
+    async def flush(self, key: TargetKey) -> PostResult:
+        """Send what is planned for the target (its daily job)."""
+        return await self._courier.flush(key)
+
+    async def post_now(self, key: TargetKey) -> PostResult:
+        """Plan the target's announcements not planned yet, then send (`/digest post`)."""
+        await self._planner.plan_pending([key])
+        return await self._courier.flush(key)
+
+    def deliver_soon(self, key: TargetKey, *, fetch_first: bool) -> None:
+        """Plan the target's pending announcements soon, and send them if it is not timed.
+
+        With `fetch_first`, its categories' feed is fetched first: a new target's categories
+        may not have been watched yet. Runs as a supervised one-off job, so the command that
+        asked answers at once.
+        """
+
+        async def run() -> None:
+            await self.deliver(key, fetch_first=fetch_first)
+
+        self._clock.soon(JobKey.soon(key), run)
+
+    async def deliver(self, key: TargetKey, *, fetch_first: bool) -> PostResult | None:
+        """Plan the target's pending announcements; send at once if it has no time of its own.
+
+        Return what sending did, or None when nothing was sent now.
+        """
+        target = await self._target(key)
+        if target is None:
+            return None
+        if fetch_first:
+            try:
+                await self._poller.poll(target.categories)
+            except ArxivError as exc:
+                log.warning("fetching the feed for %s failed: %s", key, exc)
+        await self._planner.plan_pending([key])
+        if target.time is not None:
+            return None
+        return await self._courier.flush(key)
+
+    async def preview(self, key: TargetKey) -> Preview | None:
+        """Return what the target's next post holds; plan in memory, record nothing.
+
+        Messages already planned and waiting are that next post; otherwise the latest
+        announcement is planned for the target as the pass would (papers it has are left
+        out). None when the target has no announcement yet.
+        """
+        waiting = await deliveries.pending_messages(self._db, key)
+        if waiting:
+            payloads = tuple(json.loads(message.payload) for message in waiting)
+            return Preview(waiting[0].announcement_date, payloads, waiting=True)
+        target = await self._target(key, include_inactive=True)
+        if target is None:
+            return None
+        date = await self._planner.latest_date(target)
+        if date is None:
+            return None
+        post = await self._planner.preview(target, date)
+        return Preview(date, tuple(m.to_payload() for m in post.messages), waiting=False)
+
+    async def _target(self, key: TargetKey, *, include_inactive: bool = False) -> Target | None:
+        """Return what the stored target asks for (None if missing, or inactive unless asked)."""
+        settings = self._settings
+        if key.kind is TargetKind.CHANNEL:
+            config = await targets.get_digest(self._db, key.id)
+            if config is None or (config.paused and not include_inactive):
+                return None
+            return Target.of_digest(config, settings.default_language)
+        sub = await targets.get_subscription(self._db, key.id)
+        if sub is None or not (sub.deliverable or include_inactive):
+            return None
+        return Target.of_subscription(sub, settings.default_categories, settings.default_language)
+
+    async def _guarded_flush(self, key: TargetKey) -> None:
+        """Send to one target; log, don't raise, so one bad target can't stop the others."""
+        try:
+            await self._courier.flush(key)
+        except Exception:
+            log.exception("sending to %s failed", key)

@@ -1,0 +1,197 @@
+"""What a target is: its typed key, its stored settings and progress, and what a pass plans for.
+
+A target is where papers go: a channel (a digest set up by `/digest set`) or a member's DMs (a
+subscription set up by `/subscribe`). Everything else (the outbox, the schedule, the pass)
+refers to one by its `TargetKey`, never by a bare id or a string built on the spot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class TargetKind(StrEnum):
+    """Where a post goes: a digest's channel or a member's DMs (the value is stored)."""
+
+    CHANNEL = "channel"
+    USER = "user"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, order=True)
+class TargetKey:
+    """One target: a channel id or a user id, never mistaken for the other."""
+
+    kind: TargetKind
+    id: int
+
+    @classmethod
+    def channel(cls, channel_id: int) -> TargetKey:
+        """Return the key of a channel's digest."""
+        return cls(TargetKind.CHANNEL, channel_id)
+
+    @classmethod
+    def user(cls, user_id: int) -> TargetKey:
+        """Return the key of a member's DM subscription."""
+        return cls(TargetKind.USER, user_id)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
+class PauseReason(StrEnum):
+    """Why a digest is paused (the value is stored; `bot.words` says it to people)."""
+
+    ADMIN = "admin"
+    NO_PERMISSION = "no-permission"
+    CHANNEL_GONE = "channel-gone"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DigestConfig:
+    """A channel's digest: its settings (as `/digest set` gave them) and its progress.
+
+    `time` None posts as soon as an announcement is processed; `language` None means the
+    bot's DEFAULT_LANGUAGE; `keywords` is the text the admin wrote, parsed by bot.matching.
+    `planned_date` is the latest announcement whose post is planned (in the outbox, or found
+    empty); `last_posted_*` say when something last went out.
+    """
+
+    channel_id: int
+    guild_id: int
+    categories: tuple[str, ...]
+    keywords: str = ""
+    time: dt.time | None = None
+    timezone: str = "UTC"
+    language: str | None = None
+    max_papers: int = 10
+    include_cross_lists: bool = False
+    paused: bool = False
+    pause_reason: PauseReason | None = None
+    start_date: dt.date | None = None
+    planned_date: dt.date | None = None
+    last_posted_date: dt.date | None = None
+    last_posted_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def key(self) -> TargetKey:
+        """Return the digest's target key."""
+        return TargetKey.channel(self.channel_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Subscription:
+    """A member's DM subscription. `categories` None means the bot's DEFAULT_CATEGORIES."""
+
+    user_id: int
+    keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] | None = None
+    time: dt.time | None = None
+    timezone: str = "UTC"
+    language: str | None = None
+    paused: bool = False
+    dm_blocked_at: dt.datetime | None = None
+    start_date: dt.date | None = None
+    planned_date: dt.date | None = None
+    last_sent_date: dt.date | None = None
+    last_sent_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def key(self) -> TargetKey:
+        """Return the subscription's target key."""
+        return TargetKey.user(self.user_id)
+
+    @property
+    def dm_blocked(self) -> bool:
+        """Say whether the member's DMs were found closed (403/50007) and not retried since."""
+        return self.dm_blocked_at is not None
+
+    @property
+    def deliverable(self) -> bool:
+        """Say whether DMs should be planned and sent: keywords set, not paused, DMs open.
+
+        Without keywords nothing is sent: an empty list would match every paper
+        (docs/behaviour.md, "Matching").
+        """
+        return bool(self.keywords) and not self.paused and not self.dm_blocked
+
+
+#: A subscriber's DM holds at most this many papers per announcement.
+SUBSCRIPTION_MAX_PAPERS = 25
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Target:
+    """What a pass plans for one target: its wishes, with the bot's defaults filled in.
+
+    `key` is None for a preview that exists nowhere (the CLI's `preview`): it has received
+    nothing and records nothing. `keywords` holds comma-separated lists as written.
+    """
+
+    key: TargetKey | None
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    language: str
+    max_papers: int
+    include_cross_lists: bool = False
+    start_date: dt.date | None = None
+    planned_date: dt.date | None = None
+    #: None: sent as soon as planned; else the local time of day its job sends at.
+    time: dt.time | None = None
+    timezone: str = "UTC"
+
+    @classmethod
+    def of_digest(cls, config: DigestConfig, default_language: str) -> Target:
+        """Return what a channel digest asks of each announcement."""
+        return cls(
+            key=config.key,
+            categories=config.categories,
+            keywords=(config.keywords,),
+            language=config.language or default_language,
+            max_papers=config.max_papers,
+            include_cross_lists=config.include_cross_lists,
+            start_date=config.start_date,
+            planned_date=config.planned_date,
+            time=config.time,
+            timezone=config.timezone,
+        )
+
+    @classmethod
+    def of_subscription(
+        cls, sub: Subscription, default_categories: tuple[str, ...], default_language: str
+    ) -> Target:
+        """Return what a member's subscription asks of each announcement."""
+        return cls(
+            key=sub.key,
+            categories=sub.categories or default_categories,
+            keywords=sub.keywords,
+            language=sub.language or default_language,
+            max_papers=SUBSCRIPTION_MAX_PAPERS,
+            start_date=sub.start_date,
+            planned_date=sub.planned_date,
+            time=sub.time,
+            timezone=sub.timezone,
+        )
+
+    def dates_due(self, dates: Mapping[dt.date, frozenset[str]], limit: int) -> list[dt.date]:
+        """Return the announcements still to plan: after `planned_date`, from `start_date`.
+
+        `dates` maps each recorded announcement date to the categories it has entries in;
+        only dates with one of this target's categories count, and only the last `limit`
+        (a bot that was down catches up on a few announcements, never floods).
+        """
+        wanted = frozenset(self.categories)
+        due = [
+            date
+            for date in sorted(dates)
+            if (self.planned_date is None or date > self.planned_date)
+            and (self.start_date is None or date >= self.start_date)
+            and not wanted.isdisjoint(dates[date])
+        ]
+        return due[-limit:] if limit > 0 else []

@@ -1,0 +1,355 @@
+"""The sentences people read about targets and outcomes, written in one place.
+
+Services return types (`bot.outcomes`, `bot.targets.model`, `FallbackReason`); the cogs, the
+renderer and the CLI ask this module how to say them. Channels and times are written in
+Discord's markup (`<#id>`, `<t:...>`), which Discord shows in each reader's own language and
+timezone; this module imports nothing from discord.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from bot.models import DigestItem, FallbackReason
+from bot.outcomes import NotPosted, PollStatus, PostResult, SendProblem
+from bot.targets.model import DigestConfig, PauseReason, Subscription
+from bot.timeutil import known_zone
+
+if TYPE_CHECKING:  # types only: this module stays cheap to import
+    from bot.status import FeedPoll, StatusReport
+    from bot.summarize.service import UsageReport
+
+# --- summaries ---------------------------------------------------------------------------
+
+_FALLBACKS: Final = {
+    FallbackReason.NO_API_KEY: "no API key",
+    FallbackReason.BUDGET: "budget reached",
+    FallbackReason.TIMEOUT: "timeout",
+    FallbackReason.OVERLOADED: "overloaded",
+    FallbackReason.RATE_LIMITED: "rate limited",
+    FallbackReason.API_ERROR: "API error",
+    FallbackReason.INVALID_OUTPUT: "invalid output",
+    FallbackReason.INVALID_ANSWER: "invalid answer",
+}
+
+
+def fallback_reason(reason: FallbackReason) -> str:
+    """Say in a few words why a paper shows its abstract ("timeout")."""
+    return _FALLBACKS[reason]
+
+
+def fallback_notice(item: DigestItem) -> str | None:
+    """Return the one-line notice of an abstract-only item, None for a summarized one."""
+    if item.summary is not None:
+        return None
+    if item.fallback is None:
+        return "No summarizer configured; showing the abstract."
+    return (
+        f"Automated summary unavailable ({fallback_reason(item.fallback)}); showing the abstract."
+    )
+
+
+# --- digests -----------------------------------------------------------------------------
+
+NO_DIGESTS: Final = "This server has no digests yet. Create one with /digest set."
+
+_PAUSES: Final = {
+    PauseReason.ADMIN: "paused by an admin",
+    PauseReason.NO_PERMISSION: "I may no longer post in the channel (missing permission)",
+    PauseReason.CHANNEL_GONE: "the channel no longer exists",
+}
+
+
+def pause_reason(reason: PauseReason | None) -> str:
+    """Say why a digest is paused."""
+    return _PAUSES[reason] if reason is not None else "paused"
+
+
+def no_digest(channel_id: int) -> str:
+    """Say that a channel has no digest, and how to make one."""
+    return f"<#{channel_id}> has no digest; create one with /digest set"
+
+
+def digest_is_paused(config: DigestConfig) -> str:
+    """Say that `/digest post` cannot post because the digest is paused."""
+    return (
+        f"the digest of <#{config.channel_id}> is paused ({pause_reason(config.pause_reason)});"
+        " resume it with /digest resume"
+    )
+
+
+def digest_paused_by_the_bot(channel_id: int, reason: PauseReason) -> str:
+    """Tell a server (in its system channel) that the bot paused one of its digests."""
+    return (
+        f"The arXiv digest of <#{channel_id}> is paused: {pause_reason(reason)}. Fix the"
+        " channel's permissions, then run /digest resume."
+    )
+
+
+def digest_set(config: DigestConfig, next_post: dt.datetime | None, *, created: bool) -> str:
+    """Answer `/digest set`: what the digest now is, and when its first post comes."""
+    lines = [f"Digest {'created' if created else 'updated'}.", describe_digest(config, next_post)]
+    if created and config.time is None:
+        lines.append("The latest announcement's matches will be posted within a minute.")
+    return "\n".join(lines)
+
+
+def digest_paused(channel_id: int) -> str:
+    """Answer `/digest pause`."""
+    return f"Paused the digest of <#{channel_id}>. Restart it with /digest resume."
+
+
+def digest_resumed(config: DigestConfig, next_post: dt.datetime | None) -> str:
+    """Answer `/digest resume`."""
+    return "Digest resumed.\n" + describe_digest(config, next_post)
+
+
+def digest_removed(channel_id: int) -> str:
+    """Answer `/digest remove`."""
+    return f"Removed the digest of <#{channel_id}>."
+
+
+def describe_digest(config: DigestConfig, next_post: dt.datetime | None) -> str:
+    """Return a digest's settings as a few readable lines (for replies and /digest show)."""
+    when = f"{config.time:%H:%M} {config.timezone}" if config.time else "as soon as announced"
+    lines = [
+        f"<#{config.channel_id}>: {', '.join(config.categories)}",
+        f"keywords: {config.keywords or '(all papers)'}",
+        f"time: {when} · language: {config.language or 'default'}"
+        f" · max papers: {config.max_papers}"
+        f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}",
+    ]
+    if config.paused:
+        lines.append(f"paused: {pause_reason(config.pause_reason)}")
+    last = f"{config.last_posted_at:%Y-%m-%d %H:%M} UTC" if config.last_posted_at else "never"
+    if next_post is not None:
+        upcoming = discord_time(next_post)
+    else:
+        upcoming = "—" if config.paused else "after the next announcement"
+    if config.time and known_zone(config.timezone) is None:
+        upcoming = "none: this host does not know the timezone; set one with /digest set"
+    lines.append(f"last post: {last} · next post: {upcoming}")
+    return "\n".join(lines)
+
+
+def preview_intro(channel_id: int) -> str:
+    """Head the messages of `/digest preview`."""
+    return f"Preview of the next post in <#{channel_id}> (nothing was posted):"
+
+
+def no_announcement_yet(categories: Sequence[str]) -> str:
+    """Answer `/digest preview` before any announcement of the digest's categories."""
+    return (
+        f"No announcement recorded yet for {', '.join(categories)};"
+        " the digest will post after the next one."
+    )
+
+
+def post_result(channel_id: int, result: PostResult) -> str:
+    """Answer `/digest post` with what it did."""
+    where = f"<#{channel_id}>"
+    if result.problem is not None:
+        done = f" after {_count(result.papers, 'paper')}" if result.papers else ""
+        return f"Could not post in {where}{done}: {send_problem(result.problem)}"
+    if result.not_posted is NotPosted.PAUSED:
+        return f"The digest of {where} is paused; nothing was posted."
+    if result.not_posted is not None:
+        return no_digest(channel_id)
+    if result.papers:
+        return f"Posted {_count(result.papers, 'paper')} in {where}."
+    if result.sent:
+        return f"Posted {result.sent} waiting message(s) in {where}."
+    return f"Nothing new to post in {where}."
+
+
+_SEND_PROBLEMS: Final = {
+    SendProblem.DMS_CLOSED: "the member does not accept DMs from me",
+    SendProblem.NO_PERMISSION: "I may not post there (missing permission); the digest is paused",
+    SendProblem.CHANNEL_GONE: "the channel no longer exists; the digest is paused",
+    SendProblem.DISCORD_ERROR: "Discord did not take the message; I will try again later",
+}
+
+
+def send_problem(problem: SendProblem) -> str:
+    """Say why sending stopped."""
+    return _SEND_PROBLEMS[problem]
+
+
+# --- subscriptions -----------------------------------------------------------------------
+
+DMS_CLOSED_NOTICE: Final = (
+    "I could not DM you your digest: your DMs are closed to me. Allow direct messages from"
+    " server members (Privacy Settings), and I will send it again."
+)
+NO_KEYWORDS_LEFT: Final = "You have no keywords left, so I will not DM you papers any more."
+
+
+def keywords_left(keywords: Sequence[str]) -> str:
+    """Answer `/unsubscribe` of one keyword."""
+    return f"Removed. Your keywords: {', '.join(keywords)}"
+
+
+def subscription_start(sub: Subscription) -> str:
+    """Say when a new subscriber's first DM comes."""
+    if sub.time is not None:
+        return f"I will DM you matching papers every day at {sub.time:%H:%M} {sub.timezone}."
+    return (
+        "I will DM you the matches of the latest announcement within a minute, then new"
+        " ones after each announcement (make sure you accept DMs from server members)."
+    )
+
+
+def describe_subscription(sub: Subscription | None, default_categories: Sequence[str]) -> str:
+    """Return a member's subscription as readable lines."""
+    if sub is None or not sub.keywords:
+        return "You have no keyword subscription. Add one with /subscribe keywords:llm, kv cache"
+    when = f"{sub.time:%H:%M} {sub.timezone}" if sub.time else "as soon as announced"
+    categories = ", ".join(sub.categories or default_categories)
+    return "\n".join(
+        [
+            f"Keywords: {', '.join(sub.keywords)}",
+            f"Categories: {categories}{'' if sub.categories else ' (default)'}",
+            f"Time: {when} · language: {sub.language or 'default'}"
+            f"{' · paused' if sub.paused else ''}",
+        ]
+    )
+
+
+# --- /status -----------------------------------------------------------------------------
+
+
+def status_fields(report: StatusReport) -> list[tuple[str, str]]:
+    """Return the sections of `/status` as (title, text): polling, Claude, recent problems."""
+    return [
+        ("Polling", _polling(report)),
+        ("Claude", _claude(report.usage)),
+        ("Recent problems", _problems(report) or "None."),
+    ]
+
+
+def _polling(report: StatusReport) -> str:
+    """Say when arXiv was last polled and with what result, what came, what comes next."""
+    last = report.last_poll
+    lines = [
+        f"Last poll: {relative_time(last.at)}, {poll_status(last)}"
+        if last
+        else "Last poll: not yet"
+    ]
+    if report.last_announcement is None:
+        lines.append("Last announcement: none recorded yet")
+    else:
+        lines.append(f"Last announcement: {report.last_announcement.isoformat()}")
+    if report.papers_that_day is not None:
+        lines.append(f"Papers in this server's categories that day: {report.papers_that_day:,}")
+    next_poll = report.next_poll
+    lines.append(f"Next poll: {relative_time(next_poll) if next_poll else 'not scheduled'}")
+    return "\n".join(lines)
+
+
+_POLLS: Final = {
+    PollStatus.FETCHED: "feed fetched",
+    PollStatus.NOT_MODIFIED: "no change (304)",
+    PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY: (
+        "the feed is empty although arXiv should have announced papers"
+    ),
+}
+
+
+def poll_status(poll: FeedPoll) -> str:
+    """Say what a feed poll's result means."""
+    if poll.status is None:
+        return "no result"
+    if poll.status is PollStatus.FAILED:
+        return f"failed: {poll.error or 'unknown error'}"
+    return _POLLS[poll.status]
+
+
+def _problems(report: StatusReport) -> str:
+    """List failed polls, paused digests of this server and recent abstract-only papers."""
+    lines: list[str] = []
+    if report.last_poll_error:
+        lines.append(f"Last poll failed: {report.last_poll_error}")
+    lines += [
+        f"Feed poll {relative_time(poll.at)}: {poll_status(poll)}" for poll in report.failed_polls
+    ]
+    lines += [
+        f"Digest of <#{paused.channel_id}> paused: {pause_reason(paused.reason)}"
+        for paused in report.paused_digests
+    ]
+    lines += [
+        f"Digest of <#{skipped.channel_id}> not scheduled: unknown timezone"
+        f" {skipped.timezone[:40]!r}; set one with /digest set"
+        for skipped in report.unscheduled_digests
+    ]
+    for fallback in report.usage.recent_fallbacks[:RECENT_FALLBACKS_SHOWN]:
+        lines.append(
+            f"{fallback.base_id}v{fallback.version} went out abstract-only"
+            f" {relative_time(fallback.at)}: {fallback_reason(fallback.reason)}"
+        )
+    return "\n".join(lines)
+
+
+RECENT_FALLBACKS_SHOWN: Final = 5
+
+
+def _claude(usage: UsageReport) -> str:
+    """Say whether Claude is set up, and its usage and estimated cost against the caps."""
+    if not usage.configured:
+        head = "Not configured (no ANTHROPIC_API_KEY): every paper goes out abstract-only."
+    else:
+        head = f"Model: {usage.model}"
+    lines = [
+        head,
+        f"Summaries written today: {usage.summaries_today:,}",
+        f"Abstract-only today: {_fallback_counts(usage)}",
+        f"Today: {_tokens(usage.today.input_tokens, usage.today.output_tokens)},"
+        f" ≈ ${usage.today.cost_usd:.2f}{_cap(usage.daily_budget_usd)}",
+        f"This month: {_tokens(usage.month.input_tokens, usage.month.output_tokens)},"
+        f" ≈ ${usage.month.cost_usd:.2f}{_cap(usage.monthly_budget_usd)}",
+    ]
+    for hit in usage.budget_hits:
+        lines.append(
+            f"Budget reached ({hit.scope}, {hit.period}): {hit.papers_skipped:,} paper(s)"
+            " went out abstract-only"
+        )
+    return "\n".join(lines)
+
+
+def _fallback_counts(usage: UsageReport) -> str:
+    """Say how many papers went out abstract-only today, and why."""
+    counts = usage.fallbacks_today
+    if not counts:
+        return "0"
+    total = sum(count for _, count in counts)
+    reasons = ", ".join(f"{fallback_reason(reason)} {count:,}" for reason, count in counts)
+    return f"{total:,} ({reasons})"
+
+
+def _tokens(input_tokens: int, output_tokens: int) -> str:
+    """Say how many tokens went in and out."""
+    return f"{input_tokens:,} input + {output_tokens:,} output tokens"
+
+
+def _cap(cap: float | None) -> str:
+    """Show a spending cap, if any."""
+    return "" if cap is None else f" of ${cap:.2f}"
+
+
+# --- shared ------------------------------------------------------------------------------
+
+
+def discord_time(moment: dt.datetime) -> str:
+    """Return Discord's timestamp markup for a date and time, in each reader's timezone."""
+    return f"<t:{int(moment.timestamp())}:f>"
+
+
+def relative_time(moment: dt.datetime) -> str:
+    """Return Discord's markup for a time relative to now ("3 hours ago")."""
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def _count(number: int, noun: str) -> str:
+    """Say "1 paper" or "N papers"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
