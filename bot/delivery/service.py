@@ -113,20 +113,26 @@ class Delivery:
         first_run, self._caught_up = not self._caught_up, True
         pending = set(await deliveries.pending_targets(self._db))
         now = self._now()
+        # Without a time of their own, targets are served now; timed ones at their time,
+        # or now when the bot was down at that time (checked once, after start-up).
         due = [
             config.key
             for config in digests
             if config.time is None
             or (
                 first_run
-                and post_was_missed(config.time, config.timezone, config.last_posted_at, now)
+                and _missed(
+                    config.time, config.timezone, config.last_posted_at, config.created_at, now
+                )
             )
         ]
         due += [
             sub.key
             for sub in subs
             if sub.time is None
-            or (first_run and post_was_missed(sub.time, sub.timezone, sub.last_sent_at, now))
+            or (
+                first_run and _missed(sub.time, sub.timezone, sub.last_sent_at, sub.created_at, now)
+            )
         ]
         for key in due:
             if key in pending:
@@ -211,3 +217,18 @@ class Delivery:
             await self._courier.flush(key)
         except Exception:
             log.exception("sending to %s failed", key)
+
+
+def _missed(
+    time: dt.time,
+    timezone: str,
+    last_sent: dt.datetime | None,
+    created: dt.datetime | None,
+    now: dt.datetime,
+) -> bool:
+    """Say whether a timed target's post fell due while the bot was down.
+
+    Counted from its last post, or from its creation when it never posted: a target set up
+    shortly before a restart has missed nothing.
+    """
+    return post_was_missed(time, timezone, last_sent or created, now)

@@ -290,6 +290,27 @@ def test_every_paper_appears_once_in_order_with_its_links(digest: Digest) -> Non
 
 
 @SETTINGS
+@given(digests(), st.booleans())
+def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
+    digest: Digest, shared_cache: bool
+) -> None:
+    # What the outbox records (delivery's exactly-once): each message's paper ids. Each
+    # planned paper must be carried by exactly one message, the one whose embed shows it,
+    # whether or not embeds come from a pass's cache.
+    cache: dict[DigestItem, Any] | None = {} if shared_cache else None
+    if cache is not None:
+        render_digest(digest, cache)  # a first target fills the cache
+    messages = render_digest(digest, cache)
+
+    carried = [base_id for message in messages for base_id in message.paper_ids]
+    assert sorted(carried) == sorted(item.paper.base_id for item in digest.items)
+    assert len(set(carried)) == len(carried)
+    for message in messages:
+        shown = [embed["url"] for embed in message.to_payload()["embeds"]]  # type: ignore[attr-defined]
+        assert shown == [f"https://arxiv.org/abs/{base_id}" for base_id in message.paper_ids]
+
+
+@SETTINGS
 @given(digests())
 def test_no_message_carries_a_ping_string(digest: Digest) -> None:
     for message in render_digest(digest):

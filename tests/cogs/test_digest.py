@@ -162,7 +162,49 @@ async def test_a_new_digest_without_time_posts_the_latest_announcement_at_once(
     assert len(post.embeds) == 3
 
 
+async def test_pausing_a_timed_digest_drops_its_job_and_resuming_brings_it_back(
+    harness: Harness,
+) -> None:
+    await set_timed_digest(harness)
+    job = JobKey.post(TargetKey.channel(harness.papers.id))
+    assert harness.bot.clock.next_run(job) is not None
+
+    paused = await harness.reply("digest pause", {"channel": harness.papers})
+    assert harness.bot.clock.next_run(job) is None
+    resumed = await harness.reply("digest resume", {"channel": harness.papers})
+
+    assert "Paused the digest" in paused.content
+    assert harness.bot.clock.next_run(job) is not None
+    assert "next post: <t:" in resumed.content
+
+
+async def test_a_timed_digest_posts_what_was_planned_when_its_job_runs(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.bot.delivery.poll_and_deliver()  # the pass plans; the digest waits its time
+    assert harness.discord.messages(harness.papers) == []
+
+    job = harness.bot.clock.scheduler.get_job(JobKey.post(TargetKey.channel(harness.papers.id)).id)
+    job.modify(next_run_time=dt.datetime.now(dt.UTC))  # its time comes
+    (post,) = await harness.discord.wait_for_messages(harness.papers, 1, timeout=WAIT)
+
+    assert post.content.startswith("arXiv cs.AI for Wed 20 Aug 2025: 3 of 3 new papers matched")
+    assert len(post.embeds) == 3
+
+
 # --- preview and post --------------------------------------------------------------------
+
+
+async def test_preview_of_a_planned_post_shows_exactly_what_waits(harness: Harness) -> None:
+    await set_timed_digest(harness, max_papers=2)
+    await announce(harness, 3)
+    await harness.bot.delivery.poll_and_deliver()  # planned, waiting for the digest's time
+
+    reply = await harness.reply("digest preview", {"channel": harness.papers})
+
+    assert "3 of 3 new papers matched; showing the top 2" in reply.content
+    assert len(reply.embeds) == 2
+    assert harness.discord.messages(harness.papers) == []
 
 
 async def test_preview_is_private_and_posts_nothing(harness: Harness) -> None:

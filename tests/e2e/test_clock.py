@@ -100,7 +100,7 @@ async def test_a_post_due_while_the_bot_was_down_is_made_once_at_start_up(
     settings = make_settings(tmp_path, fake_arxiv)
     fake_arxiv.add_feed_papers([paper(1, "An LLM paper", "LLM.")])
     async with running_bot(settings, fake_discord) as bot:
-        # A digest at 00:01 UTC: always in the past by the time the test runs.
+        # A digest at 00:01 UTC, set up two days ago: at least one post fell due since.
         await targets.upsert_digest(
             bot.services.db,
             guild_id=discord_guild.id,
@@ -108,6 +108,7 @@ async def test_a_post_due_while_the_bot_was_down_is_made_once_at_start_up(
             categories=["cs.CL"],
             keywords="llm",
             time=dt.time(0, 1),
+            now=dt.datetime.now(UTC) - dt.timedelta(days=2),
         )
     assert fake_discord.messages(channel) == []
     async with running_bot(settings, fake_discord) as bot:
@@ -115,6 +116,29 @@ async def test_a_post_due_while_the_bot_was_down_is_made_once_at_start_up(
         await bot.delivery.poll_and_deliver()  # a later poll: not a catch-up any more
     titles = [e["title"] for m in fake_discord.messages(channel) for e in m.embeds]
     assert titles == ["An LLM paper"]
+
+
+async def test_a_timed_digest_set_up_just_before_a_restart_has_missed_nothing(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv)
+    fake_arxiv.add_feed_papers([paper(1, "An LLM paper", "LLM.")])
+    soon = dt.datetime.now(UTC) - dt.timedelta(minutes=1)  # its time passed before it existed
+    async with running_bot(settings, fake_discord) as bot:
+        await targets.upsert_digest(
+            bot.services.db,
+            guild_id=discord_guild.id,
+            channel_id=channel.id,
+            categories=["cs.CL"],
+            keywords="llm",
+            time=soon.time().replace(second=0, microsecond=0),
+        )
+    async with running_bot(settings, fake_discord) as bot:
+        await bot.delivery.poll_and_deliver()
+        config = await targets.get_digest(bot.services.db, channel.id)
+        assert config is not None and config.planned_date == DAY  # planned, waiting its time
+    assert fake_discord.messages(channel) == []
 
 
 async def test_a_new_digest_starts_from_the_latest_announcement_not_a_backlog(

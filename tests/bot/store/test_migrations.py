@@ -121,3 +121,59 @@ def test_no_trailing_comment_holds_a_semicolon() -> None:
         for line in sql.splitlines():
             code, dashes, comment = line.partition("--")
             assert not (code.strip() and dashes and ";" in comment), f"{name}: {line}"
+
+
+def version_2_database(path: Path) -> None:
+    """Write a database as version 2 left it, with rows each kind of 0003 change touches."""
+    first, second = load_migrations()[:2]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(first[2] + second[2])
+        conn.execute("PRAGMA user_version = 2")
+        digest = (
+            "INSERT INTO digests (channel_id, guild_id, categories, paused, pause_reason,"
+            " last_posted_date, created_at, updated_at) VALUES (?, 1, '[\"cs.AI\"]', ?, ?, ?,"
+            " '2026-04-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')"
+        )
+        conn.execute(digest, (1, 1, "paused by an admin", None))
+        conn.execute(digest, (2, 1, "no permission to post in channel 2", "2026-04-27"))
+        conn.execute(digest, (3, 1, "channel 3 no longer exists", None))
+        conn.execute(digest, (4, 0, None, "2026-04-20"))
+        conn.execute(
+            "INSERT INTO outbox_messages (target_kind, target_id, announcement_date, seq, nonce,"
+            " payload, created_at) VALUES ('channel', 4, '2026-04-28', 0, 'n', '{}', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO subscriptions (user_id, dm_blocked_notified, last_sent_date,"
+            " created_at, updated_at) VALUES (9, 1, '2026-04-21', '2026-04-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')"
+        )
+        state = "INSERT INTO poll_state (url, last_result) VALUES (?, ?)"
+        conn.execute(state, ("a", "ok"))
+        conn.execute(state, ("b", "HTTP 503 after 4 tries"))
+        conn.execute(state, ("c", "the feed is empty although arXiv should have announced papers"))
+
+
+async def test_migration_3_keeps_what_older_rows_meant(tmp_path: Path) -> None:
+    from bot.outcomes import PollStatus
+    from bot.store import poll_state, targets
+    from bot.targets.model import PauseReason
+
+    path = tmp_path / "bot.sqlite3"
+    version_2_database(path)
+    async with open_database(path) as db:
+        digests = {config.channel_id: config for config in await targets.list_digests(db)}
+        states = {state.url: state for state in await poll_state.list_poll_states(db)}
+        sub = await targets.get_subscription(db, 9)
+    assert [digests[n].pause_reason for n in (1, 2, 3, 4)] == [
+        PauseReason.ADMIN,
+        PauseReason.NO_PERMISSION,
+        PauseReason.CHANNEL_GONE,
+        None,
+    ]
+    # Planned through the latest of what was posted and what the outbox holds.
+    assert [str(digests[n].planned_date) for n in (1, 2, 4)] == ["None", "2026-04-27", "2026-04-28"]
+    assert sub is not None and str(sub.planned_date) == "2026-04-21"
+    assert [(states[u].last_result, states[u].last_error) for u in "abc"] == [
+        (PollStatus.FETCHED, None),
+        (PollStatus.FAILED, "HTTP 503 after 4 tries"),
+        (PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY, None),
+    ]

@@ -1,0 +1,220 @@
+"""The pass: every target planned at once, each paper enriched and summarized once.
+
+Real services (`open_services`): the real `arxiv` package against the fake arXiv, the real
+Anthropic SDK against the fake Anthropic, a real SQLite file. Requests are counted where they
+arrive, at the fakes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Services, open_services
+from bot.config import Settings
+from bot.models import Paper
+from bot.store import announcements, deliveries, targets
+from bot.targets.model import PauseReason, Target, TargetKey
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.arxiv_server import FakeArxiv, make_papers
+
+DAY = dt.date(2025, 8, 20)  # make_papers' announcement date
+GUILD = 1
+
+
+@pytest.fixture
+async def fake_anthropic() -> AsyncIterator[FakeAnthropic]:
+    async with FakeAnthropic.running() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def services(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
+) -> AsyncIterator[Services]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_path=tmp_path / "bot.sqlite3",
+        arxiv_feed_url=fake_arxiv.feed_url,
+        arxiv_api_url=fake_arxiv.api_url,
+        arxiv_request_interval_seconds=0,
+        anthropic_api_key="test-key",
+        anthropic_base_url=fake_anthropic.base_url,
+        anthropic_max_retries=0,
+        default_categories=("cs.AI",),
+    )
+    async with open_services(settings) as opened:
+        yield opened
+
+
+async def announce(services: Services, arxiv: FakeArxiv, papers: list[Paper]) -> None:
+    """Put papers in the fake feed and API, and let the real poller record them."""
+    arxiv.add_feed_papers(papers)
+    arxiv.add_api_papers(papers)
+    await services.poller.poll(["cs.AI"])
+
+
+async def add_digest(services: Services, channel_id: int, keywords: str, **more: Any) -> None:
+    await targets.upsert_digest(
+        services.db,
+        guild_id=GUILD,
+        channel_id=channel_id,
+        categories=more.pop("categories", ["cs.AI"]),
+        keywords=keywords,
+        **more,
+    )
+
+
+def problem(number: int) -> str:
+    """Return a keyword matching make_papers' paper `number` only ("We study problem N")."""
+    return f'"problem {number}"'
+
+
+async def test_one_pass_enriches_the_union_in_batches_of_100_and_summarizes_once_per_language(
+    services: Services, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
+) -> None:
+    await announce(services, fake_arxiv, make_papers(250))
+    wanted: dict[TargetKey, set[int]] = {}
+    languages: dict[TargetKey, str] = {}
+    for d in range(30):  # digests: five papers each, half of them in German
+        numbers = set(range(5 * d + 1, 5 * d + 6))
+        language = "de" if d % 2 else None
+        await add_digest(
+            services, 100 + d, ", ".join(map(problem, sorted(numbers))), language=language
+        )
+        wanted[TargetKey.channel(100 + d)] = numbers
+        languages[TargetKey.channel(100 + d)] = language or "en"
+    for s in range(30):  # subscribers: one paper each, also wanted by a digest
+        await targets.add_keywords(services.db, 500 + s, [problem(5 * s + 1)])
+        wanted[TargetKey.user(500 + s)] = {5 * s + 1}
+        languages[TargetKey.user(500 + s)] = "en"
+    feed_requests = len(fake_arxiv.requests_to("/atom/"))
+
+    (report,) = await services.planner.plan_pending()
+
+    union = set().union(*wanted.values())
+    calls = {(languages[key], n) for key, numbers in wanted.items() for n in numbers}
+    assert len(fake_arxiv.requests_to("/api/query")) == math.ceil(len(union) / 100)
+    assert len(fake_arxiv.requests_to("/atom/")) == feed_requests  # the pass fetches no feed
+    assert len(fake_anthropic.requests) == len(calls)
+    assert (report.targets, report.papers, report.posts) == (60, len(union), 60)
+    for key, numbers in wanted.items():
+        assert await deliveries.delivered_base_ids(services.db, key) == {
+            f"2508.{n:05d}" for n in numbers
+        }
+    # Nothing is left to plan: a second pass asks nobody anything.
+    assert await services.planner.plan_pending() == []
+    assert len(fake_anthropic.requests) == len(calls)
+
+
+async def test_each_planned_paper_is_in_exactly_one_recorded_message(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    await announce(services, fake_arxiv, make_papers(40))
+    await add_digest(services, 100, "synthetic", max_papers=25)
+
+    await services.planner.plan_pending()
+
+    messages = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    carried = [base_id for message in messages for base_id in message.base_ids]
+    assert len(carried) == len(set(carried)) == 25
+    for message in messages:
+        shown = [embed["url"] for embed in json.loads(message.payload)["embeds"]]
+        assert shown == [f"https://arxiv.org/abs/{base_id}" for base_id in message.base_ids]
+
+
+async def test_a_paper_a_target_has_is_never_planned_again(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    first = make_papers(3)
+    await announce(services, fake_arxiv, first)
+    await add_digest(services, 100, "synthetic")
+    await services.planner.plan_pending()
+    # The next day announces paper 1 again (say, cross-listed) with a new one.
+    again = [dataclasses.replace(p, announced=DAY + dt.timedelta(days=1)) for p in first[:1]]
+    fresh = make_papers(1, first_number=9, announced=DAY + dt.timedelta(days=1))
+    fake_arxiv.feed_papers[:] = [*again, *fresh]
+    fake_arxiv.add_feed_papers([])
+    await services.poller.poll(["cs.AI"])
+
+    (report,) = await services.planner.plan_pending()
+
+    pending = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    second_day = [m for m in pending if m.announcement_date == report.date]
+    assert [base_id for m in second_day for base_id in m.base_ids] == ["2508.00009"]
+    header = json.loads(second_day[0].payload)["content"]
+    assert "1 of 1 new paper matched" in header
+
+
+async def test_a_bot_that_was_down_catches_up_on_three_announcements_at_most(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    days = [DAY + dt.timedelta(days=n) for n in range(5)]
+    for number, day in enumerate(days, start=1):
+        papers = make_papers(1, first_number=number, announced=day)
+        await announcements.record_announcement(services.db, day, ["cs.AI"], papers)
+    await add_digest(services, 100, "synthetic", start_date=days[0])
+
+    reports = await services.planner.plan_pending()
+
+    assert [report.date for report in reports] == days[-3:]
+    config = await targets.get_digest(services.db, 100)
+    assert config is not None and config.planned_date == days[-1]
+
+
+async def test_a_target_whose_stored_keywords_no_longer_parse_costs_only_its_own_post(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    await announce(services, fake_arxiv, make_papers(3))
+    await add_digest(services, 100, "synthetic, -synthetic")  # refused by /digest set today
+    await add_digest(services, 101, "synthetic")
+
+    await services.planner.plan_pending()
+
+    assert await deliveries.delivered_base_ids(services.db, TargetKey.channel(100)) == set()
+    assert len(await deliveries.delivered_base_ids(services.db, TargetKey.channel(101))) == 3
+
+
+async def test_paused_digests_and_closed_dms_are_not_planned(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    await announce(services, fake_arxiv, make_papers(3))
+    await add_digest(services, 100, "synthetic")
+    await targets.set_paused(services.db, 100, PauseReason.ADMIN)
+    await targets.add_keywords(services.db, 500, ["synthetic"])
+    await targets.set_dm_blocked(services.db, 500)
+
+    assert await services.planner.plan_pending() == []
+    assert await deliveries.pending_messages(services.db) == []
+
+
+async def test_a_target_without_matches_is_planned_once_and_posts_nothing(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    await announce(services, fake_arxiv, make_papers(3))
+    await add_digest(services, 100, "quantum gravity")
+
+    (report,) = await services.planner.plan_pending()
+
+    assert (report.targets, report.posts) == (1, 0)
+    assert await deliveries.pending_messages(services.db) == []
+    assert await services.planner.plan_pending() == []
+
+
+async def test_a_preview_records_nothing(services: Services, fake_arxiv: FakeArxiv) -> None:
+    await announce(services, fake_arxiv, make_papers(3))
+    target = Target(None, ("cs.AI",), ("synthetic",), "en", max_papers=2)
+
+    post = await services.planner.preview(target, DAY)
+
+    assert [item.paper.base_id for item in post.digest.items] == ["2508.00001", "2508.00002"]
+    assert post.messages[0].content is not None
+    assert "3 of 3 new papers matched; showing the top 2" in post.messages[0].content
+    assert await deliveries.pending_messages(services.db) == []
