@@ -37,7 +37,7 @@ _FALLBACKS: Final = {
 
 def fallback_reason(reason: FallbackReason) -> str:
     """Say in a few words why a paper shows its abstract ("timeout")."""
-    return _FALLBACKS[reason]
+    return _FALLBACKS.get(reason, str(reason))
 
 
 def fallback_notice(item: DigestItem) -> str | None:

@@ -8,6 +8,7 @@ language, the summarizer's cache and single-flight doing the rest. `/summarize` 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -82,12 +83,17 @@ class PaperWork:
         done = 0
         outcomes: dict[tuple[str, str], SummaryOutcome] = {}
         self._progress("summarizing", 0, total)
-        for language, bucket in wanted.items():
+
+        async def one_language(language: str, bucket: Mapping[str, Paper]) -> None:
+            nonlocal done
             results = await self._summarizer.summarize_many(list(bucket.values()), language)
             for paper in bucket.values():
                 outcomes[(language, paper.base_id)] = results[(paper.base_id, paper.version)]
             done += len(bucket)
             self._progress("summarizing", done, total)
+
+        # Languages side by side: the summarizer's concurrency limit spans them all.
+        await asyncio.gather(*(one_language(lang, bucket) for lang, bucket in wanted.items()))
         return outcomes
 
     async def summarize_id(

@@ -10,7 +10,8 @@ records exactly that, so "exactly once" never depends on how embeds were packed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import MutableMapping, Sequence
+import json
+from collections.abc import Hashable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -57,6 +58,27 @@ class OutgoingMessage:
             "allowed_mentions": self.allowed_mentions.to_dict(),
         }
 
+    def to_json(self, encoded: MutableMapping[int, str] | None = None) -> str:
+        """Return `to_payload()` as JSON text; with `encoded`, encode each embed only once.
+
+        `encoded` maps an embed's `id()` to its JSON: a pass shows one embed to many
+        targets, and the embeds outlive the pass's use of the mapping (EmbedCache holds them).
+        """
+        if encoded is None:
+            return json.dumps(self.to_payload(), ensure_ascii=False)
+        embeds = []
+        for embed in self.embeds:
+            text = encoded.get(id(embed))
+            if text is None:
+                text = encoded[id(embed)] = json.dumps(embed.to_dict(), ensure_ascii=False)
+            embeds.append(text)
+        content = json.dumps(self.content, ensure_ascii=False)
+        mentions = json.dumps(self.allowed_mentions.to_dict())
+        return (
+            f'{{"content": {content}, "embeds": [{", ".join(embeds)}],'
+            f' "allowed_mentions": {mentions}}}'
+        )
+
 
 def header_text(digest: Digest) -> str:
     """Return e.g. "arXiv cs.CL, cs.LG for Tue 28 Apr 2026: 10 of 137 new papers matched"."""
@@ -70,9 +92,16 @@ def header_text(digest: Digest) -> str:
     return truncate(discord.utils.escape_markdown(defuse_mentions(text)), limits.CONTENT_MAX)
 
 
-#: Embeds already rendered, by item: a pass renders each (paper, keywords, summary) once,
-#: however many targets show it.
-EmbedCache = MutableMapping[DigestItem, discord.Embed]
+#: Embeds already rendered in one pass, by `item_key`: each (paper, keywords, summary) is
+#: rendered once, however many targets show it. One cache per pass: the key trusts that a
+#: paper id and version stand for one text within it.
+EmbedCache = MutableMapping[Hashable, discord.Embed]
+
+
+def item_key(item: DigestItem) -> Hashable:
+    """Return what tells items apart within one pass, cheaply (no hashing of author lists)."""
+    paper = item.paper
+    return (paper.base_id, paper.version, item.keywords, item.summary, item.fallback)
 
 
 def render_digest(digest: Digest, cache: EmbedCache | None = None) -> list[OutgoingMessage]:
@@ -104,9 +133,10 @@ def _embed(item: DigestItem, cache: EmbedCache | None) -> discord.Embed:
     """Return the item's embed, from `cache` when it was rendered before."""
     if cache is None:
         return render_item(item)
-    embed = cache.get(item)
+    key = item_key(item)
+    embed = cache.get(key)
     if embed is None:
-        embed = cache[item] = render_item(item)
+        embed = cache[key] = render_item(item)
     return embed
 
 

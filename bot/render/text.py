@@ -18,6 +18,7 @@ every string goes through the same steps, in this order:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -44,12 +45,17 @@ _JOINERS: Final = frozenset("\u200d\ufe0e\ufe0f")
 _WORD_CUT_MIN_SHARE: Final = 0.5
 
 
+# A pass renders the same titles, author names and abstracts for many targets (each with
+# its own matched keywords); LaTeX parsing is most of the cost, so cleaned lines are kept.
+# Bounded: about 30,000 lines, a few tens of MB at most.
+@functools.lru_cache(maxsize=32_768)
 def plain_line(text: str) -> str:
     """Return `text` as one clean line for places Discord shows verbatim (author, footer)."""
     head, rest = _head(text)
     return defuse_mentions(_collapse(readable_text(_drop_controls(head)))) + rest
 
 
+@functools.lru_cache(maxsize=32_768)
 def markdown_line(text: str) -> str:
     """Return `text` as one clean line, markdown escaped, for titles and field values."""
     return escape_markdown(plain_line(text))

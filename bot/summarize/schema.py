@@ -112,6 +112,8 @@ def normalize_text(text: str) -> str:
     Checks run on this form so that `@every\u200bone` or full-width letters do not slip by.
     """
     folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():  # no format character is ASCII: most abstracts stop here
+        return folded
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
 
 
@@ -124,6 +126,7 @@ def output_problems(output: SummaryOutput, source: str) -> list[str]:
     """
     source_norm = normalize_text(source)
     source_lower = source_norm.casefold()
+    known = _number_values(source_norm)  # once for all fields
     problems: list[str] = []
     for field_name, value in output.model_dump().items():
         text = normalize_text(value)
@@ -135,7 +138,7 @@ def output_problems(output: SummaryOutput, source: str) -> list[str]:
             found = pattern.search(text)
             if found and not pattern.search(source_norm):
                 problems.append(f"{field_name}: instruction-like text {found.group(0)!r}")
-        missing = numbers_not_in_source(text, source_norm)
+        missing = _numbers_not_known(text, known)
         if missing:
             problems.append(f"{field_name}: numbers not in the source: {', '.join(missing)}")
     return problems
@@ -147,7 +150,11 @@ def numbers_not_in_source(text: str, source: str) -> list[str]:
     "1,000" equals "1000", "93.5%" equals "93.5 %", "8B" equals "8 billion", and a rounded
     figure ("93.5" for "93.47") counts as the source's number.
     """
-    known = _number_values(source)
+    return _numbers_not_known(text, _number_values(source))
+
+
+def _numbers_not_known(text: str, known: set[Decimal]) -> list[str]:
+    """Return the numbers written in `text` that are not among the `known` values."""
     missing = []
     for match in _NUMBER.finditer(text):
         readings = _readings(match)

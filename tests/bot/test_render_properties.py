@@ -305,9 +305,14 @@ def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
     carried = [base_id for message in messages for base_id in message.paper_ids]
     assert sorted(carried) == sorted(item.paper.base_id for item in digest.items)
     assert len(set(carried)) == len(carried)
+    encoded: dict[int, str] = {}
     for message in messages:
-        shown = [embed["url"] for embed in message.to_payload()["embeds"]]  # type: ignore[attr-defined]
+        payload = message.to_payload()
+        shown = [embed["url"] for embed in payload["embeds"]]  # type: ignore[attr-defined]
         assert shown == [f"https://arxiv.org/abs/{base_id}" for base_id in message.paper_ids]
+        # What the outbox stores is that payload, whether embeds are encoded once or not.
+        assert json.loads(message.to_json(encoded)) == payload
+        assert json.loads(message.to_json()) == payload
 
 
 @SETTINGS

@@ -123,6 +123,9 @@ def test_no_trailing_comment_holds_a_semicolon() -> None:
             assert not (code.strip() and dashes and ";" in comment), f"{name}: {line}"
 
 
+CREATED = "2026-04-01T00:00:00+00:00"
+
+
 def version_2_database(path: Path) -> None:
     """Write a database as version 2 left it, with rows each kind of 0003 change touches."""
     first, second = load_migrations()[:2]
@@ -144,7 +147,8 @@ def version_2_database(path: Path) -> None:
         )
         conn.execute(
             "INSERT INTO subscriptions (user_id, dm_blocked_notified, last_sent_date,"
-            " created_at, updated_at) VALUES (9, 1, '2026-04-21', '2026-04-01T00:00:00+00:00', '2026-04-01T00:00:00+00:00')"
+            " created_at, updated_at) VALUES (9, 1, '2026-04-21', ?, ?)",
+            (CREATED, CREATED),
         )
         state = "INSERT INTO poll_state (url, last_result) VALUES (?, ?)"
         conn.execute(state, ("a", "ok"))
