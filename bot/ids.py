@@ -1,4 +1,4 @@
-"""Parse arXiv identifiers in the forms people paste them (SPEC section 2, "Identifiers").
+"""Parse arXiv identifiers in the forms people paste them (docs/behaviour.md, "Identifiers").
 
 The formats come from arXiv's own description, https://info.arxiv.org/help/arxiv_identifier.html:
 new style `YYMM.NNNN` (April 2007 to December 2014) and `YYMM.NNNNN` (from January 2015),

@@ -34,12 +34,12 @@ from bot.errors import InvalidKeywordsError
 from bot.matching import KeywordQuery, Matcher, parse_keywords
 from bot.models import Digest, DigestItem, Match, Paper
 from bot.render import OutgoingMessage, render_digest
-from bot.render.messages import EmbedCache
+from bot.render.messages import RenderCache
 from bot.store import announcements, deliveries, targets
 from bot.store.db import Database
 from bot.store.deliveries import PostRecord
 from bot.summarize.service import SummaryOutcome
-from bot.targets.model import Target, TargetKey
+from bot.targets.model import Target, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -132,21 +132,34 @@ class Planner:
         return await announcements.latest_announcement_date(self._db, target.categories)
 
     async def _active_targets(self, keys: Collection[TargetKey] | None) -> list[Target]:
-        """Read the digests that are not paused and the subscriptions that can be sent."""
+        """Read the digests that are not paused and the subscriptions that can be sent.
+
+        All of them (two queries), or only those of `keys` (one query each).
+        """
+        if keys is None:
+            configs = await targets.list_digests(self._db)
+            subs = await targets.list_subscriptions(self._db)
+        else:
+            configs, subs = [], []
+            for key in keys:
+                if key.kind is TargetKind.CHANNEL:
+                    config = await targets.get_digest(self._db, key.id)
+                    configs += [config] if config else []
+                else:
+                    sub = await targets.get_subscription(self._db, key.id)
+                    subs += [sub] if sub else []
         settings = self._settings
         found = [
             Target.of_digest(config, settings.default_language)
-            for config in await targets.list_digests(self._db)
+            for config in configs
             if not config.paused
         ]
         found += [
             Target.of_subscription(sub, settings.default_categories, settings.default_language)
-            for sub in await targets.list_subscriptions(self._db)
+            for sub in subs
             if sub.deliverable
         ]
-        if keys is None:
-            return found
-        return [target for target in found if target.key in keys]
+        return found
 
     async def _record(self, date: dt.date, due: Sequence[Target]) -> PassReport:
         """Run one pass over `due` for `date` and record its posts."""
@@ -230,21 +243,35 @@ def _choose_all(
     delivered: Mapping[TargetKey, set[str]],
 ) -> list[_Choice]:
     """Do `_choose`'s work (with the collector paused)."""
-    matcher = Matcher({i: query for i, query in enumerate(queries) if query is not None})
-    hits = matcher.match(announced.papers)
+    # Targets with the same keywords share one entry of the matcher, and its matches.
+    distinct: dict[tuple[str, ...], int] = {}
+    compiled: dict[int, KeywordQuery] = {}
+    for target, query in zip(due, queries, strict=True):
+        if query is not None and target.keywords not in distinct:
+            distinct[target.keywords] = len(distinct)
+            compiled[distinct[target.keywords]] = query
+    hits = Matcher(compiled).match(announced.papers)
+    matched_ids = {key: frozenset(m.paper.base_id for m in found) for key, found in hits.items()}
     choices = []
-    for index, target in enumerate(due):
+    for target, query in zip(due, queries, strict=True):
         offered, offered_ids = announced.view(
             target.categories, include_cross_lists=target.include_cross_lists
         )
         have = delivered.get(target.key, set()) if target.key is not None else set()
-        found = [
-            match
-            for match in hits.get(index, ())
-            if match.paper.base_id in offered_ids and match.paper.base_id not in have
-        ]
         total = len(offered) - len(have & offered_ids)
-        choices.append(_Choice(tuple(found[: target.max_papers]), len(found), total))
+        if query is None:
+            choices.append(_Choice((), 0, total))
+            continue
+        entry = distinct[target.keywords]
+        wanted = (matched_ids[entry] & offered_ids) - have
+        # Ranked order is the matcher's; only the first `max_papers` are walked to.
+        chosen: list[Match] = []
+        for match in hits[entry]:
+            if len(chosen) == target.max_papers:
+                break
+            if match.paper.base_id in wanted:
+                chosen.append(match)
+        choices.append(_Choice(tuple(chosen), len(wanted), total))
     return choices
 
 
@@ -268,7 +295,7 @@ def _render_all(
     outcomes: Mapping[tuple[str, str], SummaryOutcome],
 ) -> list[PlannedPost]:
     """Do `_render`'s work (with the collector paused)."""
-    cache: EmbedCache = {}
+    cache = RenderCache()
     made: dict[tuple[str, str, tuple[str, ...]], DigestItem] = {}
     posts = []
     for target, choice in zip(due, choices, strict=True):

@@ -1,16 +1,16 @@
 """One digest item -> one Discord embed, within every limit Discord enforces.
 
-What an embed shows (SPEC section 3, "Messages"): the title linked to the abstract page, an
-author line, the TL;DR and motivation (or the abstract and why), fields for affiliations,
-categories, matched keywords, method, results and links, and a footer naming the arXiv id,
-version, date and who wrote the summary. The links are never cut: everything else shrinks
-first.
+What an embed shows: the title linked to the abstract page, an author line, the TL;DR and
+motivation (or the abstract and why), fields for affiliations, categories, matched keywords,
+method, results and links, and a footer naming the arXiv id, version, date and who wrote the
+summary. The links are never cut: everything else shrinks first (docs/behaviour.md,
+"Discord's limits").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import discord
@@ -91,22 +91,50 @@ _FLOORS: Final[Mapping[str, int]] = {
 }
 
 
-def render_item(item: DigestItem) -> discord.Embed:
-    """Build the embed for one paper; its text fits every one of Discord's limits."""
+#: Texts of an embed without its keywords field, by paper and summary, and their size toward
+#: the 6,000 total: shared by every target that shows the paper (see `render_item`).
+Frames = MutableMapping[Hashable, tuple[dict[str, str], int]]
+
+
+def render_item(item: DigestItem, frames: Frames | None = None) -> discord.Embed:
+    """Build the embed for one paper; its text fits every one of Discord's limits.
+
+    With `frames` (one mapping per pass), the texts that do not depend on the matched
+    keywords are worked out once per paper and summary; an embed that needs shrinking to
+    fit the 6,000 total is worked out in full, as without `frames`.
+    """
     paper = item.paper
-    slots = _fit_total(_slots(item), paper)
+    texts = _from_frame(item, frames) if frames is not None else None
+    if texts is None:
+        texts = {key: slot.text for key, slot in _fit_total(_slots(item), paper).items()}
     embed = discord.Embed(
-        title=slots["title"].text,
+        title=texts["title"],
         url=paper.abs_url,
-        description=slots["description"].text or None,
+        description=texts["description"] or None,
         colour=discord.Colour(colour_for(paper.archive)),
     )
-    if slots["author"].text:
-        embed.set_author(name=slots["author"].text)
-    for name, value, inline in _fields(slots, paper):
+    if texts["author"]:
+        embed.set_author(name=texts["author"])
+    for name, value, inline in _fields(texts, paper):
         embed.add_field(name=name, value=value, inline=inline)
-    embed.set_footer(text=slots["footer"].text)
+    embed.set_footer(text=texts["footer"])
     return embed
+
+
+def _from_frame(item: DigestItem, frames: Frames) -> dict[str, str] | None:
+    """Return the item's texts from its paper's frame, or None when they need shrinking."""
+    paper = item.paper
+    key = (paper.base_id, paper.version, item.summary, item.fallback)
+    frame = frames.get(key)
+    if frame is None:
+        texts = {k: slot.text for k, slot in _slots(replace(item, keywords=())).items()}
+        frame = frames[key] = (texts, _fixed_size(paper) + sum(map(len, texts.values())))
+    texts, size = frame
+    keywords = [k for k in (markdown_line(k) for k in item.keywords) if k]
+    value = join_items(keywords, ", ", limits.FIELD_VALUE_MAX)
+    if size + len(value) > limits.EMBEDS_TOTAL_MAX:
+        return None
+    return {**texts, "keywords": value}
 
 
 def colour_for(archive: str) -> int:
@@ -257,19 +285,23 @@ def _categories(paper: Paper) -> list[str]:
     return cleaned
 
 
-def _fields(slots: Mapping[str, _Slot], paper: Paper) -> Iterator[tuple[str, str, bool]]:
+def _fields(texts: Mapping[str, str], paper: Paper) -> Iterator[tuple[str, str, bool]]:
     """Yield (name, value, inline) for each non-empty field, links last and whole."""
     for key, name, inline in _OPTIONAL_FIELDS:
-        if slots[key].text:
-            yield name, slots[key].text, inline
+        if texts[key]:
+            yield name, texts[key], inline
     yield _LINKS_NAME, links_value(paper), False
+
+
+def _fixed_size(paper: Paper) -> int:
+    """Return what counts toward the 6,000 total whatever the texts: field names and links."""
+    names = sum(len(name) for _, name, _ in _OPTIONAL_FIELDS) + len(_LINKS_NAME)
+    return names + len(links_value(paper))
 
 
 def _fit_total(slots: dict[str, _Slot], paper: Paper) -> dict[str, _Slot]:
     """Shrink slots in `_SHRINK_ORDER` until the embed is within the 6,000-character total."""
-    names = sum(len(name) for _, name, _ in _OPTIONAL_FIELDS) + len(_LINKS_NAME)
-    fixed = names + len(links_value(paper))
-    excess = fixed + sum(len(s.text) for s in slots.values()) - limits.EMBEDS_TOTAL_MAX
+    excess = _fixed_size(paper) + sum(len(s.text) for s in slots.values()) - limits.EMBEDS_TOTAL_MAX
     for key in _SHRINK_ORDER:
         if excess <= 0:
             break

@@ -19,7 +19,7 @@ import discord
 
 from bot.models import Digest, DigestItem
 from bot.render import limits
-from bot.render.embeds import render_item
+from bot.render.embeds import Frames, render_item
 from bot.render.text import defuse_mentions, truncate
 
 # English names, not strftime's %a/%b, which follow the process locale.
@@ -62,7 +62,7 @@ class OutgoingMessage:
         """Return `to_payload()` as JSON text; with `encoded`, encode each embed only once.
 
         `encoded` maps an embed's `id()` to its JSON: a pass shows one embed to many
-        targets, and the embeds outlive the pass's use of the mapping (EmbedCache holds them).
+        targets, and the embeds outlive the pass's use of the mapping (RenderCache holds them).
         """
         if encoded is None:
             return json.dumps(self.to_payload(), ensure_ascii=False)
@@ -92,10 +92,24 @@ def header_text(digest: Digest) -> str:
     return truncate(discord.utils.escape_markdown(defuse_mentions(text)), limits.CONTENT_MAX)
 
 
-#: Embeds already rendered in one pass, by `item_key`: each (paper, keywords, summary) is
-#: rendered once, however many targets show it. One cache per pass: the key trusts that a
-#: paper id and version stand for one text within it.
-EmbedCache = MutableMapping[Hashable, discord.Embed]
+class RenderCache:
+    """What one pass renders once for many targets: embeds by item, and their shared texts.
+
+    An item is told apart by paper id and version, keywords and summary (`item_key`): within
+    one pass a paper id and version stand for one text. Use one cache per pass.
+    """
+
+    def __init__(self) -> None:
+        self.embeds: dict[Hashable, discord.Embed] = {}
+        self.frames: Frames = {}
+
+    def embed(self, item: DigestItem) -> discord.Embed:
+        """Return the item's embed, rendering it the first time."""
+        key = item_key(item)
+        embed = self.embeds.get(key)
+        if embed is None:
+            embed = self.embeds[key] = render_item(item, self.frames)
+        return embed
 
 
 def item_key(item: DigestItem) -> Hashable:
@@ -104,7 +118,7 @@ def item_key(item: DigestItem) -> Hashable:
     return (paper.base_id, paper.version, item.keywords, item.summary, item.fallback)
 
 
-def render_digest(digest: Digest, cache: EmbedCache | None = None) -> list[OutgoingMessage]:
+def render_digest(digest: Digest, cache: RenderCache | None = None) -> list[OutgoingMessage]:
     """Return the messages of one digest post, in order: header first, then every paper.
 
     The header rides on the first message together with as many embeds as fit; an empty
@@ -112,7 +126,8 @@ def render_digest(digest: Digest, cache: EmbedCache | None = None) -> list[Outgo
     papers its embeds show.
     """
     header = header_text(digest)
-    groups = pack_embeds([(item.paper.base_id, _embed(item, cache)) for item in digest.items])
+    render = cache.embed if cache is not None else render_item
+    groups = pack_embeds([(item.paper.base_id, render(item)) for item in digest.items])
     messages = [
         OutgoingMessage(
             None if index else header,
@@ -127,17 +142,6 @@ def render_digest(digest: Digest, cache: EmbedCache | None = None) -> list[Outgo
 def render_single(item: DigestItem) -> OutgoingMessage:
     """Return the one-embed message for `/summarize` and the `summarize` command."""
     return OutgoingMessage(None, (render_item(item),), (item.paper.base_id,))
-
-
-def _embed(item: DigestItem, cache: EmbedCache | None) -> discord.Embed:
-    """Return the item's embed, from `cache` when it was rendered before."""
-    if cache is None:
-        return render_item(item)
-    key = item_key(item)
-    embed = cache.get(key)
-    if embed is None:
-        embed = cache[key] = render_item(item)
-    return embed
 
 
 def pack_embeds(

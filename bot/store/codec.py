@@ -44,7 +44,7 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 def time_text(value: dt.time | None) -> str | None:
-    """Return a local time of day as `HH:MM`, the form users type (SPEC section 3)."""
+    """Return a local time of day as `HH:MM`, the form users type."""
     return None if value is None else value.strftime("%H:%M")
 
 

@@ -111,6 +111,16 @@ JOIN outbox_messages AS o
  AND o.announcement_date = :date
 """
 
+# Which of some papers some targets already have: per target, through the primary key.
+_HAVE = """
+SELECT d.target_kind, d.target_id, d.base_id
+FROM json_each(:targets) AS t
+JOIN delivered_papers AS d
+  ON d.target_kind = json_extract(t.value, '$[0]')
+ AND d.target_id = json_extract(t.value, '$[1]')
+WHERE d.base_id IN (SELECT value FROM json_each(:papers))
+"""
+
 _INSERT_MESSAGE = """
 INSERT INTO outbox_messages
     (id, target_kind, target_id, announcement_date, seq, nonce, payload, created_at)
@@ -264,18 +274,16 @@ async def _clashes(
         post.target: [base_id for _, base_ids in post.messages for base_id in base_ids]
         for post in posts
     }
-    wanted = sorted({base_id for base_ids in carried.values() for base_id in base_ids})
     have: dict[TargetKey, set[str]] = {}
-    if wanted:
-        async with conn.execute(
-            "SELECT target_kind, target_id, base_id FROM delivered_papers"
-            " WHERE base_id IN (SELECT value FROM json_each(?))",
-            (json_text(wanted),),
-        ) as cursor:
+    if carried:
+        params = {
+            "targets": json_text([[str(key.kind), key.id] for key in carried]),
+            "papers": json_text(sorted({b for base_ids in carried.values() for b in base_ids})),
+        }
+        async with conn.execute(_HAVE, params) as cursor:
             for row in await cursor.fetchall():
                 key = TargetKey(TargetKind(row[0]), int(row[1]))
-                if key in carried:
-                    have.setdefault(key, set()).add(str(row[2]))
+                have.setdefault(key, set()).add(str(row[2]))
     clashes: dict[TargetKey, tuple[str, ...]] = {}
     for key, base_ids in carried.items():
         seen: set[str] = set()

@@ -2,7 +2,7 @@
 
 Per feed URL it keeps the validators of the last 200 answer (ETag, Last-Modified) so the next
 poll is a conditional request that costs a 304 when nothing changed (docs/behaviour.md,
-"Watching the feed"), and what the last poll saw, for `/status`.
+"The announcement feed"), and what the last poll saw, for `/status`.
 """
 
 from __future__ import annotations

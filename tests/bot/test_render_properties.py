@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from bot.models import Author, Digest, DigestItem, FallbackReason, Paper, Summary
 from bot.render import render_digest, render_single
-from bot.render.embeds import SUMMARY_LABELS, footer_text
+from bot.render.embeds import SUMMARY_LABELS, Frames, footer_text, render_item
+from bot.render.messages import RenderCache
 from bot.render.text import markdown_line, markdown_paragraphs, plain_line
 from bot.words import fallback_notice
 
@@ -297,7 +298,7 @@ def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
     # What the outbox records (delivery's exactly-once): each message's paper ids. Each
     # planned paper must be carried by exactly one message, the one whose embed shows it,
     # whether or not embeds come from a pass's cache.
-    cache: dict[DigestItem, Any] | None = {} if shared_cache else None
+    cache = RenderCache() if shared_cache else None
     if cache is not None:
         render_digest(digest, cache)  # a first target fills the cache
     messages = render_digest(digest, cache)
@@ -313,6 +314,19 @@ def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
         # What the outbox stores is that payload, whether embeds are encoded once or not.
         assert json.loads(message.to_json(encoded)) == payload
         assert json.loads(message.to_json()) == payload
+
+
+@SETTINGS
+@given(items, st.lists(st.lists(noisy(4, repeat=10, max_size=100), max_size=30), max_size=4))
+def test_an_embed_built_on_a_shared_frame_is_the_embed_rendered_alone(
+    item: DigestItem, keyword_lists: list[list[str]]
+) -> None:
+    # A pass renders a paper's keyword-free texts once and reuses them for every target's
+    # keywords; what each target gets must not differ from a fresh rendering.
+    frames: Frames = {}
+    for keywords in [list(item.keywords), *keyword_lists]:
+        variant = replace(item, keywords=tuple(keywords))
+        assert render_item(variant, frames).to_dict() == render_item(variant).to_dict()
 
 
 @SETTINGS

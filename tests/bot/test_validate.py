@@ -1,4 +1,4 @@
-"""Option values people type: times, timezones, max papers (SPEC section 3)."""
+"""Option values people type: times, timezones, max papers (docs/behaviour.md)."""
 
 from __future__ import annotations
 

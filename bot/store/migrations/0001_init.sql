@@ -5,7 +5,7 @@
 -- No comment may hold a semicolon: bot/store/db.py splits this file on them.
 
 -- Every version of every paper the bot has seen, one row per (base_id, version). The feed fills
--- a row, the API enrichment (matched papers only, SPEC 2.4) completes it and sets enriched_at.
+-- a row, the API enrichment (matched papers only) completes it and sets enriched_at.
 CREATE TABLE papers (
     base_id          TEXT    NOT NULL,  -- 2203.01250 or hep-th/9901001, without vN
     version          INTEGER NOT NULL CHECK (version >= 1),
@@ -70,7 +70,7 @@ CREATE TABLE bot_state (
 );
 
 -- A channel's daily digest (/digest set). start_date is the announcement it starts from,
--- never a backlog (SPEC 8). language NULL means the bot's DEFAULT_LANGUAGE.
+-- never a backlog (docs/behaviour.md). language NULL means the bot's DEFAULT_LANGUAGE.
 CREATE TABLE digests (
     channel_id          INTEGER PRIMARY KEY,
     guild_id            INTEGER NOT NULL,
@@ -110,7 +110,7 @@ CREATE TABLE subscriptions (
     updated_at          TEXT    NOT NULL
 );
 
--- The outbox (SPEC 8, exactly once): every message of a post is recorded before the first is
+-- The outbox (exactly once, docs/behaviour.md): every message of a post is recorded before the first is
 -- sent, with a deterministic nonce, then marked sent with Discord's message id. A restart
 -- resends what is still pending with the same nonce.
 CREATE TABLE outbox_messages (

@@ -3,8 +3,9 @@
 -- tables: a summary is keyed by what was summarized, whatever the paper tables look like.
 -- Times are ISO-8601 text in UTC; day is YYYY-MM-DD and month YYYY-MM (UTC), the budget periods.
 
--- The summary cache: one row per (paper version, language, prompt version, model), the key of
--- SPEC section 5. Only valid summaries are stored; fallbacks never are, so a later run retries.
+-- The summary cache: one row per (paper version, language, prompt version, model), the key
+-- docs/behaviour.md ("Summaries") gives. Only valid summaries are stored: fallbacks never are,
+-- so a later run retries.
 CREATE TABLE IF NOT EXISTS summaries (
     base_id TEXT NOT NULL,
     version INTEGER NOT NULL CHECK (version >= 1),
