@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
+from bot import words
 from bot.app import Services, open_services
 from bot.clock import Clock
 from bot.config import Settings
@@ -112,14 +113,14 @@ class DigestBot(commands.Bot):
         if isinstance(original, UserInputError):
             message = str(original)
         elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-            message = "You need the Manage Server permission for this command."
+            message = words.NEEDS_MANAGE_SERVER
         else:
             log.error(
                 "command %s failed",
                 interaction.command.qualified_name if interaction.command else "?",
                 exc_info=original,
             )
-            message = "Something went wrong on my side; it has been logged. Please try again later."
+            message = words.SOMETHING_WENT_WRONG
         await reply_ephemeral(interaction, message)
 
 

@@ -337,6 +337,23 @@ def _cap(cap: float | None) -> str:
     return "" if cap is None else f" of ${cap:.2f}"
 
 
+# --- commands --------------------------------------------------------------------------------
+
+NEEDS_MANAGE_SERVER: Final = "You need the Manage Server permission for this command."
+SOMETHING_WENT_WRONG: Final = (
+    "Something went wrong on my side; it has been logged. Please try again later."
+)
+STATUS_TITLE: Final = "arXiv digest status"
+
+
+def cannot_post_in(channel_id: int) -> str:
+    """Refuse a digest channel the bot may not post embeds in."""
+    return (
+        f"I cannot post in <#{channel_id}>: give me View Channel, Send Messages and"
+        " Embed Links there, then try again"
+    )
+
+
 # --- shared ------------------------------------------------------------------------------
 
 

@@ -153,10 +153,7 @@ def check_can_post(channel: discord.TextChannel) -> None:
     """Refuse a channel the bot cannot post embeds in, before anything is stored."""
     allowed = channel.permissions_for(channel.guild.me)
     if not (allowed.view_channel and allowed.send_messages and allowed.embed_links):
-        raise UserInputError(
-            f"I cannot post in {channel.mention}: give me View Channel, Send Messages and"
-            " Embed Links there, then try again"
-        )
+        raise UserInputError(words.cannot_post_in(channel.id))
 
 
 def with_intro(intro: str, payloads: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

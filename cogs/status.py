@@ -47,7 +47,7 @@ class StatusCog(commands.Cog):
 
 def status_embed(report: StatusReport) -> discord.Embed:
     """Lay a status report out as one embed: polling, Claude, recent problems."""
-    embed = discord.Embed(title="arXiv digest status", colour=_COLOUR)
+    embed = discord.Embed(title=words.STATUS_TITLE, colour=_COLOUR)
     for name, value in words.status_fields(report):
         embed.add_field(name=name, value=_cut(value), inline=False)
     return embed

@@ -59,10 +59,6 @@ class Announced:
             found = self._views[key] = self._view(wanted, include_cross_lists)
         return found
 
-    def papers_for(self, categories: Iterable[str], *, include_cross_lists: bool) -> list[Paper]:
-        """Return the papers offered to a target of these categories (a list, for callers)."""
-        return list(self.view(categories, include_cross_lists=include_cross_lists)[0])
-
     def _view(self, wanted: frozenset[str], include_cross_lists: bool) -> View:
         """Work out one view: entries in `wanted`, cross-lists only when asked."""
         indexes: set[int] = set()

@@ -54,7 +54,8 @@ async def seen(
 ) -> list[str]:
     """Return the versioned ids a target of `categories` is offered on `date`."""
     day = await Announced.load(db, date)
-    return [p.versioned_id for p in day.papers_for(categories, include_cross_lists=cross)]
+    offered, _ = day.view(categories, include_cross_lists=cross)
+    return [paper.versioned_id for paper in offered]
 
 
 async def test_papers_come_in_announcement_order(db: Database) -> None:
