@@ -12,6 +12,8 @@ from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
 from bot.models import AnnounceType, Author, Paper
+from bot.store import targets
+from bot.store.db import Database
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, connected
 
@@ -39,6 +41,28 @@ async def running_bot(settings: Settings, discord_fake: FakeDiscord) -> AsyncIte
         bot = DigestBot(services, guild_ready_timeout=0.05)
         async with connected(bot, discord_fake):
             yield bot
+
+
+async def add_digest(
+    db: Database,
+    guild_id: int,
+    channel_id: int,
+    *,
+    keywords: str = "llm",
+    time: dt.time | None = None,
+    categories: Sequence[str] = ("cs.CL",),
+    max_papers: int = 10,
+) -> None:
+    """Store a channel's digest as `/digest set` leaves it (without its first post)."""
+    await targets.upsert_digest(
+        db,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        categories=categories,
+        keywords=keywords,
+        time=time,
+        max_papers=max_papers,
+    )
 
 
 def paper(

@@ -11,6 +11,7 @@ user or operator sees.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
@@ -22,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from bot import digests, subscriptions
+from bot.store import targets
 from bot.store.db import open_database
 from tests.cli_runner import run_cli, run_command
 from tests.e2e.cli import COMMANDS, NO_KEY_NOTE, assert_one_line, cli_env, run_many
-from tests.e2e.harness import make_settings, paper, running_bot
+from tests.e2e.harness import add_digest, make_settings, paper, running_bot
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 from tests.fakes.discord_server import FakeDiscord, FakeGuild, FakeInteraction, StoredMessage
@@ -58,9 +59,8 @@ async def test_claude_answering_html_or_wrong_json_still_posts_every_paper(
         fake_arxiv.add_feed_papers(LLM_PAPERS)
         fake_arxiv.add_api_papers(LLM_PAPERS)
         async with running_bot(settings, fake_discord) as bot:
-            change = digests.DigestChange(categories="cs.CL", keywords="llm")
-            await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
-            await bot.clock.poll_and_deliver()
+            await add_digest(bot.services.db, discord_guild.id, channel.id)
+            await bot.delivery.poll_and_deliver()
 
             embeds = [e for m in fake_discord.messages(channel) for e in m.embeds]
             status = await reply(fake_discord, "status", guild=discord_guild)
@@ -101,9 +101,8 @@ async def test_summarize_answers_while_the_feed_trickles(
     fake_arxiv.add_feed_papers(LLM_PAPERS)
     fake_arxiv.trickle_next(prefix="/atom/", count=1000, interval=0.3)
     async with running_bot(settings, fake_discord) as bot:
-        change = digests.DigestChange(categories="cs.CL", keywords="llm")
-        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
-        polling = asyncio.create_task(bot.clock.poll_and_deliver())
+        await add_digest(bot.services.db, discord_guild.id, channel.id)
+        polling = asyncio.create_task(bot.delivery.poll_and_deliver())
         await fake_arxiv.wait_for_requests("/atom/")
 
         answer = await reply(fake_discord, "summarize", {"paper": "1605.08386"}, channel=channel)
@@ -137,10 +136,9 @@ async def test_a_feed_retry_after_of_an_hour_skips_the_poll_and_summarize_says_w
     settings = make_settings(tmp_path, fake_arxiv, poll_interval_seconds=1800)
     fake_arxiv.fail_next(429, retry_after="3600", prefix="/atom/")
     async with running_bot(settings, fake_discord) as bot:
-        change = digests.DigestChange(categories="cs.CL", keywords="llm")
-        await digests.set_digest(bot.services.db, discord_guild.id, channel.id, change, "en")
-        await asyncio.wait_for(bot.clock.poll_and_deliver(), WAIT)  # skipped, not sat out
-        skipped = bot.clock.last_poll_error
+        await add_digest(bot.services.db, discord_guild.id, channel.id)
+        await asyncio.wait_for(bot.delivery.poll_and_deliver(), WAIT)  # skipped, not sat out
+        skipped = bot.delivery.last_poll_error
 
         handle = await fake_discord.run_slash("summarize", {"paper": "1605.08386"}, channel=channel)
         (answer,) = await handle.wait_followups(1, WAIT)
@@ -163,8 +161,7 @@ async def test_a_second_run_on_the_same_database_exits_naming_the_first(
         guild = discord_fake.add_guild("lab")
         channel = guild.channel("papers")
         async with open_database(tmp_path / "bot.sqlite3") as db:
-            change = digests.DigestChange(categories="cs.CL", keywords="llm")
-            await digests.set_digest(db, guild.id, channel.id, change, "en")
+            await add_digest(db, guild.id, channel.id)
         fake_arxiv.add_feed_papers(LLM_PAPERS)
         env = cli_env(
             tmp_path,
@@ -220,14 +217,10 @@ async def test_a_row_with_an_unknown_timezone_is_skipped_and_shown_in_status(
     member = fake_discord.add_member(discord_guild, "reader")
     settings = make_settings(tmp_path, fake_arxiv)
     async with open_database(settings.database_path) as db:
-        timed = digests.DigestChange(categories="cs.CL", keywords="llm", time="08:00")
-        await digests.set_digest(db, discord_guild.id, papers_channel.id, timed, "en")
-        now = digests.DigestChange(categories="cs.CL", keywords="llm")
-        await digests.set_digest(db, discord_guild.id, other.id, now, "en")
-        await subscriptions.subscribe(db, member.id, "llm")
-        await subscriptions.update(
-            db, member.id, subscriptions.SubscriptionChange(time="09:00"), "en"
-        )
+        await add_digest(db, discord_guild.id, papers_channel.id, time=dt.time(8, 0))
+        await add_digest(db, discord_guild.id, other.id)
+        await targets.add_keywords(db, member.id, ["llm"])
+        await targets.update_settings(db, member.id, time=dt.time(9, 0))
     # As a database written on a host whose tz database has zones this one lacks.
     with sqlite3.connect(settings.database_path) as conn:
         conn.execute(
@@ -237,9 +230,9 @@ async def test_a_row_with_an_unknown_timezone_is_skipped_and_shown_in_status(
         conn.execute("UPDATE subscriptions SET timezone = 'Mars/Olympus_Mons'")
     fake_arxiv.add_feed_papers(LLM_PAPERS)
 
-    with caplog.at_level(logging.WARNING, logger="bot.schedule"):
+    with caplog.at_level(logging.WARNING, logger="bot.targets.schedule"):
         async with running_bot(settings, fake_discord) as bot:
-            await bot.clock.poll_and_deliver()
+            await bot.delivery.poll_and_deliver()
             status = await reply(fake_discord, "status", guild=discord_guild)
             shown = await reply(fake_discord, "digest show", guild=discord_guild)
 
