@@ -1,4 +1,4 @@
-"""Time the keyword Matcher against one compiled regex per keyword (SPEC section 4 workload).
+"""Time the keyword Matcher against one compiled regex per keyword (docs/behaviour.md rules).
 
 Workload: 2,000 abstracts of real length, re-mixed from the 100 real ones recorded in
 tests/fixtures/arxiv-api/q_testing_s0_m100_*.json, and 10,000 distinct keywords (1-3 words
@@ -87,7 +87,7 @@ def build_keywords(entries: list[tuple[str, str]], rng: random.Random) -> list[s
     """Return KEYWORDS distinct keywords made of the abstracts' own words.
 
     Mixed like real keyword lists, so that a target of PER_TARGET keywords matches about 7%
-    of the papers (SPEC's example digest header: "10 of 137 new papers matched"): single
+    of the papers (a typical digest header: "10 of 137 new papers matched"): single
     words and prefixes of words that are not common; runs of words that occur in the
     abstracts (they hit, like `kv cache` on a good day); and combinations of words that
     need not occur together (most keywords hit nothing on a given day). Case and hyphens vary.

@@ -1,4 +1,4 @@
-"""The command line (SPEC section 7): argument parsing, output and exit codes.
+"""The command line: argument parsing, output and exit codes (docs/behaviour.md).
 
 `run` starts the bot; `preview`, `matches` and `summarize` use the same services as the bot,
 without Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line

@@ -1,4 +1,4 @@
-"""Settings (SPEC section 6), read from the environment and `.env` when `main()` asks.
+"""Settings (.env.example lists each), read from the environment and `.env` when asked.
 
 Nothing is read at import time: tests build `Settings(...)` directly, and the CLI calls
 `load_settings()` once.

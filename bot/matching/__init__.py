@@ -1,4 +1,4 @@
-"""Keyword rules -> one compiled matcher for many targets -> ranked matches (SPEC section 4).
+"""Keyword rules -> one compiled matcher for many targets -> ranked matches (docs/behaviour.md).
 
 - `keywords`: the keyword language (its rules are in that module's docstring), parsing;
 - `text`: text as matched (folding, tokens, the names inside compound tokens);

@@ -1,4 +1,4 @@
-"""Keyword lists as people write them -> parsed terms (SPEC section 4; README "Keywords").
+"""Keyword lists as people write them -> parsed terms (README, "Keywords").
 
 A keyword list is comma-separated, as a person writes it:
 

@@ -1,4 +1,4 @@
-"""One compiled matcher for many targets -> ranked matches per target (SPEC section 4).
+"""One compiled matcher for many targets -> ranked matches per target (docs/behaviour.md).
 
 Papers are matched on their title and abstract as readers see them (`readable_text`: LaTeX
 as Unicode, invisible characters removed), the very text the renderer shows.

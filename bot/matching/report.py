@@ -1,6 +1,6 @@
 """What a keyword list finds in one announcement: for the reply to `/subscribe` and `/digest set`.
 
-SPEC section 8 ("Nothing silent"): setting up a digest or a subscription says how many papers
+Nothing silent (docs/behaviour.md): setting up a digest or a subscription says how many papers
 of the latest announcement the keywords match, 0 included. The report also shows the first
 few titles and names the keywords that matched nothing, so a person can tune their list
 (`arxiv-digest-bot matches` lists every paper).

@@ -18,7 +18,7 @@ FALLBACK_RETENTION = dt.timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class SummaryKey:
-    """The cache key of a summary (SPEC section 5)."""
+    """The cache key of a summary (docs/behaviour.md, "Summaries")."""
 
     base_id: str
     version: int

@@ -4,7 +4,8 @@ Every digest, DM and `/summarize` asks this service. It serves the database cach
 Claude call for concurrent requests of the same key (single-flight), keeps at most
 `summary_concurrency` calls in flight, refuses calls past the daily or monthly budget, and
 turns every failure into a `FallbackReason` so the paper still goes out with its abstract
-(SPEC sections 1 and 5, issue 3). Fallbacks are recorded for `/status`, never cached.
+(docs/behaviour.md, "Summaries"; issue 3). Fallbacks are recorded for `/status`, never
+cached.
 """
 
 from __future__ import annotations

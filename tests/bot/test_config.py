@@ -1,4 +1,4 @@
-"""Settings: defaults from SPEC section 6, one-line errors naming the setting, no secrets shown."""
+"""Settings: documented defaults (.env.example), one-line errors naming it, no secrets shown."""
 
 from __future__ import annotations
 

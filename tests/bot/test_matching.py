@@ -1,4 +1,4 @@
-"""Keyword matching (SPEC section 4): what matches, what is reported, how results are ranked."""
+"""Keyword matching (docs/behaviour.md): what matches, what is reported, how results rank."""
 
 from __future__ import annotations
 
