@@ -113,26 +113,15 @@ class Delivery:
         first_run, self._caught_up = not self._caught_up, True
         pending = set(await deliveries.pending_targets(self._db))
         now = self._now()
-        # Without a time of their own, targets are served now; timed ones at their time,
-        # or now when the bot was down at that time (checked once, after start-up).
         due = [
-            config.key
-            for config in digests
-            if config.time is None
-            or (
-                first_run
-                and _missed(
-                    config.time, config.timezone, config.last_posted_at, config.created_at, now
-                )
-            )
+            c.key
+            for c in digests
+            if _sent_now(c.time, c.timezone, c.last_posted_at, c.created_at, first_run, now)
         ]
         due += [
-            sub.key
-            for sub in subs
-            if sub.time is None
-            or (
-                first_run and _missed(sub.time, sub.timezone, sub.last_sent_at, sub.created_at, now)
-            )
+            s.key
+            for s in subs
+            if _sent_now(s.time, s.timezone, s.last_sent_at, s.created_at, first_run, now)
         ]
         for key in due:
             if key in pending:
@@ -219,16 +208,21 @@ class Delivery:
             log.exception("sending to %s failed", key)
 
 
-def _missed(
-    time: dt.time,
+def _sent_now(
+    time: dt.time | None,
     timezone: str,
     last_sent: dt.datetime | None,
     created: dt.datetime | None,
+    first_run: bool,
     now: dt.datetime,
 ) -> bool:
-    """Say whether a timed target's post fell due while the bot was down.
+    """Say whether a target is sent what it has pending right after this poll.
 
-    Counted from its last post, or from its creation when it never posted: a target set up
-    shortly before a restart has missed nothing.
+    Targets without a time of their own always are. A timed one is sent at its time by its
+    own job, or here on the first poll after start-up when its time passed while the bot was
+    down: counted from its last post, or from its creation when it never posted (a target
+    set up shortly before a restart has missed nothing).
     """
-    return post_was_missed(time, timezone, last_sent or created, now)
+    if time is None:
+        return True
+    return first_run and post_was_missed(time, timezone, last_sent or created, now)
