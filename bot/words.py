@@ -57,7 +57,7 @@ NO_DIGESTS: Final = "This server has no digests yet. Create one with /digest set
 
 _PAUSES: Final = {
     PauseReason.ADMIN: "paused by an admin",
-    PauseReason.NO_PERMISSION: "I may no longer post in the channel (missing permission)",
+    PauseReason.NO_PERMISSION: "no permission to post in the channel",
     PauseReason.CHANNEL_GONE: "the channel no longer exists",
 }
 

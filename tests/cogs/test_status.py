@@ -59,4 +59,4 @@ async def test_status_shows_why_a_digest_was_paused(harness: Harness) -> None:
     (embed,) = (await harness.reply("status")).embeds
 
     problems = fields(embed)["Recent problems"]
-    assert f"Digest of <#{harness.papers.id}> paused: I may no longer post" in problems
+    assert f"Digest of <#{harness.papers.id}> paused: no permission to post" in problems
