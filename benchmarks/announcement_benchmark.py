@@ -90,8 +90,26 @@ def real_records() -> list[dict[str, Any]]:
     return records
 
 
-def announcement(count: int) -> list[Paper]:
-    """Return `count` papers with real titles, abstracts, authors and categories, new ids."""
+def announcement(count: int, *, distinct: bool = False) -> list[Paper]:
+    """Return `count` papers with real titles, abstracts, authors and categories, new ids.
+
+    With `distinct`, short synthetic papers instead ("We study problem N."): the workload of
+    issue 7's last row, where each target matches a paper of its own.
+    """
+    if distinct:
+        return [
+            Paper(
+                base_id=f"2611.{n:05d}",
+                version=1,
+                title=f"Synthetic paper {n}",
+                abstract=f"We study problem {n} in cs.AI.",
+                authors=(Author("Ada Lovelace"),),
+                categories=("cs.AI",),
+                announce_type=AnnounceType.NEW,
+                announced=DAY,
+            )
+            for n in range(1, count + 1)
+        ]
     records = real_records()
     papers = []
     for index in range(count):
@@ -123,8 +141,23 @@ class TargetSpec:
     language: str | None
 
 
-def workload(count: int, seed: int = 7) -> list[TargetSpec]:
-    """Return `count` targets: half digests, half subscribers, keywords that differ."""
+def workload(count: int, seed: int = 7, *, papers: int = 0) -> list[TargetSpec]:
+    """Return `count` targets: half digests, half subscribers, keywords that differ.
+
+    With `papers` (the distinct workload), target i asks for paper i * papers // count + 1
+    alone, by a phrase only that paper has.
+    """
+    if papers:
+        return [
+            TargetSpec(
+                index % 2 == 0,
+                10_000 + index,
+                [f'"problem {index * papers // count + 1}"'],
+                ("cs.AI",),
+                None,
+            )
+            for index in range(count)
+        ]
     rng = random.Random(seed)
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(TERMS))]
     specs = []
@@ -211,9 +244,11 @@ async def _serve_fakes(conn: Connection) -> None:
 # --- one cell, in a process of its own -------------------------------------------------------
 
 
-def run_cell(conn: Connection, urls: tuple[str, str, str], targets: int, papers: int) -> None:
+def run_cell(
+    conn: Connection, urls: tuple[str, str, str], targets: int, papers: int, distinct: bool = False
+) -> None:
     """Measure one cell and send its figures back."""
-    conn.send(asyncio.run(_cell(urls, targets, papers)))
+    conn.send(asyncio.run(_cell(urls, targets, papers, distinct)))
 
 
 class StepClock:
@@ -235,7 +270,9 @@ class StepClock:
             self.spent[step] = time.process_time() - self.started.pop(step)
 
 
-async def _cell(urls: tuple[str, str, str], count: int, papers: int) -> dict[str, Any]:
+async def _cell(
+    urls: tuple[str, str, str], count: int, papers: int, distinct: bool = False
+) -> dict[str, Any]:
     feed_url, api_url, anthropic_url = urls
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
@@ -250,7 +287,7 @@ async def _cell(urls: tuple[str, str, str], count: int, papers: int) -> dict[str
             default_categories=DEFAULT_CATEGORIES,
             log_level="WARNING",
         )
-        specs = workload(count)
+        specs = workload(count, papers=papers if distinct else 0)
         setup = time.perf_counter()
         await create_targets(settings, specs)
         setup = time.perf_counter() - setup
@@ -287,6 +324,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", type=int, nargs="+", default=[200, 2_000, 20_000])
     parser.add_argument("--papers", type=int, nargs="+", default=[100, 1_000, 2_000])
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="each target matches a paper of its own (synthetic papers), as in issue 7's table",
+    )
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     fakes_end, here = context.Pipe()
@@ -300,10 +342,12 @@ def main() -> None:
     try:
         for count in args.targets:
             for size in args.papers:
-                here.send(("announce", announcement(size)))
+                here.send(("announce", announcement(size, distinct=args.distinct)))
                 here.recv()
                 cell_end, cell_here = context.Pipe()
-                worker = context.Process(target=run_cell, args=(cell_end, urls, count, size))
+                worker = context.Process(
+                    target=run_cell, args=(cell_end, urls, count, size, args.distinct)
+                )
                 worker.start()
                 figures = cell_here.recv()
                 worker.join()
