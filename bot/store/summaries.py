@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.models import FallbackReason, Summary
 from bot.store.db import Database
@@ -131,14 +132,18 @@ async def record_usage(
     output_tokens: int,
     cost_usd: float,
     valid: bool,
+    purpose: Literal["summary", "deep-dive"] = "summary",
 ) -> None:
-    """Record one Claude call's tokens and estimated cost, in its UTC day and month."""
+    """Record one Claude call's tokens and estimated cost, in its UTC day and month.
+
+    Summaries and deep dives share these records, and so the budget; `purpose` tells them apart.
+    """
     utc = now.astimezone(dt.UTC)
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
-            " input_tokens, output_tokens, cost_usd, valid)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " input_tokens, output_tokens, cost_usd, valid, purpose)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 _text(utc),
                 utc.date().isoformat(),
@@ -151,6 +156,7 @@ async def record_usage(
                 output_tokens,
                 cost_usd,
                 int(valid),
+                purpose,
             ),
         )
 

@@ -9,6 +9,9 @@ schema, transformed by the SDK's `transform_schema`, which is exactly what `mess
 sends. We call `messages.create` and validate the text ourselves instead of `parse` because
 `parse` raises on invalid JSON before we can read the response's token usage, and a budget
 must count the tokens of every answer it paid for.
+
+`read_pdf` does the same for a prompt that comes with a paper's PDF, which the API fetches
+from its arXiv URL itself (deep dives, bot/deep_dive/).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import anthropic
-from anthropic.types import Message, TextBlock
-from pydantic import ValidationError
+from anthropic import transform_schema
+from anthropic.types import DocumentBlockParam, Message, TextBlock, TextBlockParam
+from pydantic import BaseModel, ValidationError
 
 from bot.config import Settings
 from bot.errors import SummaryError
@@ -31,6 +36,8 @@ from bot.summarize.schema import SummaryOutput, output_json_schema
 
 log = logging.getLogger(__name__)
 
+M = TypeVar("M", bound=BaseModel)
+
 # Room for four bounded fields (400 + 3 x 600 characters) in any script, plus JSON syntax.
 DEFAULT_MAX_TOKENS = 2_000
 
@@ -40,6 +47,15 @@ class ClaudeReply:
     """One answer: the parsed output, or why it does not fit the schema; and its usage."""
 
     output: SummaryOutput | None
+    problem: str | None
+    usage: TokenUsage
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredReply(Generic[M]):
+    """One answer to a request with its own output type (`read_pdf`); as ClaudeReply."""
+
+    output: M | None
     problem: str | None
     usage: TokenUsage
 
@@ -109,6 +125,35 @@ class ClaudeClient:
             raise SummaryError(FallbackReason.INVALID_ANSWER, _not_a_message(message, exc)) from exc
         return ClaudeReply(output=output, problem=problem, usage=usage)
 
+    async def read_pdf(
+        self, pdf_url: str, prompt: RenderedPrompt, output_type: type[M], *, max_tokens: int
+    ) -> StructuredReply[M]:
+        """Send `prompt` with the PDF at `pdf_url`, which the API fetches itself; return the
+        output checked against `output_type` and the tokens it cost (the PDF's included).
+
+        The PDF goes first as a document block with a URL source, then the prompt's text
+        (https://platform.claude.com/docs/en/build-with-claude/pdf-support: at most 100 pages and
+        32 MB, or the API refuses the request). Raise `SummaryError` like `summarize`.
+        """
+        content: list[DocumentBlockParam | TextBlockParam] = [
+            {"type": "document", "source": {"type": "url", "url": pdf_url}},
+            {"type": "text", "text": prompt.user},
+        ]
+        try:
+            message = await self._sdk.messages.create(
+                model=self.model,
+                max_tokens=max_tokens,
+                system=prompt.system,
+                messages=[{"role": "user", "content": content}],
+                output_config={
+                    "format": {"type": "json_schema", "schema": transform_schema(output_type)}
+                },
+            )
+        except anthropic.AnthropicError as exc:
+            raise _translate(exc) from exc
+        output, problem = _parse_as(message, output_type)
+        return StructuredReply(output=output, problem=problem, usage=_usage(message))
+
 
 def _usage(message: Message) -> TokenUsage:
     """Return the billed tokens; prompt-cache reads and writes count as input (conservative).
@@ -130,11 +175,16 @@ def _usage(message: Message) -> TokenUsage:
 
 def _parse(message: Message) -> tuple[SummaryOutput | None, str | None]:
     """Validate the answer's text against the schema; return it or the reason it fails."""
+    return _parse_as(message, SummaryOutput)
+
+
+def _parse_as(message: Message, output_type: type[M]) -> tuple[M | None, str | None]:
+    """Validate the answer's text against `output_type`; return it or the reason it fails."""
     if message.stop_reason not in ("end_turn", "stop_sequence"):
         return None, f"stop reason {message.stop_reason}"
     text = "".join(block.text for block in message.content if isinstance(block, TextBlock))
     try:
-        return SummaryOutput.model_validate_json(text), None
+        return output_type.model_validate_json(text), None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "output"

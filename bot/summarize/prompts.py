@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import Any
 
 from bot.errors import ConfigError
 from bot.models import Paper
@@ -132,13 +133,17 @@ def load_prompts(directory: Traversable | None = None) -> PromptSet:
     )
 
 
-def prompt_version(files: Mapping[str, bytes]) -> str:
-    """Return a short hash of the prompt files' names and bytes and of the output schema."""
+def prompt_version(files: Mapping[str, bytes], schema: Mapping[str, Any] | None = None) -> str:
+    """Return a short hash of the prompt files' names and bytes and of the output schema.
+
+    `schema` is the output schema the prompts go with (default: the summary's).
+    """
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode())
         digest.update(files[name])
-    digest.update(json.dumps(output_json_schema(), sort_keys=True).encode())
+    used = output_json_schema() if schema is None else schema
+    digest.update(json.dumps(used, sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 

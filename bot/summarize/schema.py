@@ -223,3 +223,24 @@ def _known(value: Decimal, known: set[Decimal]) -> bool:
         except InvalidOperation:  # more digits than Decimal's precision: not a rounding
             continue
     return False
+
+
+def injection_problems(field_name: str, text: str, source: str) -> list[str]:
+    """Return what in `text` an injection could have put there (empty when nothing).
+
+    The link, mention and instruction checks of `output_problems`, without the number check:
+    for text written from a source the bot does not hold (a deep dive reads the PDF), with
+    `source` the part it does hold (title, abstract, comment).
+    """
+    source_norm = normalize_text(source)
+    source_lower = source_norm.casefold()
+    value = normalize_text(text)
+    problems = [f"{field_name}: mention {m!r}" for m in _MENTION.findall(value)]
+    for url in _URL.findall(value):
+        if _STRIP_CHARS.sub("", url).casefold() not in source_lower:
+            problems.append(f"{field_name}: link {url!r} not in the source")
+    for pattern in _INSTRUCTION:
+        found = pattern.search(value)
+        if found and not pattern.search(source_norm):
+            problems.append(f"{field_name}: instruction-like text {found.group(0)!r}")
+    return problems

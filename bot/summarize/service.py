@@ -22,16 +22,11 @@ from bot.models import FallbackReason, Paper, Summary
 from bot.store import summaries as store
 from bot.store.db import Database
 from bot.store.summaries import BudgetHit, FallbackRecord, SummaryKey, UsageTotals
-from bot.summarize.budget import (
-    TokenUsage,
-    budget_breach,
-    day_key,
-    estimate_cost_usd,
-    month_key,
-)
+from bot.summarize.budget import TokenUsage, day_key, estimate_cost_usd, month_key
 from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet, source_text
 from bot.summarize.schema import SummaryOutput, output_problems
+from bot.summarize.spending import check_budget
 from bot.timeutil import utc_now
 from bot.validate import InvalidLanguageError as InvalidLanguageError  # re-exported
 from bot.validate import normalize_language as normalize_language  # re-exported
@@ -245,29 +240,7 @@ class Summarizer:
 
     async def _check_budget(self) -> None:
         """Raise a BUDGET SummaryError (and record the hit) when a cap is reached."""
-        settings = self._settings
-        if settings.daily_budget_usd is None and settings.monthly_budget_usd is None:
-            return
-        now = self._now()
-        today = await store.usage_for_day(self._db, day_key(now))
-        month = await store.usage_for_month(self._db, month_key(now))
-        breach = budget_breach(
-            settings, now, spent_today=today.cost_usd, spent_month=month.cost_usd
-        )
-        if breach is None:
-            return
-        await store.record_budget_hit(
-            self._db,
-            scope=breach.scope.value,
-            period=breach.period,
-            spent_usd=breach.spent_usd,
-            cap_usd=breach.cap_usd,
-            now=now,
-        )
-        raise SummaryError(
-            FallbackReason.BUDGET,
-            f"{breach.scope} cap ${breach.cap_usd:.2f} reached (${breach.spent_usd:.4f} spent)",
-        )
+        await check_budget(self._db, self._settings, self._now())
 
     async def _record_usage(self, key: SummaryKey, usage: TokenUsage, *, valid: bool) -> None:
         await store.record_usage(

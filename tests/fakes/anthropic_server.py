@@ -7,8 +7,16 @@ a `message` object with `content`, `stop_reason` and `usage`; errors as
 https://docs.anthropic.com/en/api/messages and https://docs.anthropic.com/en/api/errors).
 
 It records every request (JSON body and headers) and answers each with the next scripted
-`Reply`, or with `default` (a valid summary derived from the request, so that its numbers come
+`Reply`, or with `default` (a valid answer derived from the request, so that its numbers come
 from the paper) once the script is used up.
+
+Documents: a user turn may hold `document` blocks
+(https://platform.claude.com/docs/en/build-with-claude/pdf-support). The fake checks their
+shape as the API does and "fetches" a URL source from the PDFs registered with `serve_pdf`
+(the text the PDF holds); a URL it does not serve is refused with 400 invalid_request_error,
+as the API refuses a document it cannot download (the wording of the real message is not
+known to us). A request whose output schema asks for `key_numbers` (a deep dive) is answered
+with a valid deep dive whose numbers come from the document.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from aiohttp import web
 
 _PAPER = re.compile(r"<paper>\n(.*)\n</paper>", re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?%?")
+_RESULT = re.compile(r"(?<![\w.])\d+(?:\.\d+%?|%)")
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,8 @@ class RecordedRequest:
 
     body: dict[str, Any]
     headers: dict[str, str]
+    #: The text of each document block the request carried, as the fake fetched it.
+    documents: tuple[str, ...] = ()
 
     @property
     def api_key(self) -> str:
@@ -132,6 +143,25 @@ class RecordedRequest:
         if isinstance(content, str):
             return content
         return "".join(block.get("text", "") for block in content)
+
+    @property
+    def document_sources(self) -> list[dict[str, Any]]:
+        """Return the `source` of every document block of the user turn, in order."""
+        content = self.body["messages"][0]["content"]
+        if isinstance(content, str):
+            return []
+        return [block["source"] for block in content if block.get("type") == "document"]
+
+    @property
+    def output_schema(self) -> dict[str, Any]:
+        """Return the JSON schema of `output_config.format` (empty without one)."""
+        schema = self.body.get("output_config", {}).get("format", {}).get("schema", {})
+        return schema if isinstance(schema, dict) else {}
+
+    @property
+    def prompt_chars(self) -> int:
+        """Return the size of the prompt in characters, documents included."""
+        return len(self.system_text) + len(self.user_text) + sum(map(len, self.documents))
 
     @property
     def system_text(self) -> str:
@@ -159,7 +189,32 @@ class RecordedRequest:
         return match.group(1).strip() if match else ""
 
 
-def valid_output(request: RecordedRequest) -> dict[str, str]:
+def valid_output(request: RecordedRequest) -> dict[str, Any]:
+    """Return a valid answer: a deep dive when the schema asks for one, else a summary."""
+    if "key_numbers" in request.output_schema.get("properties", {}):
+        return deep_dive_output(request)
+    return summary_output(request)
+
+
+def deep_dive_output(request: RecordedRequest) -> dict[str, Any]:
+    """Return a deep dive of the request's document whose numbers all come from it."""
+    title = request.paper_field("Title")[:150]
+    document = " ".join(request.documents)
+    # Results, not section numbers: figures with a decimal point or a percent sign.
+    numbers = list(dict.fromkeys(_RESULT.findall(document)))[:3]
+    return {
+        "overview": f"The paper “{title}” is read here from its full text.",
+        "method": "The authors describe their method in the body of the paper.",
+        "experiments": "The experiments compare the method with the baselines the paper names.",
+        "limitations": "The authors discuss the limitations of their evaluation.",
+        "key_numbers": [
+            {"value": number, "source": f"Table {index}"}
+            for index, number in enumerate(numbers, start=1)
+        ],
+    }
+
+
+def summary_output(request: RecordedRequest) -> dict[str, str]:
     """Return a summary of the request's paper whose numbers all come from its abstract."""
     title = request.paper_field("Title")[:150]
     abstract = request.paper_block.split("Abstract:", 1)[-1]
@@ -179,6 +234,7 @@ class FakeAnthropic:
     def __init__(self, *, latency: float = 0.0) -> None:
         self.requests: list[RecordedRequest] = []
         self.answers: list[dict[str, Any]] = []
+        self.pdfs: dict[str, str] = {}
         self.default = Reply.valid()
         self.latency = latency
         self.in_flight = 0
@@ -192,6 +248,10 @@ class FakeAnthropic:
         self._gate = asyncio.Event()
         self._gate.set()
         self._arrived = asyncio.Condition()
+
+    def serve_pdf(self, url: str, text: str) -> None:
+        """Let document blocks with `url` as their source fetch a PDF holding `text`."""
+        self.pdfs[url] = text
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with `replies`, in order, then with `default`."""
@@ -244,7 +304,10 @@ class FakeAnthropic:
             body = await request.json()
         except json.JSONDecodeError:
             return _error(400, "invalid_request_error", "body is not JSON")
-        recorded = RecordedRequest(body=body, headers=dict(request.headers))
+        fetched = self._fetch_documents(body)
+        recorded = RecordedRequest(
+            body=body, headers=dict(request.headers), documents=tuple(fetched.values())
+        )
         async with self._arrived:
             self.requests.append(recorded)
             self._arrived.notify_all()
@@ -252,9 +315,12 @@ class FakeAnthropic:
             return _error(401, "authentication_error", "an API key is required")
         if not request.headers.get("anthropic-version"):
             return _error(400, "invalid_request_error", "anthropic-version header is required")
-        problem = _invalid_body(body)
+        problem = _invalid_body(body) or _invalid_content(body)
         if problem:
             return _error(400, "invalid_request_error", problem)
+        for url in _document_urls(body):
+            if url not in fetched:
+                return _error(400, "invalid_request_error", f"Unable to download the file: {url}")
         reply = self._script.popleft() if self._script else self.default
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -263,6 +329,10 @@ class FakeAnthropic:
             return self._answer(reply, recorded)
         finally:
             self.in_flight -= 1
+
+    def _fetch_documents(self, body: object) -> dict[str, str]:
+        """Return the text of each URL document the body names that this fake serves."""
+        return {url: self.pdfs[url] for url in _document_urls(body) if url in self.pdfs}
 
     async def _wait_turn(self, reply: Reply) -> None:
         await self._gate.wait()
@@ -287,7 +357,7 @@ class FakeAnthropic:
         if reply.kind == "json":
             return web.json_response(reply.body)
         text = reply.text if reply.text is not None else json.dumps(valid_output(request))
-        prompt_chars = len(request.system_text) + len(request.user_text)
+        prompt_chars = request.prompt_chars
         message = {
             "id": f"msg_fake_{next(self._ids):06d}",
             "type": "message",
@@ -325,6 +395,73 @@ def _invalid_body(body: object) -> str | None:
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"
     return None
+
+
+# The source types of a document block, and the fields each requires
+# (https://docs.anthropic.com/en/api/messages: base64, text, content, url and file sources).
+_DOCUMENT_SOURCES = {
+    "base64": {"type", "media_type", "data"},
+    "text": {"type", "media_type", "data"},
+    "content": {"type", "content"},
+    "url": {"type", "url"},
+    "file": {"type", "file_id"},
+}
+_DOCUMENT_FIELDS = {"type", "source", "title", "context", "citations", "cache_control"}
+
+
+def _invalid_content(body: dict[str, Any]) -> str | None:
+    """Return what the API would refuse in the content blocks of the messages."""
+    for m, message in enumerate(body["messages"]):
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list) or not content:
+            return f"messages.{m}.content: a string or a non-empty list of blocks is required"
+        for b, block in enumerate(content):
+            where = f"messages.{m}.content.{b}"
+            problem = _invalid_block(block, where)
+            if problem:
+                return problem
+    return None
+
+
+def _invalid_block(block: object, where: str) -> str | None:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        return f"{where}.type: field required"
+    if block["type"] == "text":
+        return None if isinstance(block.get("text"), str) else f"{where}.text: field required"
+    if block["type"] != "document":
+        return None  # images, tool results and the rest: not used by this project
+    extra = set(block) - _DOCUMENT_FIELDS
+    if extra:
+        return f"{where}.{sorted(extra)[0]}: Extra inputs are not permitted"
+    source = block.get("source")
+    if not isinstance(source, dict) or source.get("type") not in _DOCUMENT_SOURCES:
+        return f"{where}.source: one of {sorted(_DOCUMENT_SOURCES)} sources is required"
+    fields = _DOCUMENT_SOURCES[source["type"]]
+    if set(source) != fields:
+        return f"{where}.source: a {source['type']} source has exactly {sorted(fields)}"
+    if source["type"] == "url" and not re.match(r"https?://\S+$", str(source["url"])):
+        return f"{where}.source.url: an absolute http(s) URL is required"
+    if source["type"] == "base64" and source["media_type"] != "application/pdf":
+        return f"{where}.source.media_type: must be application/pdf"
+    return None
+
+
+def _document_urls(body: object) -> list[str]:
+    """Return the URL of every URL-sourced document block of the body's messages."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return []
+    urls = []
+    for message in body["messages"]:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict) or block.get("type") != "document":
+                continue
+            source = block.get("source")
+            if isinstance(source, dict) and source.get("type") == "url" and "url" in source:
+                urls.append(str(source["url"]))
+    return urls
 
 
 def _error(

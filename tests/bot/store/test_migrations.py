@@ -181,3 +181,29 @@ async def test_migration_3_keeps_what_older_rows_meant(tmp_path: Path) -> None:
         (PollStatus.FAILED, "HTTP 503 after 4 tries"),
         (PollStatus.EMPTY_ON_ANNOUNCEMENT_DAY, None),
     ]
+
+
+def database_at(path: Path, version: int) -> None:
+    """Write a database as migration `version` left it, with the plain sqlite3 module."""
+    with sqlite3.connect(path) as conn:
+        for _, _, sql in load_migrations()[:version]:
+            conn.executescript(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+async def test_per_paper_actions_migrate_a_database_with_summaries_in_it(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    database_at(path, 3)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
+            " input_tokens, output_tokens, cost_usd, valid) VALUES ('2026-04-28T00:00:00+00:00',"
+            " '2026-04-28', '2026-04', 'claude-haiku-4-5', '2604.00001', 1, 'en', 10, 5, 0.1, 1)"
+        )
+    async with open_database(path) as db:
+        assert await db.schema_version() == load_migrations()[-1][0]
+        async with db.conn.execute("SELECT purpose, cost_usd FROM claude_usage") as cursor:
+            rows = [tuple(row) for row in await cursor.fetchall()]
+    # The summary spending recorded before the upgrade still counts, as summaries.
+    assert rows == [("summary", 0.1)]
+    assert tables(path) >= {"deep_dives", "saved_papers", "paper_feedback", "paper_action_clicks"}

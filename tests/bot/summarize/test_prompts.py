@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.deep_dive.prompts import SYSTEM_FILE as DEEP_DIVE_SYSTEM_FILE
+from bot.deep_dive.prompts import USER_FILE as DEEP_DIVE_USER_FILE
 from bot.summarize.prompts import (
     SYSTEM_FILE,
     USER_FILE,
@@ -19,7 +21,12 @@ from tests.bot.summarize.conftest import make_paper, packaged_prompt_folder
 
 # Every packaged prompt file and what the loader requires of it. A new prompt file must be added
 # here, so that it is loaded by this test too.
-REQUIRED = {SYSTEM_FILE: (), USER_FILE: ("language", "title", "abstract")}
+REQUIRED = {
+    SYSTEM_FILE: (),
+    USER_FILE: ("language", "title", "abstract"),
+    DEEP_DIVE_SYSTEM_FILE: (),
+    DEEP_DIVE_USER_FILE: ("language", "arxiv_id", "title"),
+}
 
 
 @pytest.fixture
