@@ -89,26 +89,37 @@ class DeepDiver:
     async def _produce(
         self, key: SummaryKey, paper: Paper, client: ClaudeClient
     ) -> DeepDiveOutcome:
-        """Serve the cache, or call Claude within the concurrency limit; store a valid answer."""
-        cached = await store.get_deep_dive(self._db, key)
-        if cached is not None:
-            return DeepDiveOutcome(deep_dive=cached)
+        """Deep-dive one key; whatever goes wrong, the member gets the reason.
+
+        The same boundary as the summarizer's: an API failure or budget arrives as a
+        SummaryError with its reason; anything else (an answer the SDK or our parsing chokes
+        on, a bug) is "invalid answer". Logged once, never cached.
+        """
         try:
-            async with self._limit:
-                output = await self._checked_output(key, paper, client)
+            return await self._deep_dive_or_error(key, paper, client)
         except SummaryError as exc:
             log.warning("deep dive of %s (%s) fell back: %s", paper.versioned_id, key.language, exc)
             return DeepDiveOutcome(fallback=FallbackReason(exc.reason))
         except Exception as exc:
-            # An answer the SDK or our parsing cannot use: the member hears why, the bot goes on.
             log.warning(
-                "deep dive of %s (%s) fell back: unusable answer: %s",
+                "deep dive of %s (%s) fell back: %s: %s",
                 paper.versioned_id,
                 key.language,
-                exc,
-                exc_info=exc,
+                FallbackReason.INVALID_ANSWER,
+                _describe(exc),
             )
-            return DeepDiveOutcome(fallback=FallbackReason.INVALID_OUTPUT)
+            log.debug("where the deep dive of %s failed", paper.versioned_id, exc_info=exc)
+            return DeepDiveOutcome(fallback=FallbackReason.INVALID_ANSWER)
+
+    async def _deep_dive_or_error(
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+    ) -> DeepDiveOutcome:
+        """Serve the cache, or call Claude within the concurrency limit; store a valid answer."""
+        cached = await store.get_deep_dive(self._db, key)
+        if cached is not None:
+            return DeepDiveOutcome(deep_dive=cached)
+        async with self._limit:
+            output = await self._checked_output(key, paper, client)
         deep_dive = _deep_dive(output, key)
         try:
             await store.put_deep_dive(self._db, key, deep_dive, self._now())
@@ -170,3 +181,9 @@ def _deep_dive(output: DeepDiveOutput, key: SummaryKey) -> DeepDive:
         model=key.model,
         language=key.language,
     )
+
+
+def _describe(exc: BaseException) -> str:
+    """Return an exception as one short line: its type and the start of its message."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:199] + "…"

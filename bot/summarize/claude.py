@@ -24,7 +24,14 @@ from typing import Generic, TypeVar
 
 import anthropic
 from anthropic import transform_schema
-from anthropic.types import DocumentBlockParam, Message, TextBlock, TextBlockParam
+from anthropic.types import (
+    DocumentBlockParam,
+    Message,
+    MessageParam,
+    OutputConfigParam,
+    TextBlock,
+    TextBlockParam,
+)
 from pydantic import BaseModel, ValidationError
 
 from bot.config import Settings
@@ -101,28 +108,14 @@ class ClaudeClient:
         an answer that is not a message ("invalid answer": an HTML page, JSON of another
         shape, no usage, a truncated body).
         """
-        try:
-            message = await self._sdk.messages.create(
-                model=self.model,
-                max_tokens=self._max_tokens,
-                system=prompt.system,
-                messages=[{"role": "user", "content": prompt.user}],
-                output_config={"format": {"type": "json_schema", "schema": self._schema}},
-            )
-        except anthropic.APIResponseValidationError as exc:
-            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
-        except anthropic.AnthropicError as exc:
-            raise _translate(exc) from exc
-        except Exception as exc:
-            # The SDK reads the body itself: a truncated or non-JSON one fails in there.
-            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
-        try:
-            usage = _usage(message)
-            output, problem = _parse(message)
-        except Exception as exc:
-            # The SDK does not validate a 200's body: an HTML page arrives as a str and JSON
-            # of another shape as a Message missing its fields.
-            raise SummaryError(FallbackReason.INVALID_ANSWER, _not_a_message(message, exc)) from exc
+        message = await self._create(
+            model=self.model,
+            max_tokens=self._max_tokens,
+            system=prompt.system,
+            messages=[{"role": "user", "content": prompt.user}],
+            output_config={"format": {"type": "json_schema", "schema": self._schema}},
+        )
+        output, problem, usage = _read(message, SummaryOutput)
         return ClaudeReply(output=output, problem=problem, usage=usage)
 
     async def read_pdf(
@@ -132,27 +125,66 @@ class ClaudeClient:
         output checked against `output_type` and the tokens it cost (the PDF's included).
 
         The PDF goes first as a document block with a URL source, then the prompt's text
-        (https://platform.claude.com/docs/en/build-with-claude/pdf-support: at most 100 pages and
-        32 MB, or the API refuses the request). Raise `SummaryError` like `summarize`.
+        (https://platform.claude.com/docs/en/build-with-claude/pdf-support: at most 100
+        pages and 32 MB, or the API refuses the request). Raise `SummaryError` like
+        `summarize`.
         """
         content: list[DocumentBlockParam | TextBlockParam] = [
             {"type": "document", "source": {"type": "url", "url": pdf_url}},
             {"type": "text", "text": prompt.user},
         ]
+        message = await self._create(
+            model=self.model,
+            max_tokens=max_tokens,
+            system=prompt.system,
+            messages=[{"role": "user", "content": content}],
+            output_config={
+                "format": {"type": "json_schema", "schema": transform_schema(output_type)}
+            },
+        )
+        output, problem, usage = _read(message, output_type)
+        return StructuredReply(output=output, problem=problem, usage=usage)
+
+    async def _create(
+        self,
+        *,
+        model: str,
+        max_tokens: int,
+        system: str,
+        messages: list[MessageParam],
+        output_config: OutputConfigParam,
+    ) -> Message:
+        """Make one Messages API call; turn every way it can fail into a SummaryError."""
         try:
-            message = await self._sdk.messages.create(
-                model=self.model,
+            return await self._sdk.messages.create(
+                model=model,
                 max_tokens=max_tokens,
-                system=prompt.system,
-                messages=[{"role": "user", "content": content}],
-                output_config={
-                    "format": {"type": "json_schema", "schema": transform_schema(output_type)}
-                },
+                system=system,
+                messages=messages,
+                output_config=output_config,
             )
+        except anthropic.APIResponseValidationError as exc:
+            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
         except anthropic.AnthropicError as exc:
             raise _translate(exc) from exc
+        except Exception as exc:
+            # The SDK reads the body itself: a truncated or non-JSON one fails in there.
+            raise SummaryError(FallbackReason.INVALID_ANSWER, _short(exc)) from exc
+
+
+def _read(message: Message, output_type: type[M]) -> tuple[M | None, str | None, TokenUsage]:
+    """Return the answer's output (or why it does not fit `output_type`) and its usage.
+
+    Raise an "invalid answer" SummaryError when the answer is not a message at all.
+    """
+    try:
+        usage = _usage(message)
         output, problem = _parse_as(message, output_type)
-        return StructuredReply(output=output, problem=problem, usage=_usage(message))
+    except Exception as exc:
+        # The SDK does not validate a 200's body: an HTML page arrives as a str and JSON
+        # of another shape as a Message missing its fields.
+        raise SummaryError(FallbackReason.INVALID_ANSWER, _not_a_message(message, exc)) from exc
+    return output, problem, usage
 
 
 def _usage(message: Message) -> TokenUsage:
@@ -171,11 +203,6 @@ def _usage(message: Message) -> TokenUsage:
         raise ValueError(f"usage is not token counts: {counts!r}"[:120])
     inputs, outputs, created, read = counts
     return TokenUsage(input_tokens=inputs + created + read, output_tokens=outputs)
-
-
-def _parse(message: Message) -> tuple[SummaryOutput | None, str | None]:
-    """Validate the answer's text against the schema; return it or the reason it fails."""
-    return _parse_as(message, SummaryOutput)
 
 
 def _parse_as(message: Message, output_type: type[M]) -> tuple[M | None, str | None]:

@@ -38,6 +38,7 @@ CASES: dict[FallbackReason, Setup] = {
     FallbackReason.RATE_LIMITED: scripted(Reply.rate_limited(retry_after="30")),
     FallbackReason.API_ERROR: scripted(Reply.server_error()),
     FallbackReason.INVALID_OUTPUT: scripted(Reply.raw_text("not json"), Reply.raw_text("{")),
+    FallbackReason.INVALID_ANSWER: scripted(Reply.html()),
 }
 
 
@@ -77,6 +78,19 @@ async def test_an_answer_that_breaks_the_schema_is_retried_once(
     outcome = await (await build()).deep_dive(served(fake_anthropic, paper(1)), "en")
     assert outcome.deep_dive is not None
     assert len(fake_anthropic.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply.json_body({"hello": "world"}), Reply.without_usage(), Reply.truncated()],
+    ids=["other-json", "no-usage", "truncated"],
+)
+async def test_an_answer_that_is_not_a_message_is_an_invalid_answer(
+    reply: Reply, build: DeepDiverFactory, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.script(reply)
+    outcome = await (await build()).deep_dive(served(fake_anthropic, paper(1)), "en")
+    assert outcome.fallback is FallbackReason.INVALID_ANSWER
 
 
 async def test_an_answer_cut_off_by_max_tokens_is_not_shown(
