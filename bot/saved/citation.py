@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from bot.models import Paper
-from bot.render.latex import latex_to_unicode
+from bot.render.latex import readable_text
 
 # Large collaborations list thousands of authors; an export keeps the first hundred and says
 # there are more (BibTeX's "and others", "et al." elsewhere), so a file of a member's whole
@@ -49,8 +49,8 @@ def paper_year(paper: Paper) -> int:
 
 
 def readable(text: str) -> str:
-    """Return `text` as one line of plain Unicode: LaTeX rendered, control characters gone."""
-    rendered = latex_to_unicode(text)
+    """Return `text` as one line of what readers see: LaTeX rendered, control characters gone."""
+    rendered = readable_text(text)
     spaced = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in rendered)
     return " ".join(spaced.split())
 
