@@ -6,6 +6,7 @@ Start with `FakeDiscord` (or the `fake_discord` fixture), then `connected(client
 from tests.fakes.discord_server.client import connected, minimal_bot
 from tests.fakes.discord_server.clock import ManualClock
 from tests.fakes.discord_server.commands import CommandSync
+from tests.fakes.discord_server.faults import Hold
 from tests.fakes.discord_server.interactions import Callback, FakeInteraction
 from tests.fakes.discord_server.rest import RecordedRequest
 from tests.fakes.discord_server.server import FakeDiscord
@@ -29,6 +30,7 @@ __all__ = [
     "FakeGuild",
     "FakeInteraction",
     "FakeUser",
+    "Hold",
     "ManualClock",
     "RecordedRequest",
     "StoredMessage",

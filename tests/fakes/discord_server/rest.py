@@ -2,7 +2,8 @@
 
 Errors follow https://discord.com/developers/docs/topics/opcodes-and-status-codes#json:
 4xx with a JSON `code` and `message`. The fake never answers 5xx on its own, because
-discord.py retries 500/502/504 for about 25 s before giving up; a test can still script one.
+discord.py retries 500/502/504 for about 25 s before giving up; a test can still script one,
+or a network fault (tests/fakes/discord_server/faults.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.discord_server.commands import CommandRegistry
+from tests.fakes.discord_server.faults import Faults
 from tests.fakes.discord_server.limits import (
     ErrorReply,
     RateLimiter,
@@ -58,7 +60,10 @@ TOKEN_ROUTES = ("/interactions/", "/webhooks/")  # Authorized by the token in th
 
 @dataclass
 class RecordedRequest:
-    """One request the bot made: method, path below /api/v10, query, JSON body, status."""
+    """One request the bot made: method, path below /api/v10, query, JSON body, status.
+
+    `status` is 0 while a request waits, and for one the fake never answered (a fault).
+    """
 
     method: str
     path: str
@@ -104,6 +109,7 @@ class RestApi:
         self._gateway_url = gateway_url
         self.requests: list[RecordedRequest] = []
         self.scripted: list[ScriptedFailure] = []
+        self.faults = Faults()
 
     def install(self, app: web.Application) -> None:
         """Add the routes and the middleware to an aiohttp application."""
@@ -145,8 +151,16 @@ class RestApi:
         request[BODY], request[FILES] = body, files
         record = RecordedRequest(request.method, path, dict(request.query), body)
         self.requests.append(record)
-        response = await self._answer(request, handler, path)
-        record.status = response.status
+        await self._notifier.notify()  # a test may wait for a request it holds
+        faulty = await self.faults.apply(
+            request, path, lambda: self._answer(request, handler, path)
+        )
+        if faulty is None:
+            response = await self._answer(request, handler, path)
+            record.status = response.status
+        else:
+            response, handled = faulty
+            record.status = response.status if handled else 0
         await self._notifier.notify()
         return response
 

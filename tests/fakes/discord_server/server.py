@@ -26,6 +26,7 @@ from tests.fakes.discord_server.commands import (
     OptionBuilder,
     check_visible,
 )
+from tests.fakes.discord_server.faults import Fault, Hold
 from tests.fakes.discord_server.gateway import Gateway
 from tests.fakes.discord_server.interactions import (
     APPLICATION_COMMAND,
@@ -118,7 +119,8 @@ class FakeDiscord:
         self._port = int(host_port[1])
 
     async def stop(self) -> None:
-        """Close gateway connections, then the server."""
+        """End scripted hangs, close gateway connections, then the server."""
+        self.rest.faults.stop()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -221,6 +223,22 @@ class FakeDiscord:
         """Answer the next `times` requests to `method path` with a JSON error."""
         body = {"message": message, "code": code}
         self.rest.scripted.append(ScriptedFailure(method, path, times, status, body))
+
+    def hang_next(self, method: str, path: str, *, times: int = 1) -> None:
+        """Never answer the next `times` requests to `method path`; nothing is done."""
+        self.rest.faults.script(method, path, Fault.HANG, times)
+
+    def reset_next(self, method: str, path: str, *, times: int = 1) -> None:
+        """Reset the connection of the next `times` requests before handling them."""
+        self.rest.faults.script(method, path, Fault.RESET, times)
+
+    def lose_answer_next(self, method: str, path: str, *, times: int = 1) -> None:
+        """Handle the next `times` requests (a message is created), then drop the answer."""
+        self.rest.faults.script(method, path, Fault.LOSE_ANSWER, times)
+
+    def hold_next(self, method: str, path: str) -> Hold:
+        """Hold the next request to `method path` until the test calls `release()` on it."""
+        return self.rest.faults.hold(method, path)
 
     def forbid_channel(self, ref: ChannelRef) -> None:
         """Make the channel refuse the bot: 403 (50013 to post, 50001 to read)."""
