@@ -7,6 +7,7 @@ then takes the pending messages in order and marks each sent with Discord's mess
 crash the pending ones are sent again with the same nonce, which Discord uses to drop a
 duplicate of a message that did go out
 ("enforce_nonce": https://discord.com/developers/docs/resources/message#create-message).
+A message whose send failed carries its retry state (bot.store.outbox_retries).
 """
 
 from __future__ import annotations
@@ -49,11 +50,17 @@ class MessageState(StrEnum):
 
     PENDING = "pending"
     SENT = "sent"
+    #: Given up after DELIVERY_MAX_FAILURES tries; pending again when its target is resumed.
+    FAILED = "failed"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """One message of a post. `payload` is the JSON message body, opaque to the store."""
+    """One message of a post. `payload` is the JSON message body, opaque to the store.
+
+    `attempts` counts its failed tries since it was last queued; `outcome_unknown` says
+    Discord did not answer the last one, so the message may be in the channel already.
+    """
 
     id: int
     target: TargetKey
@@ -66,6 +73,8 @@ class OutboxMessage:
     message_id: int | None = None
     created_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+    attempts: int = 0
+    outcome_unknown: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -94,7 +103,7 @@ class RecordedPosts:
 # base_ids lists a message's papers in the order they were planned (delivered_papers' rowid).
 _SELECT_MESSAGES = """
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
-       o.state, o.message_id, o.created_at, o.sent_at,
+       o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
        (SELECT json_group_array(d.base_id) FROM
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
        ) AS base_ids
@@ -180,18 +189,23 @@ async def record_posts(
     return RecordedPosts(frozenset(recorded), frozenset(kept), refused)
 
 
-async def pending_messages(db: Database, target: TargetKey | None = None) -> list[OutboxMessage]:
-    """Return the messages still to send (of one target, or all), each post's in order."""
+async def pending_messages(
+    db: Database, target: TargetKey | None = None, *, failed_too: bool = False
+) -> list[OutboxMessage]:
+    """Return the messages still to send (of one target, or all), each post's in order.
+
+    With `failed_too`, messages given up after repeated failures are included, in place.
+    """
     kind, target_id = (None, None) if target is None else (str(target.kind), target.id)
     rows = await fetch_all(
         db,
         _SELECT_MESSAGES
         + """
-        WHERE o.state = 'pending'
+        WHERE (o.state = 'pending' OR (:failed_too = 1 AND o.state = 'failed'))
           AND (:kind IS NULL OR (o.target_kind = :kind AND o.target_id = :target_id))
         ORDER BY o.announcement_date, o.target_kind, o.target_id, o.seq
         """,
-        {"kind": kind, "target_id": target_id},
+        {"kind": kind, "target_id": target_id, "failed_too": int(failed_too)},
     )
     return [_message_from_row(row) for row in rows]
 
@@ -342,4 +356,6 @@ def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
         message_id=row["message_id"],
         created_at=parse_datetime(row["created_at"]),
         sent_at=parse_datetime(row["sent_at"]),
+        attempts=int(row["attempts"]),
+        outcome_unknown=bool(row["outcome_unknown"]),
     )
