@@ -8,10 +8,12 @@ fires again on every reconnect).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
 import signal
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -25,12 +27,14 @@ from bot.app import Services, open_services
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.courier import Courier
+from bot.delivery.retry import RetryPolicy
 from bot.delivery.service import Delivery
 from bot.discord_sender import DiscordSender
 from bot.errors import ConfigError, DigestBotError, UserInputError
 from bot.store import poll_state
 from bot.targets.schedule import TargetSchedule
 from bot.targets.service import LostTargets, TargetService
+from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +45,15 @@ _SYNC_KEY = "commands.global_hash"
 class DigestBot(commands.Bot):
     """discord.py bot with the project's services; slash commands only, no privileged intents."""
 
-    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        guild_ready_timeout: float = 2.0,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        """Build the services on top of `services`; `now` is the clock of delivery's decisions
+        (the schedule and backoff), which tests set."""
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; not a privileged intent
         super().__init__(
@@ -58,9 +70,15 @@ class DigestBot(commands.Bot):
         # A timed target's job sends what was planned for it; `self.delivery` exists by the
         # time any job runs (the clock starts in setup_hook).
         schedule = TargetSchedule(self.clock, db, lambda key: self.delivery.flush(key))
-        courier = Courier(db, DiscordSender(self), LostTargets(db, schedule))
+        courier = Courier(
+            db,
+            DiscordSender(self),
+            LostTargets(db, schedule),
+            policy=RetryPolicy.of(settings),
+            clock=now,
+        )
         self.delivery = Delivery(
-            db, services.poller, services.planner, courier, self.clock, settings
+            db, services.poller, services.planner, courier, self.clock, settings, now=now
         )
         self.schedule = schedule
         self.targets = TargetService(db, settings, schedule, self.delivery)

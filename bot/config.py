@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
+    # The whole of one call to Discord while delivering (a send, or reading a channel's
+    # recent messages), discord.py's own retries of 5xx and rate limits included: a hung
+    # Discord must not hold the poll. A send that outlives it may have arrived, so the channel
+    # is read before the message is sent again.
+    discord_send_timeout_seconds: float = Field(default=60.0, gt=0, le=600, allow_inf_nan=False)
+    # A post that failed is retried at the polls after this many seconds, doubling after each
+    # failure in a row (at most 6 hours apart); after DELIVERY_MAX_FAILURES failures in a row
+    # the digest is paused (a member's DMs held) and its server told.
+    delivery_retry_seconds: float = Field(default=60.0, ge=0, le=86_400, allow_inf_nan=False)
+    delivery_max_failures: int = Field(default=8, ge=1, le=100)
 
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-haiku-4-5"

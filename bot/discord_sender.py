@@ -1,8 +1,9 @@
 """The `Sender` of bot/delivery over discord.py: send with a nonce, find what was sent.
 
 Translates discord.py's errors into delivery's `SendProblem`: 403 code 50007 is a user with
-closed DMs; other 403s mean the bot may not post in the channel, 404s that it is gone;
-anything else is worth a retry later.
+closed DMs; other 403s mean the bot may not post in the channel, 404s that it is gone; a 5xx
+or a lost connection is no answer (the message may have arrived); any other refusal is worth
+a retry later. The deadline of each call is the courier's (bot.delivery.courier).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.delivery.sender import SendError
@@ -54,9 +56,14 @@ class DiscordSender:
             ) from exc
         except discord.NotFound as exc:
             raise SendError(SendProblem.CHANNEL_GONE, f"{target} no longer exists") from exc
+        except discord.DiscordServerError as exc:
+            detail = f"Discord failed: {exc.status} {_short(exc.text)}"
+            raise SendError(SendProblem.NO_ANSWER, detail) from exc
         except discord.HTTPException as exc:
-            detail = f"Discord refused the message: {exc.status} {exc.text}"
+            detail = f"Discord refused the message: {exc.status} {_short(exc.text)}"
             raise SendError(SendProblem.DISCORD_ERROR, detail) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise SendError(SendProblem.NO_ANSWER, f"connection to Discord lost: {exc!r}") from exc
         return message.id
 
     async def find_sent(
@@ -75,10 +82,14 @@ class DiscordSender:
             raise SendError(SendProblem.NO_PERMISSION, f"cannot read {target}") from exc
         except discord.NotFound as exc:
             raise SendError(SendProblem.CHANNEL_GONE, f"{target} no longer exists") from exc
+        except discord.DiscordServerError as exc:
+            raise SendError(SendProblem.NO_ANSWER, f"cannot read {target}: {exc.status}") from exc
         except discord.HTTPException as exc:
             raise SendError(
                 SendProblem.DISCORD_ERROR, f"cannot read {target}: {exc.status}"
             ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise SendError(SendProblem.NO_ANSWER, f"cannot read {target}: {exc!r}") from exc
         mine = [m for m in recent if me is not None and m.author.id == me.id]
         found: dict[int, int] = {}
         for pending in messages:
@@ -101,7 +112,7 @@ class DiscordSender:
             return False
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             log.info("could not tell guild %s: %s", guild_id, exc)
             return False
         return True
@@ -117,6 +128,11 @@ class DiscordSender:
         if not isinstance(channel, discord.abc.Messageable):
             raise SendError(SendProblem.CHANNEL_GONE, f"{target} cannot hold messages")
         return channel
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """Cut an error body from Discord to a length a log line and /status can hold."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _loads(payload: str) -> dict[str, Any]:

@@ -58,8 +58,20 @@ class SendProblem(StrEnum):
     NO_PERMISSION = "no-permission"
     #: The channel is gone (404) or cannot hold messages: the digest is paused.
     CHANNEL_GONE = "channel-gone"
-    #: Discord refused or failed for another reason: tried again later.
+    #: Discord refused the message (another 4xx, a rate limit we will not wait out): it did
+    #: not arrive; tried again later, with backoff.
     DISCORD_ERROR = "discord-error"
+    #: Discord did not answer (no answer within the deadline, a lost connection, a 5xx): the
+    #: message may have arrived, so the target's recent messages are read before a retry.
+    NO_ANSWER = "no-answer"
+    #: The message went out but the database could not record it (a full disk): nothing more
+    #: is sent to the target until it is found in the channel and recorded.
+    STORAGE_ERROR = "storage-error"
+
+    @property
+    def may_have_arrived(self) -> bool:
+        """Say whether the message may be in the channel although the send failed."""
+        return self in (SendProblem.NO_ANSWER, SendProblem.STORAGE_ERROR)
 
 
 class NotPosted(StrEnum):
@@ -77,12 +89,16 @@ class PostResult:
 
     `not_posted` says why nothing was tried; `problem` why sending stopped part-way (the
     rest stays pending and goes out later). Both None: everything pending went out.
+    `retry_at` is when a retried failure is tried next; `gave_up` says the failure was the
+    last of DELIVERY_MAX_FAILURES in a row: the target is paused (a member's DMs held).
     """
 
     sent: int = 0
     papers: int = 0
     not_posted: NotPosted | None = None
     problem: SendProblem | None = None
+    retry_at: dt.datetime | None = None
+    gave_up: bool = False
 
     @property
     def complete(self) -> bool:

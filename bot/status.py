@@ -1,7 +1,8 @@
 """What `/status` shows a server's admins, gathered in one place.
 
 Polling (the last poll and its result, the last announcement and how many papers it had in
-the server's categories, the next poll), recent problems (failed polls, paused digests,
+the server's categories, the next poll), messages not sent yet (planned, retrying after
+failures, or given up), recent problems (failed polls, paused digests,
 digests skipped for a timezone this host does not know) and Claude's usage. This module
 reads the store and the clock; `bot.words` says it, the cog lays it out.
 """
@@ -14,8 +15,9 @@ from typing import Protocol
 
 from bot.digest.announced import Announced
 from bot.outcomes import PollStatus
-from bot.store import announcements, poll_state, targets
+from bot.store import announcements, outbox_retries, poll_state, targets
 from bot.store.db import Database
+from bot.store.outbox_retries import UnsentPost
 from bot.summarize.service import Summarizer, UsageReport
 from bot.targets.model import PauseReason
 from bot.timeutil import known_zone
@@ -82,6 +84,8 @@ class StatusReport:
     paused_digests: tuple[PausedDigest, ...]
     usage: UsageReport
     unscheduled_digests: tuple[UnscheduledDigest, ...] = ()
+    #: Digests of the server with messages not sent yet (planned, retrying or given up).
+    unsent: tuple[UnsentPost, ...] = ()
 
 
 async def status_report(
@@ -100,6 +104,7 @@ async def status_report(
     if announced is not None and categories:
         day = await Announced.load(db, announced)
         papers = len(day.view(categories, include_cross_lists=True)[0])
+    unsent = await outbox_retries.unsent_posts(db, frozenset(c.key for c in configs))
     return StatusReport(
         last_poll=polls[0] if polls else None,
         last_announcement=announced,
@@ -118,4 +123,5 @@ async def status_report(
             for config in configs
             if config.time is not None and known_zone(config.timezone) is None
         ),
+        unsent=tuple(unsent[key] for key in sorted(unsent)),
     )

@@ -19,6 +19,7 @@ from bot.timeutil import known_zone
 
 if TYPE_CHECKING:  # types only: this module stays cheap to import
     from bot.status import FeedPoll, StatusReport
+    from bot.store.outbox_retries import UnsentPost
     from bot.summarize.service import UsageReport
 
 # --- summaries ---------------------------------------------------------------------------
@@ -59,6 +60,7 @@ _PAUSES: Final = {
     PauseReason.ADMIN: "paused by an admin",
     PauseReason.NO_PERMISSION: "no permission to post in the channel",
     PauseReason.CHANNEL_GONE: "the channel no longer exists",
+    PauseReason.SEND_FAILURES: "Discord kept failing to take its posts",
 }
 
 
@@ -82,10 +84,14 @@ def digest_is_paused(config: DigestConfig) -> str:
 
 def digest_paused_by_the_bot(channel_id: int, reason: PauseReason) -> str:
     """Tell a server (in its system channel) that the bot paused one of its digests."""
-    return (
-        f"The arXiv digest of <#{channel_id}> is paused: {pause_reason(reason)}. Fix the"
-        " channel's permissions, then run /digest resume."
-    )
+    if reason is PauseReason.SEND_FAILURES:
+        advice = (
+            "Nothing is lost: what waits goes out when you run /digest post or /digest resume"
+            " once Discord works again (see /status)."
+        )
+    else:
+        advice = "Fix the channel's permissions, then run /digest resume."
+    return f"The arXiv digest of <#{channel_id}> is paused: {pause_reason(reason)}. {advice}"
 
 
 def digest_set(config: DigestConfig, next_post: dt.datetime | None, *, created: bool) -> str:
@@ -152,7 +158,12 @@ def post_result(channel_id: int, result: PostResult) -> str:
     where = f"<#{channel_id}>"
     if result.problem is not None:
         done = f" after {_count(result.papers, 'paper')}" if result.papers else ""
-        return f"Could not post in {where}{done}: {send_problem(result.problem)}"
+        text = f"Could not post in {where}{done}: {send_problem(result.problem)}"
+        if result.gave_up:
+            return f"{text}. It failed too often in a row: the digest is paused (see /status)."
+        if result.retry_at is not None:
+            return f"{text}. Next try {relative_time(result.retry_at)}, or run /digest post."
+        return text
     if result.not_posted is NotPosted.PAUSED:
         return f"The digest of {where} is paused; nothing was posted."
     if result.not_posted is not None:
@@ -169,6 +180,13 @@ _SEND_PROBLEMS: Final = {
     SendProblem.NO_PERMISSION: "I may not post there (missing permission); the digest is paused",
     SendProblem.CHANNEL_GONE: "the channel no longer exists; the digest is paused",
     SendProblem.DISCORD_ERROR: "Discord did not take the message; I will try again later",
+    SendProblem.NO_ANSWER: (
+        "Discord did not answer; I will look for the message in the channel before trying again"
+    ),
+    SendProblem.STORAGE_ERROR: (
+        "the database could not record what was sent (a full disk?); nothing more is sent"
+        " until it can"
+    ),
 }
 
 
@@ -180,8 +198,8 @@ def send_problem(problem: SendProblem) -> str:
 # --- subscriptions -----------------------------------------------------------------------
 
 DMS_CLOSED_NOTICE: Final = (
-    "I could not DM you your digest: your DMs are closed to me. Allow direct messages from"
-    " server members (Privacy Settings), and I will send it again."
+    "I could not DM you your digest: your DMs are closed to me, or Discord kept failing. Allow"
+    " direct messages from server members (Privacy Settings), and I will send it again."
 )
 NO_KEYWORDS_LEFT: Final = "You have no keywords left, so I will not DM you papers any more."
 
@@ -224,9 +242,39 @@ def status_fields(report: StatusReport) -> list[tuple[str, str]]:
     """Return the sections of `/status` as (title, text): polling, Claude, recent problems."""
     return [
         ("Polling", _polling(report)),
+        ("Delivery", _delivery(report.unsent)),
         ("Claude", _claude(report.usage)),
         ("Recent problems", _problems(report) or "None."),
     ]
+
+
+def _delivery(unsent: Sequence[UnsentPost]) -> str:
+    """Say, per digest with messages not sent yet, how many wait and why."""
+    if not unsent:
+        return "Every planned post went out."
+    return "\n".join(_unsent(post) for post in unsent)
+
+
+def _unsent(post: UnsentPost) -> str:
+    """Say what waits for one digest: planned, retrying after failures, or given up."""
+    where = f"<#{post.target.id}>"
+    why = send_problem(post.problem) if post.problem else "unknown"
+    if post.detail:
+        why += f" ({post.detail[:100]})"
+    if post.failed:
+        return (
+            f"{where}: {_count(post.failed, 'message')} given up after"
+            f" {_count(post.attempts, 'failed try', 'failed tries')}: {why}."
+            " /digest post or /digest resume sends them"
+        )
+    waiting = _count(post.pending, "message")
+    if not post.retrying:
+        return f"{where}: {waiting} planned, waiting to be sent"
+    when = relative_time(post.next_attempt_at) if post.next_attempt_at else "at the next poll"
+    return (
+        f"{where}: {waiting} waiting after {_count(post.attempts, 'failed try', 'failed tries')}:"
+        f" {why}. Next try {when}, or run /digest post"
+    )
 
 
 def _polling(report: StatusReport) -> str:
@@ -367,6 +415,6 @@ def relative_time(moment: dt.datetime) -> str:
     return f"<t:{int(moment.timestamp())}:R>"
 
 
-def _count(number: int, noun: str) -> str:
-    """Say "1 paper" or "N papers"."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """Say "1 paper" or "N papers" (or `plural` where adding an s is wrong)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"

@@ -109,7 +109,7 @@ class DigestCog(commands.Cog):
         """Post the channel's pending papers now (papers already posted are never repeated)."""
         async with member_notice(self.bot, interaction):
             config = await self.bot.targets.digest(channel.id)
-            if config.paused:
+            if config.refuses_posts:
                 raise UserInputError(words.digest_is_paused(config))
             await interaction.response.defer(ephemeral=True, thinking=True)
             result = await self.bot.delivery.post_now(config.key)

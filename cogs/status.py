@@ -1,9 +1,9 @@
 """`/status`: how the bot is doing, for the admins of a server, as one ephemeral embed.
 
-Polling (last poll and its result, last announcement, next poll), today's papers and
-summaries, Claude's tokens and estimated cost today and this month against the caps, and the
-recent problems: failed polls, paused digests with their reason, papers that went out
-abstract-only.
+Polling (last poll and its result, last announcement, next poll), messages not sent yet and
+why, today's papers and summaries, Claude's tokens and estimated cost today and this month
+against the caps, and the recent problems: failed polls, paused digests with their reason,
+papers that went out abstract-only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class StatusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
-        """Show polling, papers, Claude usage and cost, and recent problems."""
+        """Show polling, posts not sent yet, Claude usage and cost, and recent problems."""
         async with member_notice(self.bot, interaction):
             services = self.bot.services
             report = await status_report(

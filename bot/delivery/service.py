@@ -3,7 +3,9 @@
 The poll job polls the feed for every category a target needs, runs the pass over every
 announcement not planned yet (bot.digest.planner), then sends at once what targets without a
 time of their own have pending; a timed target's daily job only sends what was planned for it
-(bot.targets.schedule). A new or resumed target goes through the same pass, for itself alone.
+(bot.targets.schedule). The poll also retries every target whose sending failed, once its
+backoff is over (bot.delivery.retry), timed ones included: a failed post does not wait for the
+next day. A new or resumed target goes through the same pass, for itself alone.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.clock import Clock, JobKey
@@ -22,8 +24,8 @@ from bot.digest.planner import Planner
 from bot.errors import ArxivError
 from bot.outcomes import PollResult, PollStatus, PostResult
 from bot.poller import Poller
-from bot.store import deliveries, targets
-from bot.store.db import Database
+from bot.store import deliveries, outbox_retries, targets
+from bot.store.db import Database, storage_failure
 from bot.targets.model import Target, TargetKey, TargetKind
 from bot.targets.schedule import post_was_missed
 from bot.timeutil import utc_now
@@ -89,10 +91,12 @@ class Delivery:
         return await self._courier.reconcile()
 
     async def poll_and_deliver(self) -> None:
-        """Poll every watched category, plan what is new, send what is due now.
+        """Poll every watched category, plan what is new, send what is due, retry failures.
 
         A failing poll is logged and remembered for `/status`; announcements recorded
-        earlier are still planned and sent.
+        earlier are still planned and sent. A database that fails (a full disk) costs the
+        step that met it, logged in one line; the sending steps still run, and send nothing
+        the database cannot record (bot.delivery.courier).
         """
         digests = [c for c in await targets.list_digests(self._db) if not c.paused]
         subs = [s for s in await targets.list_subscriptions(self._db) if s.deliverable]
@@ -104,14 +108,10 @@ class Delivery:
         if not wanted:
             log.debug("no digest or subscription: nothing to poll")
             return
-        try:
-            self.last_poll = await self._poller.poll(tuple(wanted))
-        except ArxivError as exc:
-            self.last_poll = PollResult(PollStatus.FAILED, error=str(exc))
-            log.warning("poll failed: %s", exc)
-        await self._planner.plan_pending()
+        await self._guarded("the poll", self._poll(tuple(wanted)))
+        await self._guarded("planning the posts", self._planner.plan_pending())
         first_run, self._caught_up = not self._caught_up, True
-        pending = set(await deliveries.pending_targets(self._db))
+        unsent = await outbox_retries.unsent_posts(self._db)
         now = self._now()
         due = [
             c.key
@@ -123,16 +123,43 @@ class Delivery:
             for s in subs
             if _sent_now(s.time, s.timezone, s.last_sent_at, s.created_at, first_run, now)
         ]
+        flushed: set[TargetKey] = set()
         for key in due:
-            if key in pending:
+            waiting = unsent.get(key)
+            if waiting is not None and not waiting.backing_off(now):
                 await self._guarded_flush(key)
+                flushed.add(key)
+        active = {c.key for c in digests} | {s.key for s in subs}
+        retry = {key for key, waiting in unsent.items() if waiting.due_for_retry(now)}
+        for key in sorted((retry | self._courier.unsettled()) & active - flushed):
+            # Only the post that failed: a timed target's next post waits for its time.
+            await self._guarded_flush(key, first_post_only=True)
+
+    async def _poll(self, categories: tuple[str, ...]) -> None:
+        """Poll the feed; remember how it ended for `/status`."""
+        try:
+            self.last_poll = await self._poller.poll(categories)
+        except ArxivError as exc:
+            self.last_poll = PollResult(PollStatus.FAILED, error=str(exc))
+            log.warning("poll failed: %s", exc)
+        except Exception as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            self.last_poll = PollResult(PollStatus.FAILED, error=f"cannot record it: {reason}")
+            raise
 
     async def flush(self, key: TargetKey) -> PostResult:
         """Send what is planned for the target (its daily job)."""
         return await self._courier.flush(key)
 
     async def post_now(self, key: TargetKey) -> PostResult:
-        """Plan the target's announcements not planned yet, then send (`/digest post`)."""
+        """Plan the target's announcements not planned yet, then send (`/digest post`).
+
+        What waits for a retry goes now, without waiting for its backoff; a digest the bot
+        paused after repeated failures is resumed first: someone asked to try again.
+        """
+        await self._courier.resume_after_failures(key)
         await self._planner.plan_pending([key])
         return await self._courier.flush(key)
 
@@ -174,7 +201,7 @@ class Delivery:
         announcement is planned for the target as the pass would (papers it has are left
         out). None when the target has no announcement yet.
         """
-        waiting = await deliveries.pending_messages(self._db, key)
+        waiting = await deliveries.pending_messages(self._db, key, failed_too=True)
         if waiting:
             payloads = tuple(json.loads(message.payload) for message in waiting)
             return Preview(waiting[0].announcement_date, payloads, waiting=True)
@@ -200,12 +227,22 @@ class Delivery:
             return None
         return Target.of_subscription(sub, settings.default_categories, settings.default_language)
 
-    async def _guarded_flush(self, key: TargetKey) -> None:
+    async def _guarded_flush(self, key: TargetKey, *, first_post_only: bool = False) -> None:
         """Send to one target; log, don't raise, so one bad target can't stop the others."""
+        await self._guarded(
+            f"sending to {key}", self._courier.flush(key, first_post_only=first_post_only)
+        )
+
+    async def _guarded(self, what: str, work: Awaitable[object]) -> None:
+        """Run one step of the poll; log its failure, in one line when the database failed."""
         try:
-            await self._courier.flush(key)
-        except Exception:
-            log.exception("sending to %s failed", key)
+            await work
+        except Exception as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                log.exception("%s failed", what)
+            else:
+                log.error("%s failed: the database cannot be written: %s", what, reason)
 
 
 def _sent_now(

@@ -264,6 +264,19 @@ def _storage_errors(path: str) -> Iterator[None]:
         raise StorageError(f"cannot use database {path}: {describe_error(exc, path)}") from exc
 
 
+def storage_failure(exc: BaseException) -> str | None:
+    """Say in a few words why the database failed, if `exc` is such a failure, else None.
+
+    For callers that must tell the database failing mid-run (a full disk, an I/O error, a
+    lock held too long) from other errors without knowing the database's own exceptions.
+    """
+    if isinstance(exc, StorageError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error | OSError):
+        return describe_error(exc)
+    return None
+
+
 def describe_error(exc: BaseException, path: str | None = None) -> str:
     """Return a short, readable reason for a SQLite or file-system error."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:

@@ -47,6 +47,8 @@ class PauseReason(StrEnum):
     ADMIN = "admin"
     NO_PERMISSION = "no-permission"
     CHANNEL_GONE = "channel-gone"
+    #: Discord failed DELIVERY_MAX_FAILURES times in a row to take the digest's messages.
+    SEND_FAILURES = "send-failures"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -81,6 +83,12 @@ class DigestConfig:
     def key(self) -> TargetKey:
         """Return the digest's target key."""
         return TargetKey.channel(self.channel_id)
+
+    @property
+    def refuses_posts(self) -> bool:
+        """Say whether `/digest post` must refuse: the digest is paused, unless the bot paused
+        it after repeated send failures (asking to post is asking it to try again)."""
+        return self.paused and self.pause_reason is not PauseReason.SEND_FAILURES
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

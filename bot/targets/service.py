@@ -223,7 +223,7 @@ class LostTargets:
         self._schedule = schedule
 
     async def channel_lost(self, channel_id: int, reason: PauseReason) -> DigestConfig | None:
-        """Pause a digest whose channel the bot can no longer post in; return it (if any)."""
+        """Pause a digest the bot cannot post in (lost access, or failures); return it (if any)."""
         if await targets.get_digest(self._db, channel_id) is None:
             return None
         await targets.set_paused(self._db, channel_id, reason)
@@ -231,8 +231,20 @@ class LostTargets:
         log.warning("digest of channel %s paused: %s", channel_id, reason)
         return await targets.get_digest(self._db, channel_id)
 
+    async def channel_back(self, channel_id: int) -> None:
+        """Resume a digest the bot paused after repeated failures (`/digest post` asked)."""
+        await targets.set_paused(self._db, channel_id, None)
+        await self._schedule.sync(TargetKey.channel(channel_id))
+        log.info("digest of channel %s resumed to post now", channel_id)
+
     async def dms_closed(self, user_id: int) -> None:
         """Hold a member's DMs: they failed with 403/50007 (tried again when they return)."""
         await targets.set_dm_blocked(self._db, user_id)
         await self._schedule.sync(TargetKey.user(user_id))
         log.info("user %s does not accept DMs; holding their digest", user_id)
+
+    async def dms_failing(self, user_id: int) -> None:
+        """Hold a member's DMs after repeated failures, as for closed DMs, until they return."""
+        await targets.set_dm_blocked(self._db, user_id)
+        await self._schedule.sync(TargetKey.user(user_id))
+        log.warning("DMs to user %s kept failing; holding their digest", user_id)

@@ -23,7 +23,7 @@ async def test_status_is_one_private_embed(harness: Harness) -> None:
 
     assert reply.ephemeral
     (embed,) = reply.embeds
-    assert list(fields(embed)) == ["Polling", "Claude", "Recent problems"]
+    assert list(fields(embed)) == ["Polling", "Delivery", "Claude", "Recent problems"]
 
 
 async def test_status_shows_the_last_poll_and_the_latest_announcement(harness: Harness) -> None:
