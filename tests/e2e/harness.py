@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.models import AnnounceType, Author, Paper
 from bot.store import targets
 from bot.store.db import Database
+from bot.timeutil import utc_now
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, connected
 
@@ -35,12 +36,34 @@ def make_settings(tmp_path: Path, arxiv: FakeArxiv, **overrides: Any) -> Setting
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, discord_fake: FakeDiscord) -> AsyncIterator[DigestBot]:
-    """Start the bot on the fakes; yield it once READY; close everything after."""
+async def running_bot(
+    settings: Settings,
+    discord_fake: FakeDiscord,
+    *,
+    now: Callable[[], dt.datetime] = utc_now,
+) -> AsyncIterator[DigestBot]:
+    """Start the bot on the fakes; yield it once READY; close everything after.
+
+    `now` is the clock delivery decides by (when a post is due, when a retry may come).
+    """
     async with open_services(settings) as services:
-        bot = DigestBot(services, guild_ready_timeout=0.05)
+        bot = DigestBot(services, guild_ready_timeout=0.05, now=now)
         async with connected(bot, discord_fake):
             yield bot
+
+
+class SteppedClock:
+    """A clock that stands still until a test moves it on."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock `seconds` on."""
+        self.now += dt.timedelta(seconds=seconds)
 
 
 async def add_digest(

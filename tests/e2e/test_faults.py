@@ -18,19 +18,31 @@ import os
 import socket
 import sqlite3
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
+from bot.outcomes import SendProblem
 from bot.store import targets
 from bot.store.db import open_database
+from bot.targets.model import PauseReason, TargetKey
 from tests.cli_runner import run_cli, run_command
 from tests.e2e.cli import COMMANDS, NO_KEY_NOTE, assert_one_line, cli_env, run_many
-from tests.e2e.harness import add_digest, make_settings, paper, running_bot
+from tests.e2e.harness import SteppedClock, add_digest, make_settings, paper, running_bot
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
-from tests.fakes.discord_server import FakeDiscord, FakeGuild, FakeInteraction, StoredMessage
+from tests.fakes.discord_server import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeInteraction,
+    Hold,
+    StoredMessage,
+    Timing,
+)
 
 WAIT = 15.0
 
@@ -148,6 +160,199 @@ async def test_a_feed_retry_after_of_an_hour_skips_the_poll_and_summarize_says_w
     assert answer.content == "arXiv is not answering, try again in 60 minutes."
     assert fake_arxiv.requests_to("/api/") == []  # the pause is honoured
     assert fake_discord.messages(channel) == []
+
+
+# --- 3. posts that fail are retried, never duplicated -----------------------------------------
+
+
+@pytest.fixture
+async def forgetful_discord() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord whose nonce window is over at once.
+
+    As for a retry that comes after Discord forgot the nonce (its window lasts minutes, a
+    backoff can last hours): only reading the channel keeps a message from going out twice.
+    """
+    async with FakeDiscord(timing=Timing(nonce_window=0.0)) as fake:
+        fake.add_guild("arXiv lab")
+        with fake.patch_discord_py():
+            yield fake
+
+
+def retrying(tmp_path: Path, arxiv: FakeArxiv, **overrides: Any) -> Settings:
+    """Settings with a short send deadline and no backoff: the next poll retries."""
+    values: dict[str, Any] = {"discord_send_timeout_seconds": 0.5, "delivery_retry_seconds": 0}
+    return make_settings(tmp_path, arxiv, **{**values, **overrides})
+
+
+def the_guild(fake: FakeDiscord) -> FakeGuild:
+    return next(iter(fake.world.guilds.values()))
+
+
+def embed_urls(fake: FakeDiscord, channel: FakeChannel) -> list[str]:
+    return [embed["url"] for message in fake.messages(channel) for embed in message.embeds]
+
+
+def count(fake: FakeDiscord, method: str, path: str) -> int:
+    return len([r for r in fake.requests if (r.method, r.path) == (method, path)])
+
+
+async def test_a_timed_digest_whose_post_hit_a_503_goes_out_at_the_next_poll(
+    forgetful_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake, guild = forgetful_discord, the_guild(forgetful_discord)
+    channel = guild.channel("papers")
+    route = f"/channels/{channel.id}/messages"
+    async with running_bot(retrying(tmp_path, fake_arxiv), fake) as bot:
+        await add_digest(bot.services.db, guild.id, channel.id, time=dt.time(8, 0))
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.delivery.poll_and_deliver()  # planned, waiting for 08:00
+        assert fake.messages(channel) == []
+        fake.fail_next("POST", route, status=503, code=0, message="503: Service Unavailable")
+
+        at_its_time = await bot.delivery.flush(TargetKey.channel(channel.id))  # the daily job
+        waited = await reply(fake, "status", guild=guild)
+        await bot.delivery.poll_and_deliver()  # the next poll, not the next day
+
+    assert at_its_time.problem is SendProblem.NO_ANSWER
+    assert "1 message waiting after 1 failed try" in field(waited, "Delivery")
+    assert sorted(embed_urls(fake, channel)) == sorted(p.abs_url for p in LLM_PAPERS)
+    # A 503 may come after Discord took the message: the channel was read before the retry.
+    reads = [i for i, r in enumerate(fake.requests) if (r.method, r.path) == ("GET", route)]
+    posts = [i for i, r in enumerate(fake.requests) if (r.method, r.path) == ("POST", route)]
+    assert len(posts) == 2 and reads and posts[0] < reads[0] < posts[1]
+
+
+#: How a send can fail without saying whether Discord took the message, and whether it did.
+UNKNOWN_OUTCOMES = {
+    "no answer, never arrived": True,
+    "no answer, arrived after the deadline": False,
+    "connection reset": True,
+    "sent but the answer lost": False,
+}
+
+
+@pytest.mark.parametrize("fault", list(UNKNOWN_OUTCOMES))
+async def test_a_send_whose_outcome_is_unknown_is_looked_for_before_it_is_sent_again(
+    forgetful_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path, fault: str
+) -> None:
+    fake, guild = forgetful_discord, the_guild(forgetful_discord)
+    channel = guild.channel("papers")
+    route = f"/channels/{channel.id}/messages"
+    held: Hold | None = None
+    if fault == "no answer, never arrived":
+        fake.hang_next("POST", route)
+    elif fault == "no answer, arrived after the deadline":
+        held = fake.hold_next("POST", route)
+    elif fault == "connection reset":
+        fake.reset_next("POST", route)
+    else:
+        fake.lose_answer_next("POST", route)
+    async with running_bot(retrying(tmp_path, fake_arxiv), fake) as bot:
+        await add_digest(bot.services.db, guild.id, channel.id)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.delivery.poll_and_deliver()  # the send fails
+        if held is not None:  # Discord takes it only after the bot gave up waiting
+            held.release()
+            await fake.wait_for_messages(channel, 1)
+        reads = count(fake, "GET", route)
+
+        await bot.delivery.poll_and_deliver()  # the retry
+
+    assert sorted(embed_urls(fake, channel)) == sorted(p.abs_url for p in LLM_PAPERS)
+    assert [bool(m.content) for m in fake.messages(channel)] == [True]  # one header, once
+    assert count(fake, "GET", route) > reads  # the channel was read before the retry
+    assert count(fake, "POST", route) == (2 if UNKNOWN_OUTCOMES[fault] else 1)
+
+
+async def test_a_post_that_keeps_failing_backs_off_then_pauses_and_post_sends_it(
+    forgetful_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake, guild = forgetful_discord, the_guild(forgetful_discord)
+    channel = guild.channel("papers")
+    route = f"/channels/{channel.id}/messages"
+    clock = SteppedClock()
+    settings = retrying(tmp_path, fake_arxiv, delivery_retry_seconds=60, delivery_max_failures=3)
+    fake.fail_next("POST", route, status=400, code=50035, message="Invalid Form Body", times=3)
+    async with running_bot(settings, fake, now=clock) as bot:
+        await add_digest(bot.services.db, guild.id, channel.id)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.delivery.poll_and_deliver()  # failure 1: next try after 60 s
+        clock.advance(59)
+        await bot.delivery.poll_and_deliver()  # too early: not tried
+        tries_in_backoff = count(fake, "POST", route)
+        clock.advance(2)
+        await bot.delivery.poll_and_deliver()  # failure 2: next try after 120 s
+        clock.advance(121)
+        await bot.delivery.poll_and_deliver()  # failure 3: given up, the digest paused
+        paused = await targets.get_digest(bot.services.db, channel.id)
+        status = await reply(fake, "status", guild=guild)
+        clock.advance(24 * 3600)
+        await bot.delivery.poll_and_deliver()  # paused: not tried again
+
+        posted = await reply(fake, "digest post", {"channel": channel}, guild=guild)
+        resumed = await targets.get_digest(bot.services.db, channel.id)
+
+    assert tries_in_backoff == 1
+    assert posted.content == f"Posted 3 papers in <#{channel.id}>."
+    assert count(fake, "POST", route) == 4
+    assert paused is not None and paused.pause_reason is PauseReason.SEND_FAILURES
+    told = [m.content for m in fake.messages(guild.channel("general"))]
+    assert told == [
+        f"The arXiv digest of <#{channel.id}> is paused: Discord kept failing to take its"
+        " posts. Nothing is lost: what waits goes out when you run /digest post or /digest"
+        " resume once Discord works again (see /status)."
+    ]
+    delivery = field(status, "Delivery")
+    assert f"<#{channel.id}>: 1 message given up after 3 failed tries:" in delivery
+    assert "Invalid Form Body" in delivery
+    assert posted.content == f"Posted 3 papers in <#{channel.id}>."
+    assert resumed is not None and not resumed.paused
+    assert sorted(embed_urls(fake, channel)) == sorted(p.abs_url for p in LLM_PAPERS)
+
+
+async def test_post_sends_what_waits_for_a_retry_without_waiting_for_the_backoff(
+    forgetful_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake, guild = forgetful_discord, the_guild(forgetful_discord)
+    channel = guild.channel("papers")
+    route = f"/channels/{channel.id}/messages"
+    settings = retrying(tmp_path, fake_arxiv, delivery_retry_seconds=3600)
+    fake.fail_next("POST", route, status=503, code=0, message="503: Service Unavailable")
+    async with running_bot(settings, fake) as bot:
+        await add_digest(bot.services.db, guild.id, channel.id)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.delivery.poll_and_deliver()  # fails; next try in an hour
+        await bot.delivery.poll_and_deliver()  # within the hour: not tried
+        held_back = fake.messages(channel)
+        posted = await reply(fake, "digest post", {"channel": channel}, guild=guild)
+
+    assert held_back == []
+    assert posted.content == f"Posted 3 papers in <#{channel.id}>."
+    assert sorted(embed_urls(fake, channel)) == sorted(p.abs_url for p in LLM_PAPERS)
+
+
+async def test_dms_that_keep_failing_are_held_then_sent_when_the_member_returns(
+    forgetful_discord: FakeDiscord, fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    fake, guild = forgetful_discord, the_guild(forgetful_discord)
+    member = fake.add_member(guild, "reader")
+    dm = fake.dm_channel(member)
+    route = f"/channels/{dm.id}/messages"
+    settings = retrying(tmp_path, fake_arxiv, delivery_max_failures=2)
+    fake.fail_next("POST", route, status=503, code=0, message="503: Service Unavailable", times=2)
+    async with running_bot(settings, fake) as bot:
+        await targets.add_keywords(bot.services.db, member.id, ["llm"])
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.delivery.poll_and_deliver()  # failure 1
+        await bot.delivery.poll_and_deliver()  # failure 2: DMs held
+        await bot.delivery.poll_and_deliver()  # held: not tried
+        tries_while_held = count(fake, "POST", route)
+        returned = await bot.targets.returning_member(member.id)  # they run a command
+        await bot.delivery.poll_and_deliver()
+
+    assert tries_while_held == 2
+    assert returned
+    assert sorted(embed_urls(fake, dm)) == sorted(p.abs_url for p in LLM_PAPERS)
 
 
 # --- 4. two `run` processes on one database ------------------------------------------------
