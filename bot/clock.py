@@ -95,14 +95,18 @@ class Clock:
         without its transaction rolling back.
         """
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Pause, not shut down, while jobs finish: APScheduler's asyncio executor cancels
+            # the jobs still running when it shuts down, which would cut a post off between
+            # a message going out and its record.
+            self.scheduler.pause()
         running = {task for task in self._running if not task.done()}
-        if not running:
-            return
-        _, late = await asyncio.wait(running, timeout=timeout)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     def every(self, key: JobKey, seconds: float, body: JobBody) -> None:
         """Run `body` now, then every `seconds`."""

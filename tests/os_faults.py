@@ -1,7 +1,8 @@
-"""Real operating-system faults for tests: immutable files (root only) and their skip reasons."""
+"""Real operating-system faults for tests: immutable files, full disks (root only), skip reasons."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -26,3 +27,18 @@ def set_immutable(path: Path, on: bool) -> None:
     )
     if made.returncode != 0:
         pytest.skip(f"no immutable flag on this file system: {made.stderr.decode().strip()}")
+
+
+def fill(path: Path, chunk: int = 64 * 1024) -> int:
+    """Write zeros to `path` until its file system is full; return how many bytes fitted."""
+    written = 0
+    with path.open("wb", buffering=0) as filler:
+        while True:
+            try:
+                written += filler.write(bytes(chunk))
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                if chunk == 1:
+                    return written
+                chunk = max(1, chunk // 16)  # fill the last pages too

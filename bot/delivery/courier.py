@@ -226,7 +226,7 @@ class Courier:
         self._unsure.discard(key)
         if found:
             log.info(
-                "found %d messages to %s already sent; not sending them again", len(found), key
+                "%d messages to %s were sent already; not sending them again", len(found), key
             )
         return [message for message in messages if message.id not in found]
 

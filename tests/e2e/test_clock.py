@@ -9,8 +9,11 @@ import logging
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.clock import Clock, JobKey
 from bot.store import targets
+from bot.targets.model import TargetKey
 from bot.targets.schedule import post_was_missed
 from tests.e2e.harness import DAY, make_settings, paper, running_bot
 from tests.fakes.arxiv_server import FakeArxiv
@@ -193,3 +196,26 @@ async def test_commands_are_synced_to_the_development_guild_at_every_start(
         pass
     scopes = [sync.guild_id for sync in fake_discord.command_syncs]
     assert scopes == [discord_guild.id, discord_guild.id]
+
+
+async def test_stopping_the_clock_lets_a_running_job_finish() -> None:
+    # A poll cut off between a message going out and its record would leave it unrecorded.
+    clock = Clock(AsyncIOScheduler(timezone="UTC"))
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[bool] = []
+
+    async def job() -> None:
+        started.set()
+        await release.wait()
+        finished.append(True)
+
+    clock.soon(JobKey.soon(TargetKey.channel(1)), job)
+    clock.start()
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(clock.stop(timeout=5))
+    await asyncio.sleep(0)  # let stop() begin while the job is still running
+    release.set()
+    await stopping
+
+    assert finished == [True]
+    assert not clock.scheduler.running

@@ -43,6 +43,7 @@ from tests.fakes.discord_server import (
     StoredMessage,
     Timing,
 )
+from tests.os_faults import fill, root_with
 
 WAIT = 15.0
 
@@ -406,6 +407,119 @@ async def test_a_second_run_on_the_same_database_exits_naming_the_first(
     assert "LLM paper number 1" in beside.out
     posted = [e["title"] for m in discord_fake.messages(channel) for e in m.embeds]
     assert sorted(posted) == sorted(p.title for p in LLM_PAPERS)  # once each, by the first
+
+
+# --- 5. a full disk while posting ------------------------------------------------------------
+
+#: Runs the bot in a private mount namespace where $MNT is a fresh 3 MB tmpfs holding its
+#: database (a copy of $SEED); the test reaches that file system through /proc/PID/root. A
+#: SIGTERM stops the bot; its database is then copied to $OUT, before the tmpfs goes away.
+BOT_ON_A_TMPFS = """
+mount -t tmpfs -o size=3m tmpfs "$MNT" && cp "$SEED" "$MNT/bot.sqlite3" || exit 1
+"$PYTHON" -m bot run &
+bot=$!
+trap 'kill -TERM "$bot"' TERM
+wait "$bot"
+code=$?
+if [ "$code" -gt 128 ]; then wait "$bot"; code=$?; fi
+cp "$MNT/bot.sqlite3" "$OUT"
+exit "$code"
+"""
+
+MANY_LLM_PAPERS = [paper(i, f"LLM inference, part {i}", "An LLM study.") for i in range(1, 26)]
+
+
+@pytest.mark.skipif(root_with("unshare") is not None, reason=str(root_with("unshare")))
+@pytest.mark.timeout(180)
+async def test_a_full_disk_after_a_message_was_sent_costs_no_paper_and_repeats_none(
+    fake_arxiv: FakeArxiv, tmp_path: Path
+) -> None:
+    # The nonce window is over at once: only reading the channel can keep a message single.
+    async with FakeDiscord(timing=Timing(nonce_window=0.0)) as fake:
+        guild = fake.add_guild("lab")
+        channel = guild.channel("papers")
+        route = f"/channels/{channel.id}/messages"
+        seed = tmp_path / "seed.sqlite3"
+        async with open_database(seed) as db:
+            await add_digest(db, guild.id, channel.id, max_papers=25)
+        fake_arxiv.add_feed_papers(MANY_LLM_PAPERS)
+        mount_point = tmp_path / "mnt"
+        mount_point.mkdir()
+        env = cli_env(
+            tmp_path,
+            fake_arxiv,
+            DISCORD_TOKEN=fake.token,
+            DISCORD_API_BASE_URL=fake.api_base,
+            DISCORD_GATEWAY_URL=fake.gateway_url,
+            DISCORD_GUILD_ID=str(guild.id),
+            POLL_INTERVAL_SECONDS="1",
+            DELIVERY_RETRY_SECONDS="0",
+            MNT=str(mount_point),
+            SEED=str(seed),
+            OUT=str(tmp_path / "after.sqlite3"),
+            PYTHON=sys.executable,
+        )
+        env["DATABASE_PATH"] = str(mount_point / "bot.sqlite3")
+        # The post's second message waits in Discord while the disk fills up.
+        held = fake.hold_next("POST", route, skip=1)
+        log = tmp_path / "bot.log"
+        with log.open("wb") as log_file:
+            bot = await asyncio.create_subprocess_exec(
+                "unshare", "-m", "sh", "-c", BOT_ON_A_TMPFS, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+            )  # fmt: skip
+        try:
+            await held.wait_arrived(timeout=60)
+            # The bot's view of its own file system (its mount namespace).
+            seen = Path(f"/proc/{bot.pid}/root") / mount_point.relative_to("/")
+            filler = seen / "filler"
+            fill(filler)
+            held.release()  # Discord takes the message; the bot cannot record it
+            await fake.wait_for_messages(channel, 2, timeout=30)
+            # Polls go on: the bot reads the channel, finds the message, and sends nothing
+            # more while it cannot record it.
+            read = len([r for r in fake.requests if (r.method, r.path) == ("GET", route)])
+            await wait_for_requests(fake, "GET", route, read + 2)
+            sent_while_full = [m.id for m in fake.messages(channel)]
+            filler.unlink()  # space returns
+            await wait_for_papers(fake, channel, len(MANY_LLM_PAPERS))
+        finally:
+            bot.terminate()
+            await asyncio.wait_for(bot.wait(), 30)
+        logged = log.read_text(encoding="utf-8", errors="replace")
+
+    assert bot.returncode == 0, logged[-2000:]
+    with sqlite3.connect(tmp_path / "after.sqlite3") as conn:
+        recorded = conn.execute("SELECT state, message_id FROM outbox_messages").fetchall()
+
+    posted = fake.messages(channel)
+    urls = [embed["url"] for message in posted for embed in message.embeds]
+    assert len(sent_while_full) == 2
+    assert sorted(urls) == sorted(p.abs_url for p in MANY_LLM_PAPERS)  # each paper once
+    assert [bool(m.content) for m in posted].count(True) == 1  # one header
+    # Nothing is marked sent that was not: every row is one message in the channel.
+    assert sorted(recorded) == sorted(("sent", m.id) for m in posted), logged[-6000:]
+    assert "went out but could not be recorded (the disk is full)" in logged
+    assert "Traceback" not in logged
+
+
+async def wait_for_requests(fake: FakeDiscord, method: str, path: str, count: int) -> None:
+    """Wait until the bot made `count` requests to `method path` (or fail after 30 s)."""
+
+    def made() -> bool:
+        return len([r for r in fake.requests if (r.method, r.path) == (method, path)]) >= count
+
+    await fake.notifier.wait_for(made, timeout=30, what=f"{count} x {method} {path}")
+
+
+async def wait_for_papers(fake: FakeDiscord, channel: FakeChannel, count: int) -> None:
+    """Wait until `count` distinct papers are in the channel (or fail after 60 s)."""
+
+    def shown() -> bool:
+        urls = {e["url"] for m in fake.messages(channel) for e in m.embeds}
+        return len(urls) >= count
+
+    await fake.notifier.wait_for(shown, timeout=60, what=f"{count} papers")
 
 
 # --- 6. a stored timezone this host does not know -----------------------------------------

@@ -37,6 +37,8 @@ class Hold:
 
     method: str
     path: str
+    #: Requests to let through before the one held.
+    skip: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -73,9 +75,9 @@ class Faults:
         """Apply `fault` to the next `times` requests to `method path`."""
         self._scripted.append(_Scripted(method, path, fault, times))
 
-    def hold(self, method: str, path: str) -> Hold:
-        """Hold the next request to `method path` until the returned hold is released."""
-        held = Hold(method, path)
+    def hold(self, method: str, path: str, *, skip: int = 0) -> Hold:
+        """Hold a request to `method path` (after `skip` others) until it is released."""
+        held = Hold(method, path, skip)
         self._holds.append(held)
         return held
 
@@ -92,7 +94,9 @@ class Faults:
         connection was dropped) and whether the request was handled.
         """
         held = next((h for h in self._holds if (h.method, h.path) == (request.method, path)), None)
-        if held is not None:
+        if held is not None and held.skip > 0:
+            held.skip -= 1
+        elif held is not None:
             self._holds.remove(held)
             held.arrived.set()
             await _first(held.released.wait(), self._stopping.wait())

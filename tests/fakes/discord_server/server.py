@@ -236,9 +236,9 @@ class FakeDiscord:
         """Handle the next `times` requests (a message is created), then drop the answer."""
         self.rest.faults.script(method, path, Fault.LOSE_ANSWER, times)
 
-    def hold_next(self, method: str, path: str) -> Hold:
-        """Hold the next request to `method path` until the test calls `release()` on it."""
-        return self.rest.faults.hold(method, path)
+    def hold_next(self, method: str, path: str, *, skip: int = 0) -> Hold:
+        """Hold the next request to `method path` (after `skip` others) until released."""
+        return self.rest.faults.hold(method, path, skip=skip)
 
     def forbid_channel(self, ref: ChannelRef) -> None:
         """Make the channel refuse the bot: 403 (50013 to post, 50001 to read)."""
