@@ -149,6 +149,9 @@ def test_a_bad_secret_is_named_but_never_shown(monkeypatch: pytest.MonkeyPatch, 
         ("ARXIV_MAX_RESPONSE_MB", "100000", "'100000'"),
         ("ARXIV_REQUEST_INTERVAL_SECONDS", "inf", "'inf'"),
         ("ANTHROPIC_PRICES", '{"m": [-1, 5]}', "'{\"m\": [-1, 5]}'"),
+        ("DISCORD_SEND_TIMEOUT_SECONDS", "0", "'0'"),
+        ("DELIVERY_RETRY_SECONDS", "-1", "'-1'"),
+        ("DELIVERY_MAX_FAILURES", "0", "'0'"),
     ],
 )
 def test_out_of_bounds_setting_is_one_line_naming_it_with_the_value_cut_short(
