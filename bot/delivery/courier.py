@@ -225,9 +225,7 @@ class Courier:
             run.went_out(message, now=False)
         self._unsure.discard(key)
         if found:
-            log.info(
-                "%d messages to %s were sent already; not sending them again", len(found), key
-            )
+            log.info("%d messages to %s were sent already; not sending them again", len(found), key)
         return [message for message in messages if message.id not in found]
 
     async def _send(self, key: TargetKey, messages: list[OutboxMessage], run: _Run) -> PostResult:
