@@ -52,8 +52,11 @@ class DigestBot(commands.Bot):
         guild_ready_timeout: float = 2.0,
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
-        """Build the services on top of `services`; `now` is the clock of delivery's decisions
-        (the schedule and backoff), which tests set."""
+        """Wire the bot's own services on `services`.
+
+        `now` is the clock delivery decides by (which targets are due, when a retry may
+        come); tests move it on instead of waiting.
+        """
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; not a privileged intent
         super().__init__(

@@ -68,9 +68,9 @@ class _Run:
     papers: int = 0
     last: dt.date | None = None
 
-    def went_out(self, message: OutboxMessage, *, now: bool = True) -> None:
-        """Count a message that is in the channel (`now`: sent by this run)."""
-        if now:
+    def went_out(self, message: OutboxMessage, *, by_this_run: bool = True) -> None:
+        """Count a message that is in the target now (sent by this run, or found there)."""
+        if by_this_run:
             self.sent += 1
             self.papers += len(message.base_ids)
         if self.last is None or message.announcement_date > self.last:
@@ -133,13 +133,16 @@ class Courier:
             not_posted = await self._not_posted(key)
             if not_posted is not None:
                 return PostResult(not_posted=not_posted)
-            self._unrecorded_failure.discard(key)
             messages = await self._queued(key)
-            if first_post_only and messages:
+            self._unrecorded_failure.discard(key)  # this run is the retry
+            if not messages:
+                self._unsure.discard(key)
+                return PostResult()
+            if first_post_only:
                 first = messages[0].announcement_date
                 messages = [m for m in messages if m.announcement_date == first]
             run = _Run()
-            if messages and (key in self._unsure or any(m.outcome_unknown for m in messages)):
+            if key in self._unsure or any(m.outcome_unknown for m in messages):
                 checked = await self._look_for_sent(key, messages, run)
                 if isinstance(checked, PostResult):
                     await self._mark_posted(key, run)
@@ -222,7 +225,7 @@ class Courier:
                 await deliveries.mark_sent(self._db, message.id, message_id, now=self._clock())
             except Exception as exc:  # whatever failed, the message is out
                 return self._not_recorded(key, message, exc, run)
-            run.went_out(message, now=False)
+            run.went_out(message, by_this_run=False)
         self._unsure.discard(key)
         if found:
             log.info("%d messages to %s were sent already; not sending them again", len(found), key)

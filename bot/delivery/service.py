@@ -131,7 +131,7 @@ class Delivery:
                 flushed.add(key)
         active = {c.key for c in digests} | {s.key for s in subs}
         retry = {key for key, waiting in unsent.items() if waiting.due_for_retry(now)}
-        for key in sorted((retry | self._courier.unsettled()) & active - flushed):
+        for key in sorted((retry | self._courier.unsettled()) & (active - flushed)):
             # Only the post that failed: a timed target's next post waits for its time.
             await self._guarded_flush(key, first_post_only=True)
 
@@ -242,7 +242,7 @@ class Delivery:
             if reason is None:
                 log.exception("%s failed", what)
             else:
-                log.error("%s failed: the database cannot be written: %s", what, reason)
+                log.error("%s failed: cannot use the database: %s", what, reason)
 
 
 def _sent_now(

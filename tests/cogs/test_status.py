@@ -60,3 +60,24 @@ async def test_status_shows_why_a_digest_was_paused(harness: Harness) -> None:
 
     problems = fields(embed)["Recent problems"]
     assert f"Digest of <#{harness.papers.id}> paused: no permission to post" in problems
+
+
+async def test_status_says_every_planned_post_went_out_when_nothing_waits(harness: Harness) -> None:
+    await set_timed_digest(harness)
+
+    (embed,) = (await harness.reply("status")).embeds
+
+    assert fields(embed)["Delivery"] == "Every planned post went out."
+
+
+async def test_status_shows_a_post_planned_and_waiting_for_its_time(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 3)
+    await harness.bot.delivery.poll_and_deliver()  # planned for the digest's time
+
+    (embed,) = (await harness.reply("status")).embeds
+
+    assert (
+        fields(embed)["Delivery"]
+        == f"<#{harness.papers.id}>: 1 message planned, waiting to be sent"
+    )
