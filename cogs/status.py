@@ -32,7 +32,7 @@ class StatusCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
-        """Show polling, posts not sent yet, Claude usage and cost, and recent problems."""
+        """Show polling, papers, posts not sent yet, Claude usage and cost, recent problems."""
         async with member_notice(self.bot, interaction):
             services = self.bot.services
             report = await status_report(
