@@ -2,6 +2,7 @@
 
 `open_services()` is the one place that knows how the pieces fit: the CLI commands and the
 Discord bot both enter it from `main()` and pass the resulting `Services` down.
+`open_arxiv()` opens the arXiv side alone (feed and API behind one limiter), for `check`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
@@ -18,9 +20,10 @@ from bot.arxiv.limiter import RateLimiter
 from bot.config import Settings
 from bot.digest.papers import PaperWork, Progress, no_progress
 from bot.digest.planner import Planner
+from bot.metrics import CountingClaude, Metrics
 from bot.poller import Poller
 from bot.store.db import Database, open_database
-from bot.summarize.claude import ClaudeClient, open_sdk_client
+from bot.summarize.claude import open_sdk_client
 from bot.summarize.prompts import load_prompts
 from bot.summarize.service import Summarizer
 
@@ -36,29 +39,44 @@ class Services:
     summarizer: Summarizer
     papers: PaperWork
     planner: Planner
+    #: The process's one metrics registry (`GET /metrics` while the bot runs).
+    metrics: Metrics
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArxivClients:
+    """The announcement feed and the query API, sharing one limiter."""
+
+    feed: FeedClient
+    api: ArxivApi
 
 
 @asynccontextmanager
-async def open_services(
-    settings: Settings, *, progress: Progress = no_progress
-) -> AsyncIterator[Services]:
-    """Open the database, HTTP clients and Claude client; close them all on exit."""
-    prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
+async def open_arxiv(
+    settings: Settings,
+    *,
+    timeout: float | None = None,  # noqa: ASYNC109  (each request's own deadline, passed on)
+    max_attempts: int | None = None,
+) -> AsyncIterator[ArxivClients]:
+    """Open the feed and API clients behind one limiter; close them on exit.
+
+    `timeout` (the whole of one request) defaults to ARXIV_TIMEOUT_SECONDS; `max_attempts`
+    to the clients' own retries. `check` asks for less of both.
+    """
     # One limiter for feed and API: arXiv counts every request from this process.
     limiter = RateLimiter(settings.arxiv_request_interval_seconds)
-    timeout = settings.arxiv_timeout_seconds  # the whole of one request (see FeedClient)
+    timeout = timeout or settings.arxiv_timeout_seconds  # see FeedClient
     max_bytes = settings.arxiv_max_response_mb * 1_000_000
-    async with (
-        open_database(settings.database_path) as db,
-        httpx.AsyncClient(timeout=timeout) as http,
-        open_sdk_client(settings) as sdk,
-    ):
+    # Each client's own default unless asked for (the feed retries more than the API).
+    attempts: dict[str, Any] = {} if max_attempts is None else {"max_attempts": max_attempts}
+    async with httpx.AsyncClient(timeout=timeout) as http:
         api = ArxivApi(
             limiter,
             api_url=settings.arxiv_api_url,
             user_agent=settings.user_agent,
             timeout=timeout,
             max_bytes=max_bytes,
+            **attempts,
         )
         try:
             feed = FeedClient(
@@ -71,21 +89,41 @@ async def open_services(
                 # A pause arXiv asks for that outlasts the next poll skips this one, rather
                 # than holding the shared limiter until then.
                 max_wait=min(600.0, settings.poll_interval_seconds),
+                **attempts,
             )
-            claude = None if sdk is None else ClaudeClient(sdk, model=settings.anthropic_model)
-            summarizer = Summarizer(db, claude, settings, prompts=prompts)
-            papers = PaperWork(db, api, summarizer, progress=progress)
-            try:
-                yield Services(
-                    settings=settings,
-                    db=db,
-                    api=api,
-                    poller=Poller(db, feed),
-                    summarizer=summarizer,
-                    papers=papers,
-                    planner=Planner(db, papers, settings),
-                )
-            finally:
-                await summarizer.aclose()
+            yield ArxivClients(feed=feed, api=api)
         finally:
             api.close()
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, progress: Progress = no_progress
+) -> AsyncIterator[Services]:
+    """Open the database, HTTP clients and Claude client; close them all on exit."""
+    prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
+    metrics = Metrics()
+    async with (
+        open_database(settings.database_path) as db,
+        open_arxiv(settings) as arxiv,
+        open_sdk_client(settings) as sdk,
+    ):
+        claude = None
+        if sdk is not None:
+            model = settings.anthropic_model
+            claude = CountingClaude(sdk, model=model, settings=settings, metrics=metrics)
+        summarizer = Summarizer(db, claude, settings, prompts=prompts)
+        papers = PaperWork(db, arxiv.api, summarizer, progress=progress)
+        try:
+            yield Services(
+                settings=settings,
+                db=db,
+                api=arxiv.api,
+                poller=Poller(db, arxiv.feed),
+                summarizer=summarizer,
+                papers=papers,
+                planner=Planner(db, papers, settings),
+                metrics=metrics,
+            )
+        finally:
+            await summarizer.aclose()

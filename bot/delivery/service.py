@@ -58,6 +58,7 @@ class Delivery:
         settings: Settings,
         *,
         now: Callable[[], dt.datetime] = utc_now,
+        on_poll: Callable[[PollResult | None], object] = lambda result: None,
     ) -> None:
         self._db = db
         self._poller = poller
@@ -66,6 +67,7 @@ class Delivery:
         self._clock = clock
         self._settings = settings
         self._now = now
+        self._on_poll = on_poll  # metrics (bot/metrics.py): each scheduled poll's result
         #: How the last scheduled poll ended (None before the first).
         self.last_poll: PollResult | None = None
         self._caught_up = False
@@ -136,7 +138,7 @@ class Delivery:
             await self._guarded_flush(key, first_post_only=True)
 
     async def _poll(self, categories: tuple[str, ...]) -> None:
-        """Poll the feed; remember how it ended for `/status`."""
+        """Poll the feed; remember how it ended for `/status` and tell the metrics."""
         try:
             self.last_poll = await self._poller.poll(categories)
         except ArxivError as exc:
@@ -147,7 +149,9 @@ class Delivery:
             if reason is None:
                 raise
             self.last_poll = PollResult(PollStatus.FAILED, error=f"cannot record it: {reason}")
+            self._on_poll(self.last_poll)
             raise
+        self._on_poll(self.last_poll)
 
     async def flush(self, key: TargetKey) -> PostResult:
         """Send what is planned for the target (its daily job)."""

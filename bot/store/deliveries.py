@@ -220,6 +220,12 @@ async def pending_targets(db: Database) -> list[TargetKey]:
     return [TargetKey(TargetKind(row[0]), int(row[1])) for row in rows]
 
 
+async def count_pending(db: Database) -> int:
+    """Return how many messages are still to send, over every target (the queue depth)."""
+    row = await db.fetch_one("SELECT count(*) FROM outbox_messages WHERE state = 'pending'")
+    return int(row[0]) if row else 0
+
+
 async def mark_sent(
     db: Database, outbox_id: int, message_id: int, *, now: dt.datetime | None = None
 ) -> bool:
