@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    # Optional: serve /healthz and /metrics on this port while `run` runs (README, "Operating").
+    health_port: int | None = Field(default=None, ge=1, le=65_535)
+    # The address that server listens on: this host only by default; 0.0.0.0 in a container
+    # whose metrics are scraped from outside it.
+    health_host: str = Field(default="127.0.0.1", min_length=1, max_length=253, pattern=r"^\S+$")
+
     # A folder holding an edited copy of every prompt file; unset means the packaged prompts.
     prompts_dir: Path | None = None
 
@@ -199,6 +205,7 @@ class Settings(BaseSettings):
         "monthly_budget_usd",
         "arxiv_contact",
         "prompts_dir",
+        "health_port",
         mode="before",
     )
     @classmethod

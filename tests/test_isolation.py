@@ -66,6 +66,8 @@ def filled_values(scratch: Path) -> dict[str, str]:
         "LOG_LEVEL": "DEBUG",
         "LOG_FORMAT": "json",
         "PROMPTS_DIR": str(scratch / "no-such-prompts"),
+        "HEALTH_PORT": "9",  # the discard port: a test that started a server would clash
+        "HEALTH_HOST": "192.0.2.1",  # TEST-NET-1: not an address of this host
     }
 
 

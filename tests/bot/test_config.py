@@ -35,6 +35,8 @@ ALL_SETTINGS = [
     "LOG_LEVEL",
     "LOG_FORMAT",
     "PROMPTS_DIR",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
