@@ -1,13 +1,17 @@
 """The Discord bot process (`arxiv-digest-bot run`): holds the services, loads the cogs.
 
-Resources (database, HTTP clients, Claude client) are opened once in `run_bot` and passed
-in; async set-up happens in `setup_hook`, teardown in `close` (never in `on_ready`, which
-fires again on every reconnect).
+Resources (database, HTTP clients, Claude client, the health server) are opened once in
+`run_bot` and passed in; async set-up happens in `setup_hook`, teardown in `close` (never in
+`on_ready`, which fires again on every reconnect). The process says when it is ready, tells
+about a Discord outage in one line and its end in another (bot/logs.py), keeps `/healthz`
+informed, and ends within about two seconds of SIGTERM or SIGINT whatever it is doing
+(README, "Operating").
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -18,19 +22,23 @@ from collections.abc import Callable
 import aiohttp
 import discord
 import yarl
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
 from bot import words
 from bot.app import Services, open_services
-from bot.clock import Clock
+from bot.clock import Clock, JobKey
 from bot.config import Settings
 from bot.delivery.courier import Courier
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.service import Delivery
 from bot.discord_sender import DiscordSender
 from bot.errors import ConfigError, DigestBotError, UserInputError
+from bot.health import Liveness, serve_health
+from bot.logs import DiscordOutages
+from bot.metrics import CountingSender
 from bot.store import poll_state
 from bot.targets.schedule import TargetSchedule
 from bot.targets.service import LostTargets, TargetService
@@ -41,6 +49,13 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status")
 _SYNC_KEY = "commands.global_hash"
 
+#: After SIGTERM, how long running jobs get to finish what they are doing (a database write)
+#: before they are cancelled outright, and how long closing the connection to Discord may take
+#: in all. Both are short: the process must be gone within about two seconds (issue 10), and
+#: everything the bot does can be resumed from the database after a restart.
+JOB_GRACE_SECONDS = 0.5
+CLOSE_SECONDS = 1.5
+
 
 class DigestBot(commands.Bot):
     """discord.py bot with the project's services; slash commands only, no privileged intents."""
@@ -50,11 +65,12 @@ class DigestBot(commands.Bot):
         services: Services,
         *,
         guild_ready_timeout: float = 2.0,
+        liveness: Liveness | None = None,
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         """Wire the bot's own services on `services`.
 
-        `now` is the clock delivery decides by (which targets are due, when a retry may
+        `liveness` is what `/healthz` reads (one is made when not given). `now` is the clock delivery decides by (which targets are due, when a retry may
         come); tests move it on instead of waiting.
         """
         intents = discord.Intents.none()
@@ -68,45 +84,101 @@ class DigestBot(commands.Bot):
         )
         self.services = services
         self.settings = settings = services.settings
+        self.metrics = metrics = services.metrics
         db = services.db
+        #: What /healthz judges (bot/health.py), kept up to date by the events below.
+        self.liveness = liveness or Liveness(settings.poll_interval_seconds)
+        self.outages = DiscordOutages()
         self.clock = Clock(AsyncIOScheduler(timezone="UTC"))
         # A timed target's job sends what was planned for it; `self.delivery` exists by the
         # time any job runs (the clock starts in setup_hook).
         schedule = TargetSchedule(self.clock, db, lambda key: self.delivery.flush(key))
         courier = Courier(
             db,
-            DiscordSender(self),
+            CountingSender(DiscordSender(self), metrics),
             LostTargets(db, schedule),
             policy=RetryPolicy.of(settings),
             clock=now,
         )
         self.delivery = Delivery(
-            db, services.poller, services.planner, courier, self.clock, settings, now=now
+            db,
+            services.poller,
+            services.planner,
+            courier,
+            self.clock,
+            settings,
+            now=now,
+            on_poll=metrics.observe_poll,
         )
         self.schedule = schedule
         self.targets = TargetService(db, settings, schedule, self.delivery)
         self.tree.error(self.on_app_command_error)
+        self._commands_synced_to = "nowhere yet"
+        self._announced_ready = False
+        self._cleanup = contextlib.ExitStack()
 
     async def setup_hook(self) -> None:
         """Load cogs, sync commands, settle interrupted posts, then start the clock."""
+        self._cleanup.enter_context(self.outages.installed())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await self.sync_commands()
+        self._commands_synced_to = await self.sync_commands()
         await self.delivery.reconcile()
         await self.schedule.sync_all()
+        self.clock.scheduler.add_listener(self._job_ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.delivery.start()
         self.clock.start()
 
     async def close(self) -> None:
-        """Stop the clock and let running jobs end, then disconnect."""
-        await self.clock.stop()
+        """Stop the clock and give running jobs a moment to end, then disconnect."""
+        await self.clock.stop(timeout=JOB_GRACE_SECONDS)
         await super().close()
+        self._cleanup.close()
 
-    async def sync_commands(self) -> None:
+    async def on_ready(self) -> None:
+        """Say once that the bot is ready; a later READY (a new session) means it is back."""
+        # discord.py dispatches READY `guild_ready_timeout` after the guilds arrived, even if
+        # the connection dropped meanwhile: only an open connection counts as connected.
+        if self.ws is not None and self.ws.open:
+            self._connected()
+        if self._announced_ready:
+            return
+        self._announced_ready = True
+        count = len(self.guilds)
+        log.info(
+            "ready as %s in %d %s; commands synced to %s",
+            self.user,
+            count,
+            "server" if count == 1 else "servers",
+            self._commands_synced_to,
+        )
+
+    async def on_resumed(self) -> None:
+        """The session resumed after a dropped connection."""
+        self._connected()
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection dropped (discord.py reconnects on its own)."""
+        self.outages.lost()
+        self.liveness.discord_lost()
+        self.metrics.observe_discord(connected=False)
+
+    def _connected(self) -> None:
+        self.outages.back()
+        self.liveness.discord_connected()
+        self.metrics.observe_discord(connected=True)
+
+    def _job_ended(self, event: JobExecutionEvent) -> None:
+        """Tell /healthz that the poll job ran (whatever it found: its result is a metric)."""
+        if event.job_id == JobKey.poll().id:
+            self.liveness.poll_finished()
+
+    async def sync_commands(self) -> str:
         """Sync to DISCORD_GUILD_ID at once when set; globally only when the commands changed.
 
         Global syncs are rate limited and slow to propagate, so an unchanged command set
-        (compared by a hash of its definitions) is not synced again.
+        (compared by a hash of its definitions) is not synced again. Return where the
+        commands are, for the ready line.
         """
         guild_id = self.settings.discord_guild_id
         if guild_id is not None:
@@ -114,17 +186,18 @@ class DigestBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
             log.info("synced commands to guild %s", guild_id)
-            return
+            return f"server {guild_id} only (DISCORD_GUILD_ID)"
         definitions = [command.to_dict(self.tree) for command in self.tree.get_commands()]
         digest = hashlib.sha256(
             json.dumps(definitions, sort_keys=True, default=str).encode()
         ).hexdigest()
         if await poll_state.get_value(self.services.db, _SYNC_KEY) == digest:
             log.info("commands unchanged since the last sync; not syncing")
-            return
+            return "every server (unchanged since the last sync)"
         await self.tree.sync()
         await poll_state.set_value(self.services.db, _SYNC_KEY, digest)
         log.info("synced %d global commands", len(definitions))
+        return f"every server ({len(definitions)} commands)"
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -175,22 +248,68 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; return the exit code."""
     if settings.discord_token is None:
         raise ConfigError("DISCORD_TOKEN is required for run (see .env.example)")
+    token = settings.discord_token.get_secret_value()
     point_discord_at(settings)
-    async with open_services(settings) as services:
-        bot = DigestBot(services)
-        loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with open_services(settings) as services:
+            bot = DigestBot(services)
+            async with serve_health(settings, bot.liveness, services.metrics, services.db):
+                await _run_until_stopped(bot, token, settings, stop)
+    finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        try:
-            async with bot:
-                await bot.start(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            raise ConfigError("DISCORD_TOKEN was rejected by Discord") from None
-        except discord.PrivilegedIntentsRequired:
-            raise DigestBotError("Discord refused the bot's intents") from None
-        except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
-            raise DigestBotError(
-                f"cannot reach Discord at {settings.discord_api_base_url}: {exc}"
-            ) from None
+            loop.remove_signal_handler(signum)
     log.info("stopped cleanly")
     return 0
+
+
+async def _run_until_stopped(
+    bot: DigestBot, token: str, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Run the bot until it ends by itself or `stop` is set, then close it, briefly.
+
+    discord.py's own way out waits for whatever the connection loop is doing (a reconnect
+    back-off of up to minutes, a connection attempt of up to 60 s); here the bot is closed
+    within CLOSE_SECONDS and the loop is cancelled, in whatever state it is.
+    """
+    running = asyncio.create_task(bot.start(token), name="discord")
+    stopping = asyncio.create_task(stop.wait(), name="stop signal")
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        asked_to_stop = not running.done()
+        if asked_to_stop:
+            log.info("stopping")
+        await _close(bot)
+        running.cancel()
+        [outcome] = await asyncio.gather(running, return_exceptions=True)
+    if isinstance(outcome, Exception) and not asked_to_stop:
+        raise _start_failure(outcome, settings) from None
+    if isinstance(outcome, Exception):
+        # Closing pulls the connection from under whatever discord.py was doing.
+        log.debug("the connection loop ended with %r while stopping", outcome)
+
+
+async def _close(bot: DigestBot) -> None:
+    """Close the bot; give up on Discord's side after CLOSE_SECONDS (a dead connection)."""
+    closing = asyncio.ensure_future(bot.close())
+    done, _ = await asyncio.wait({closing}, timeout=CLOSE_SECONDS)
+    if not done:
+        log.warning("closing the connection to Discord took over %g s; leaving", CLOSE_SECONDS)
+        closing.cancel()
+        await asyncio.gather(closing, return_exceptions=True)
+
+
+def _start_failure(exc: Exception, settings: Settings) -> Exception:
+    """Return the one-line error for what ended `bot.start()`."""
+    if isinstance(exc, discord.LoginFailure):
+        return ConfigError("DISCORD_TOKEN was rejected by Discord")
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return DigestBotError("Discord refused the bot's intents")
+    if isinstance(exc, aiohttp.ClientError | OSError | discord.GatewayNotFound):
+        return DigestBotError(f"cannot reach Discord at {settings.discord_api_base_url}: {exc}")
+    return exc

@@ -9,10 +9,12 @@ are switched off (`delay_seconds=0`, `num_retries=0`) and ours apply, which hono
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
 import math
+import threading
 import time
 import xml.etree.ElementTree as StdET  # only for its ParseError; parsing goes through defusedxml
 from collections.abc import Callable, Sequence
@@ -322,17 +324,47 @@ class ArxivApi:
 
 
 async def _in_thread_holding_the_slot(call: Callable[[], T]) -> T:
-    """Run `call()` in a worker thread; if cancelled, still wait for the thread to end.
+    """Run `call()` in a daemon thread; if cancelled, still wait for the thread to end.
 
     A thread cannot be stopped, so leaving early would release the limiter while the request
-    is still on the wire: two connections at once, which arXiv forbids.
+    is still on the wire: two connections at once, which arXiv forbids. Cancelled a second
+    time (at shutdown, once the grace period is over), it stops waiting: the thread is a
+    daemon, so the process can exit without waiting up to ARXIV_TIMEOUT_SECONDS for an
+    answer nobody needs, and the connection ends with it. `asyncio.to_thread` would not do:
+    the interpreter waits for its executor's threads at exit.
     """
-    task = asyncio.ensure_future(asyncio.to_thread(call))
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = call()
+        except BaseException as exc:  # handed over to the awaiting task, as to_thread does
+            _settle(loop, done, exc)
+        else:
+            _settle(loop, done, result)
+
+    threading.Thread(target=run, name="arxiv-api", daemon=True).start()
     try:
-        return await asyncio.shield(task)
+        return await asyncio.shield(done)
     except asyncio.CancelledError:
-        await asyncio.wait({task})
+        await asyncio.wait({done})
         raise
+
+
+def _settle(loop: asyncio.AbstractEventLoop, future: asyncio.Future[T], outcome: object) -> None:
+    """From a worker thread, give `future` its result (or exception) on the loop's thread."""
+
+    def settle() -> None:
+        if future.done():
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)  # type: ignore[arg-type]
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        loop.call_soon_threadsafe(settle)
 
 
 def _check_atom(body: bytes) -> None:

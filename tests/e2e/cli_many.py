@@ -1,8 +1,8 @@
 """Run many command lines of arxiv-digest-bot in one process, each as the console script.
 
 `python -m tests.e2e.cli_many '[{"args": ["preview", "--categories", "cs.CL"],
-"env": {"DATABASE_PATH": "..."}}, ...]'` calls `bot.__main__.main(args)` (the console
-script's entry point) for each command in turn, with `env` added to the environment (settings
+"env": {"DATABASE_PATH": "..."}}, ...]'` calls `bot.__main__.main(args)` (what the console
+script's entry point runs) for each command in turn, with `env` added to the environment (settings
 are read from it at each call) and its own standard output and error, and prints one JSON
 list of `{"code": exit code, "out": stdout, "err": stderr}`. The fault tests use it to show a
 fault for every command without paying the interpreter's start-up for each.
