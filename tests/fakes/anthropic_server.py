@@ -10,6 +10,12 @@ It records every request (JSON body and headers) and answers each with the next 
 `Reply`, or with `default` (a valid answer derived from the request, so that its numbers come
 from the paper) once the script is used up.
 
+Models: `GET /v1/models` lists `MODELS` (newest first, one page) and `GET /v1/models/{id}`
+answers one of them by id or alias, or 404 not_found_error
+(https://platform.claude.com/docs/en/api/models/retrieve: "Model identifier or alias").
+With `keys`, only those API keys are accepted: any other gets 401 authentication_error, on
+every route, as the API answers a revoked or mistyped key.
+
 Documents: a user turn may hold `document` blocks
 (https://platform.claude.com/docs/en/build-with-claude/pdf-support). The fake checks their
 shape as the API does and "fetches" a URL source from the PDFs registered with `serve_pdf`
@@ -26,7 +32,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +125,34 @@ class Reply:
         return cls("slow")
 
 
+def _model(model_id: str, name: str, released: str, lifecycle: str = "active") -> dict[str, Any]:
+    """Return a ModelInfo object as the Models API answers it."""
+    return {
+        "type": "model",
+        "id": model_id,
+        "display_name": name,
+        "created_at": f"{released}T00:00:00Z",
+        "lifecycle": lifecycle,
+    }
+
+
+#: What the fake's Models API knows, newest first, as the real one lists them.
+MODELS = [
+    _model("claude-opus-4-6", "Claude Opus 4.6", "2026-02-04"),
+    _model("claude-sonnet-4-6", "Claude Sonnet 4.6", "2026-02-17"),
+    _model("claude-opus-4-5-20251101", "Claude Opus 4.5", "2025-11-01"),
+    _model("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "2025-10-01"),
+    _model("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "2025-09-29"),
+    _model("claude-3-haiku-20240307", "Claude Haiku 3", "2024-03-07", "retired"),
+]
+#: Aliases the Models API resolves to a dated id.
+ALIASES = {
+    "claude-opus-4-5": "claude-opus-4-5-20251101",
+    "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
+}
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request as the fake received it."""
@@ -131,10 +165,7 @@ class RecordedRequest:
     @property
     def api_key(self) -> str:
         """Return the API key the request carried, from either header the API accepts."""
-        bearer = self.headers.get("Authorization", "")
-        if bearer.startswith("Bearer "):
-            return bearer.removeprefix("Bearer ")
-        return self.headers.get("x-api-key", "")
+        return _key_of(self.headers)
 
     @property
     def user_text(self) -> str:
@@ -231,7 +262,10 @@ def summary_output(request: RecordedRequest) -> dict[str, str]:
 class FakeAnthropic:
     """The fake server. Use `FakeAnthropic.running()` (or the `fake_anthropic` fixture)."""
 
-    def __init__(self, *, latency: float = 0.0) -> None:
+    def __init__(self, *, latency: float = 0.0, keys: Collection[str] | None = None) -> None:
+        self.keys = None if keys is None else frozenset(keys)
+        #: Every `GET /v1/models...` request, by path (`/v1/models/claude-haiku-4-5`).
+        self.model_requests: list[str] = []
         self.requests: list[RecordedRequest] = []
         self.answers: list[dict[str, Any]] = []
         self.pdfs: dict[str, str] = {}
@@ -280,11 +314,15 @@ class FakeAnthropic:
 
     @classmethod
     @asynccontextmanager
-    async def running(cls, *, latency: float = 0.0) -> AsyncIterator[FakeAnthropic]:
+    async def running(
+        cls, *, latency: float = 0.0, keys: Collection[str] | None = None
+    ) -> AsyncIterator[FakeAnthropic]:
         """Serve on a free port of 127.0.0.1 until the block ends."""
-        fake = cls(latency=latency)
+        fake = cls(latency=latency, keys=keys)
         app = web.Application()
         app.router.add_post("/v1/messages", fake._handle)
+        app.router.add_get("/v1/models", fake._list_models)
+        app.router.add_get("/v1/models/{model_id}", fake._get_model)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -311,8 +349,9 @@ class FakeAnthropic:
         async with self._arrived:
             self.requests.append(recorded)
             self._arrived.notify_all()
-        if not recorded.api_key:
-            return _error(401, "authentication_error", "an API key is required")
+        refused = self._refused_key(recorded.api_key)
+        if refused is not None:
+            return refused
         if not request.headers.get("anthropic-version"):
             return _error(400, "invalid_request_error", "anthropic-version header is required")
         problem = _invalid_body(body) or _invalid_content(body)
@@ -329,6 +368,42 @@ class FakeAnthropic:
             return self._answer(reply, recorded)
         finally:
             self.in_flight -= 1
+
+    def _refused_key(self, key: str) -> web.Response | None:
+        """Return the 401 the API gives a missing or unknown key, or None to go on."""
+        if not key:
+            return _error(401, "authentication_error", "an API key is required")
+        if self.keys is not None and key not in self.keys:
+            return _error(401, "authentication_error", "invalid x-api-key")
+        return None
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        """Answer `GET /v1/models`: every model, in one page."""
+        self.model_requests.append(request.path)
+        refused = self._refused_key(_key_of(request.headers))
+        if refused is not None:
+            return refused
+        return web.json_response(
+            {
+                "data": MODELS,
+                "first_id": MODELS[0]["id"],
+                "last_id": MODELS[-1]["id"],
+                "has_more": False,
+            }
+        )
+
+    async def _get_model(self, request: web.Request) -> web.Response:
+        """Answer `GET /v1/models/{id}` by id or alias."""
+        self.model_requests.append(request.path)
+        refused = self._refused_key(_key_of(request.headers))
+        if refused is not None:
+            return refused
+        wanted = request.match_info["model_id"]
+        wanted = ALIASES.get(wanted, wanted)
+        for model in MODELS:
+            if model["id"] == wanted:
+                return web.json_response(model)
+        return _error(404, "not_found_error", f"model: {request.match_info['model_id']}")
 
     def _fetch_documents(self, body: object) -> dict[str, str]:
         """Return the text of each URL document the body names that this fake serves."""
@@ -462,6 +537,16 @@ def _document_urls(body: object) -> list[str]:
             if isinstance(source, dict) and source.get("type") == "url" and "url" in source:
                 urls.append(str(source["url"]))
     return urls
+
+
+def _key_of(headers: Mapping[str, str]) -> str:
+    """Return the API key of a request, from either header the API accepts."""
+    bearer = headers.get("Authorization", "")
+    return (
+        bearer.removeprefix("Bearer ")
+        if bearer.startswith("Bearer ")
+        else headers.get("x-api-key", "")
+    )
 
 
 def _error(

@@ -86,6 +86,9 @@ class Gateway:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.privileged_intents = privileged_intents
         self.sessions: list[GatewaySession] = []
+        #: While True, connections are answered 503 Service Unavailable (counted in `refused`).
+        self.refusing = False
+        self.refused = 0
         self.identifies = 0
         self.resumes = 0
         self.heartbeats = 0
@@ -99,8 +102,12 @@ class Gateway:
                 return session
         return None
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         """Run one gateway connection until either side closes it."""
+        if self.refusing:
+            self.refused += 1
+            await self._notifier.notify()
+            return web.Response(status=503, text="the gateway is unavailable (a test's outage)")
         socket = web.WebSocketResponse(max_msg_size=0)
         await socket.prepare(request)
         query = request.query
@@ -214,6 +221,11 @@ class Gateway:
         session = self.current
         if session is not None:
             await session.send(RECONNECT, None)
+
+    async def refuse(self) -> None:
+        """Start a gateway outage: drop the live connection, answer new ones with 503."""
+        self.refusing = True
+        await self.close_all()
 
     async def close_all(self) -> None:
         """Close every connection (the server is stopping)."""

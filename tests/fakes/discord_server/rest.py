@@ -25,6 +25,7 @@ from tests.fakes.discord_server.limits import (
     validate_commands,
 )
 from tests.fakes.discord_server.messages import (
+    MISSING_ACCESS,
     NOT_AUTHOR,
     UNKNOWN_MESSAGE,
     Composer,
@@ -41,7 +42,13 @@ from tests.fakes.discord_server.replies import (
     with_files,
 )
 from tests.fakes.discord_server.responses import InteractionResponses
-from tests.fakes.discord_server.state import JSON, FakeChannel, StoredMessage
+from tests.fakes.discord_server.state import (
+    JSON,
+    ChannelAccess,
+    FakeChannel,
+    FakeGuild,
+    StoredMessage,
+)
 from tests.fakes.discord_server.waiting import Notifier
 from tests.fakes.discord_server.world import World
 
@@ -52,6 +59,7 @@ NOT_FOUND = api_error(404, 0, "404: Not Found")
 METHOD_NOT_ALLOWED = api_error(405, 0, "405: Method Not Allowed")
 UNKNOWN_USER = api_error(404, 10013, "Unknown User")
 UNKNOWN_GUILD = api_error(404, 10004, "Unknown Guild")
+UNKNOWN_MEMBER = api_error(404, 10007, "Unknown Member")
 NOT_THIS_APPLICATION = api_error(
     403, 20012, "You are not authorized to perform this action on this application"
 )
@@ -119,6 +127,10 @@ class RestApi:
         hook = API + "/webhooks/{application_id}/{token}"
         for method, path, handler in (
             ("GET", "/users/@me", self.get_me),
+            ("GET", "/users/@me/guilds", self.get_my_guilds),
+            ("GET", "/guilds/{guild_id}", self.get_guild),
+            ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
             ("GET", "/users/{user_id}", self.get_user),
             ("POST", "/users/@me/channels", self.create_dm),
             ("GET", "/oauth2/applications/@me", self.get_application),
@@ -198,6 +210,46 @@ class RestApi:
         """Handle `GET /users/@me` (discord.py's login)."""
         me = {**self._world.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
         return reply_json(me)
+
+    async def get_my_guilds(self, request: web.Request) -> web.Response:
+        """Handle `GET /users/@me/guilds`: the bot's guilds as partial guilds, by id."""
+        bot = self._world.bot
+        guilds = sorted(
+            (g for g in self._world.guilds.values() if bot.id in g.members), key=lambda g: g.id
+        )
+        return reply_json([guild.partial_payload(bot) for guild in guilds])
+
+    def _guild(self, request: web.Request) -> FakeGuild | ErrorReply:
+        """Return the route's guild, or Discord's error for one the bot is not in."""
+        guild = self._world.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            return UNKNOWN_GUILD
+        return guild if self._world.bot.id in guild.members else MISSING_ACCESS
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        """Handle `GET /guilds/{id}` (with its roles)."""
+        guild = self._guild(request)
+        return (
+            reply_error(guild)
+            if isinstance(guild, ErrorReply)
+            else reply_json(guild.rest_payload())
+        )
+
+    async def get_guild_channels(self, request: web.Request) -> web.Response:
+        """Handle `GET /guilds/{id}/channels` (every channel, with its overwrites)."""
+        guild = self._guild(request)
+        if isinstance(guild, ErrorReply):
+            return reply_error(guild)
+        live = [c for c in guild.channels.values() if c.access is not ChannelAccess.GONE]
+        return reply_json([channel.payload() for channel in live])
+
+    async def get_member(self, request: web.Request) -> web.Response:
+        """Handle `GET /guilds/{id}/members/{user id}`."""
+        guild = self._guild(request)
+        if isinstance(guild, ErrorReply):
+            return reply_error(guild)
+        member = guild.members.get(int(request.match_info["user_id"]))
+        return reply_error(UNKNOWN_MEMBER) if member is None else reply_json(member.payload())
 
     async def get_user(self, request: web.Request) -> web.Response:
         """Handle `GET /users/{id}`."""

@@ -8,6 +8,7 @@ what the bot posts. One instance serves one bot, the way a token does.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 import time
@@ -102,18 +103,21 @@ class FakeDiscord:
             gateway_url=lambda: self.gateway_url,
         )
         self._runner: web.AppRunner | None = None
+        self._silent: asyncio.Server | None = None
+        #: Connections a silent outage accepted (and never answered).
+        self.silent_connections = 0
         self._port = 0
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
+        """Listen on a free port of 127.0.0.1 (on the same port again after `go_down`)."""
         app = web.Application()
         self.rest.install(app)
         app.router.add_get("/", self.gateway.handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         host_port = self._runner.addresses[0]
         self._port = int(host_port[1])
@@ -125,6 +129,34 @@ class FakeDiscord:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._silent is not None:
+            self._silent.close()
+            self._silent = None
+
+    async def go_down(self, *, silent: bool = False) -> None:
+        """Start an outage: connections drop and new ones are refused, until `come_back()`.
+
+        `silent`: new connections are accepted but never answered instead (a network that
+        drops packets), so a client's connection attempt hangs until its own timeout.
+        """
+        await self.stop()
+        if silent:
+
+            async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                self.silent_connections += 1
+                await self.notifier.notify()
+                await reader.read()  # until the client gives up; nothing is ever answered
+                writer.close()
+
+            self._silent = await asyncio.start_server(hold, "127.0.0.1", self._port)
+
+    async def come_back(self) -> None:
+        """End an outage: serve again on the same port, with the same world."""
+        if self._silent is not None:
+            self._silent.close()
+            await self._silent.wait_closed()
+            self._silent = None
+        await self.start()
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -126,11 +126,12 @@ class FakeRole:
 
 @dataclass(eq=False)
 class FakeMember:
-    """A user's membership of one guild."""
+    """A user's membership of one guild (`timed_out_until`: a moderator's timeout)."""
 
     user: FakeUser
     role_ids: list[int]
     joined_at: dt.datetime
+    timed_out_until: dt.datetime | None = None
 
     def payload(self, permissions: int | None = None) -> JSON:
         """Return the Guild Member object (with `permissions` inside interactions)."""
@@ -146,7 +147,9 @@ class FakeMember:
             "avatar": None,
             "banner": None,
             "flags": 0,
-            "communication_disabled_until": None,
+            "communication_disabled_until": None
+            if self.timed_out_until is None
+            else iso(self.timed_out_until),
             "unusual_dm_activity_until": None,
         }
         if permissions is not None:
@@ -273,6 +276,10 @@ class FakeChannel:
     recipient: FakeUser | None = None
     access: ChannelAccess = ChannelAccess.OPEN
     messages: list[StoredMessage] = field(default_factory=list)
+    #: Permission overwrites, as the Channel object carries them:
+    #: `{"id", "type" (0 role, 1 member), "allow", "deny"}` with the bit sets as strings.
+    overwrites: list[JSON] = field(default_factory=list)
+    parent_id: int | None = None
 
     def payload(self, permissions: int | None = None) -> JSON:
         """Return the Channel object (with `permissions` when resolved in an interaction)."""
@@ -292,8 +299,8 @@ class FakeChannel:
             "guild_id": str(self.guild_id),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
-            "parent_id": None,
+            "permission_overwrites": [dict(overwrite) for overwrite in self.overwrites],
+            "parent_id": None if self.parent_id is None else str(self.parent_id),
             "topic": None,
             "nsfw": False,
             "last_message_id": None if last is None else str(last),
@@ -344,6 +351,26 @@ class FakeGuild:
             if role.id == self.id or role.id in member.role_ids:
                 value |= role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    def rest_payload(self) -> JSON:
+        """Return the Guild object of `GET /guilds/{id}` (no members, channels or threads)."""
+        gateway_only = {"joined_at", "large", "unavailable", "member_count", "voice_states"}
+        gateway_only |= {"members", "channels", "threads", "presences", "stage_instances"}
+        gateway_only |= {"guild_scheduled_events", "soundboard_sounds"}
+        data = {k: v for k, v in self.create_payload().items() if k not in gateway_only}
+        return {**data, "approximate_member_count": len(self.members)}
+
+    def partial_payload(self, user: FakeUser) -> JSON:
+        """Return the partial guild of `GET /users/@me/guilds`, as `user` sees it."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "banner": None,
+            "owner": user.id == self.owner.id,
+            "permissions": str(self.permissions_of(user)),
+            "features": [],
+        }
 
     def create_payload(self) -> JSON:
         """Return the GUILD_CREATE event data."""

@@ -11,6 +11,9 @@ from tests.fakes.discord_server.state import (
     DM,
     GUILD_TEXT,
     MEMBER_PERMISSIONS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    ChannelAccess,
     FakeChannel,
     FakeGuild,
     FakeMember,
@@ -93,3 +96,43 @@ class World:
     def guild_of(self, channel: FakeChannel) -> FakeGuild | None:
         """Return the guild a channel belongs to (None for DMs)."""
         return None if channel.guild_id is None else self.guilds[channel.guild_id]
+
+    # -- permissions (data only; see `deny_bot` for what the fake then refuses) -----------
+
+    def bot_role(self, guild: FakeGuild) -> FakeRole:
+        """Return the role Discord made for the bot when it joined `guild`."""
+        member = guild.members[self.bot.id]
+        return next(role for role in guild.roles if role.id in member.role_ids and role.managed)
+
+    def set_overwrite(
+        self,
+        channel: FakeChannel,
+        target: FakeRole | FakeUser | FakeGuild,
+        *,
+        allow: int = 0,
+        deny: int = 0,
+    ) -> None:
+        """Set a channel's permission overwrite for a role, a member or @everyone (the guild).
+
+        Only the data changes: what the fake refuses is still its channel's `access`.
+        """
+        kind = 1 if isinstance(target, FakeUser) else 0
+        overwrite = {"id": str(target.id), "type": kind, "allow": str(allow), "deny": str(deny)}
+        channel.overwrites = [o for o in channel.overwrites if o["id"] != overwrite["id"]]
+        channel.overwrites.append(overwrite)
+
+    def deny_bot(self, channel: FakeChannel, permissions: int) -> None:
+        """Deny the bot's role `permissions` in a channel, as a server admin would.
+
+        Without View Channel or Send Messages the fake also refuses the bot there (403), as
+        Discord does.
+        """
+        guild = self.guild_of(channel)
+        assert guild is not None, "only guild channels have overwrites"
+        self.set_overwrite(channel, self.bot_role(guild), deny=permissions)
+        if permissions & (VIEW_CHANNEL | SEND_MESSAGES):
+            channel.access = ChannelAccess.FORBIDDEN
+
+    def time_out_bot(self, guild: FakeGuild, until: dt.datetime) -> None:
+        """Time the bot out in `guild` until `until`, as a moderator would."""
+        guild.members[self.bot.id].timed_out_until = until
