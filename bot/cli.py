@@ -1,7 +1,8 @@
 """The command line: argument parsing, output and exit codes (docs/behaviour.md).
 
-`run` starts the bot; `preview`, `matches` and `summarize` use the same services as the bot,
-without Discord; `backup` copies the database. Exit codes: 0 success, 2 bad input (one line
+`run` starts the bot; `check` prints the operator's checklist (exit 1 when an item fails);
+`preview`, `matches` and `summarize` use the same services as the bot, without Discord;
+`backup` copies the database. Exit codes: 0 success, 2 bad input (one line
 on stderr, no usage dump), 1 anything else, also one line; never a traceback, and nothing at
 all when the reader closed the pipe.
 """
@@ -57,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="start the Discord bot (needs DISCORD_TOKEN)",
         description="Start the Discord bot: poll arXiv, post digests and DMs, answer commands.",
+    )
+
+    sub.add_parser(
+        "check",
+        help="check settings, database, arXiv, Discord and Claude: one line per item",
+        description=(
+            "Check everything the bot needs, one line per item, marked ✓ (fine), ✗ (fix it:"
+            " the line says how), ! (works, an optional part is off) or – (not checked)."
+            " Exit 0 when nothing failed, 1 otherwise. Safe beside a running bot."
+        ),
     )
 
     preview = sub.add_parser(

@@ -11,7 +11,8 @@ sends. We call `messages.create` and validate the text ourselves instead of `par
 must count the tokens of every answer it paid for.
 
 `read_pdf` does the same for a prompt that comes with a paper's PDF, which the API fetches
-from its arXiv URL itself (deep dives, bot/deep_dive/).
+from its arXiv URL itself (deep dives, bot/deep_dive/). `look_up_model` asks the Models API
+about the configured model, which costs nothing (`arxiv-digest-bot check`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import anthropic
@@ -84,6 +86,52 @@ async def open_sdk_client(settings: Settings) -> AsyncIterator[anthropic.AsyncAn
     )
     async with client:
         yield client
+
+
+class ModelLookup(StrEnum):
+    """What the Models API said about the configured key and model."""
+
+    FOUND = "found"
+    KEY_REFUSED = "key refused"
+    UNKNOWN_MODEL = "unknown model"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCheck:
+    """The answer of `look_up_model`: the outcome, the model's id, its lifecycle, a detail."""
+
+    outcome: ModelLookup
+    model_id: str | None = None
+    #: "active", "deprecated" (still callable, headed for retirement) or "retired".
+    lifecycle: str | None = None
+    detail: str = ""
+
+
+async def look_up_model(
+    sdk: anthropic.AsyncAnthropic,
+    model: str,
+    *,
+    timeout: float,  # noqa: ASYNC109  (the SDK's own per-request timeout)
+) -> ModelCheck:
+    """Ask the Models API about `model` (an id or an alias): a free call that also shows
+    whether the API key is accepted (https://platform.claude.com/docs/en/api/models/retrieve).
+    """
+    try:
+        info = await sdk.with_options(timeout=timeout, max_retries=1).models.retrieve(model)
+    except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+        return ModelCheck(ModelLookup.KEY_REFUSED, detail=f"HTTP {exc.status_code} {exc.type}")
+    except anthropic.NotFoundError as exc:
+        return ModelCheck(ModelLookup.UNKNOWN_MODEL, detail=f"HTTP {exc.status_code} {exc.type}")
+    except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
+        return ModelCheck(ModelLookup.UNREACHABLE, detail=_short(exc))
+    except anthropic.APIStatusError as exc:
+        return ModelCheck(ModelLookup.FAILED, detail=f"HTTP {exc.status_code} {exc.type or ''}")
+    except anthropic.AnthropicError as exc:
+        return ModelCheck(ModelLookup.FAILED, detail=_short(exc))
+    lifecycle = getattr(info, "lifecycle", None)
+    return ModelCheck(ModelLookup.FOUND, model_id=info.id, lifecycle=lifecycle)
 
 
 class ClaudeClient:

@@ -1,0 +1,46 @@
+"""The checks that need no network: the settings and the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.check import words
+from bot.check.report import Checklist, Mark
+from bot.store import targets
+from bot.store.inspection import inspect_database
+from bot.targets.model import DigestConfig
+
+SETTINGS = "settings"
+DATABASE = "database"
+
+
+def check_settings(checks: Checklist, env_file: Path) -> None:
+    """Report valid settings (invalid ones never get this far: see `report_bad_settings`)."""
+    checks.add(Mark.OK, SETTINGS, words.settings_ok(env_file))
+
+
+async def check_database(checks: Checklist, path: Path) -> list[DigestConfig] | None:
+    """Report what DATABASE_PATH holds; return its digests (None when they cannot be read).
+
+    Nothing is created or migrated (bot/store/inspection.py).
+    """
+    async with inspect_database(path) as found:
+        if found.problem is not None:
+            checks.add(Mark.FAIL, DATABASE, words.database_bad(path, found.problem))
+            return None
+        if not found.exists:
+            checks.add(Mark.OK, DATABASE, words.database_new(path))
+            return []
+        if found.db is None:
+            checks.add(Mark.OK, DATABASE, words.database_empty(path))
+            return []
+        schema = found.schema or 0
+        if schema < found.latest:
+            checks.add(Mark.OK, DATABASE, words.database_older(path, schema, found.latest))
+        else:
+            checks.add(Mark.OK, DATABASE, words.database_ok(path, schema))
+        try:
+            return await targets.list_digests(found.db)
+        except sqlite3.Error:
+            return None  # an older schema this release reads only after migrating it
