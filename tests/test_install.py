@@ -7,8 +7,8 @@ with the venv in a temporary folder. A different install step in the Dockerfile 
 so does a file the install needs that the Dockerfile does not copy.
 
 The result is a venv outside the checkout holding the project as a wheel. Its
-`arxiv-digest-bot` runs `summarize` and `preview` against the loopback fakes from a folder
-with no checkout in sight, and the systemd units are verified against it.
+`arxiv-digest-bot` runs `summarize`, `preview` and `check` against the loopback fakes from a
+folder with no checkout in sight, and the systemd units are verified against it.
 
 Offline: pip runs with --no-index and finds every locked dependency already satisfied,
 because the test venv's own site-packages are on PYTHONPATH. That folder holds no `bot`
@@ -34,6 +34,7 @@ from bot.models import AnnounceType, Author, Paper
 from tests.cli_runner import base_env, run_command
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE_PREFIX = "/opt/arxiv-digest-bot"
@@ -111,16 +112,19 @@ def feed_paper() -> Paper:
     )
 
 
-async def test_the_installed_wheel_summarizes_and_previews_outside_the_checkout(
+async def test_the_installed_wheel_summarizes_previews_and_checks_outside_the_checkout(
     installed: Path, fake_arxiv: FakeArxiv, tmp_path: Path
 ) -> None:
-    async with FakeAnthropic.running() as fake_anthropic:
+    async with FakeAnthropic.running() as fake_anthropic, FakeDiscord() as fake_discord:
+        fake_discord.add_guild("arXiv lab")
         env = offline_env() | {
             "ARXIV_FEED_URL": fake_arxiv.feed_url,
             "ARXIV_API_URL": fake_arxiv.api_url,
             "ARXIV_REQUEST_INTERVAL_SECONDS": "0",
             "ANTHROPIC_API_KEY": "test-key",
             "ANTHROPIC_BASE_URL": fake_anthropic.base_url,
+            "DISCORD_TOKEN": fake_discord.token,
+            "DISCORD_API_BASE_URL": fake_discord.api_base,
         }
         where = await run_command(
             [str(installed / "bin" / "python"), "-c", "import bot; print(bot.__file__)"],
@@ -146,6 +150,11 @@ async def test_the_installed_wheel_summarizes_and_previews_outside_the_checkout(
         titles = [e["title"] for p in digest.payloads() for e in p["embeds"]]
         assert titles == ["Compressing the KV cache of LLMs"]
         assert len(fake_anthropic.requests) == 2
+
+        checked = await run_command([bot, "check"], env=env, cwd=tmp_path)
+        assert checked.code == 0, checked.out + checked.err
+        assert checked.out.endswith("all 9 checks passed.\n"), checked.out
+        assert "✓ digests: none set up yet" in checked.out
     # The default DATABASE_PATH is relative to the working folder, as the image and unit expect.
     assert (tmp_path / "data" / "arxiv-digest.sqlite3").is_file()
 

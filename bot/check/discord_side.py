@@ -44,16 +44,20 @@ async def check_discord(
         checks.add(Mark.FAIL, LOGIN, words.NO_TOKEN)
         return
     point_discord_at(settings)
-    client = discord.Client(intents=discord.Intents.none())
+    intents = discord.Intents.none()
+    intents.guilds = True  # as the bot's own; no gateway is opened, but discord.py warns without
+    client = discord.Client(intents=intents)
     try:
         try:
             await client.login(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             checks.add(Mark.FAIL, LOGIN, words.TOKEN_REFUSED)
+            checks.add(Mark.SKIP, f"{SERVERS} and {DIGESTS}", words.NOT_CHECKED_DISCORD)
             return
         except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
             url = settings.discord_api_base_url
             checks.add(Mark.FAIL, LOGIN, words.discord_unreachable(url, _short(exc)))
+            checks.add(Mark.SKIP, f"{SERVERS} and {DIGESTS}", words.NOT_CHECKED_DISCORD)
             return
         assert client.user is not None and client.application_id is not None  # noqa: S101
         checks.add(Mark.OK, LOGIN, words.logged_in(str(client.user), client.user.id))
@@ -118,7 +122,7 @@ async def _check_guild(
     if name is None:
         for digest in digests:
             item = words.digest_item(f"channel {digest.channel_id}", server)
-            checks.add(Mark.FAIL, item, words.NOT_IN_SERVER)
+            checks.add(Mark.FAIL, item, words.not_in_server(client.application_id or 0))
         return
     http = client.http
     me = client.user

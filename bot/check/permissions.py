@@ -58,31 +58,36 @@ NAMES = {
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Access:
-    """The bot's permissions in one channel, and which of those a digest needs it lacks.
+    """The bot's permissions in one channel, and what a digest there needs.
 
-    `missing_in_roles`: missing already from the server-wide roles; `missing_by_overwrite`:
-    granted by the roles but taken away in this channel (or implicitly, step 5 and 6).
+    `base` is what its roles grant server-wide (step 1), `set_here` what the channel's
+    overwrites leave of it (steps 2 to 4), `permissions` what finally counts (5 and 6).
     """
 
     permissions: int
     needed: int
     base: int
+    set_here: int
     timed_out: bool = False
 
     @property
     def missing(self) -> int:
-        """Return the needed bits the bot does not have here."""
+        """Return the needed bits the bot does not have here, for whatever reason."""
         return self.needed & ~self.permissions
 
     @property
     def missing_in_roles(self) -> list[str]:
-        """Return the names of the missing permissions no role of the bot's grants."""
-        return names(self.missing & ~self.base)
+        """Return the needed permissions no role of the bot's grants."""
+        return names(self.needed & ~self.base)
 
     @property
     def missing_by_overwrite(self) -> list[str]:
-        """Return the names of the missing permissions its roles grant but this channel takes."""
-        return names(self.missing & self.base)
+        """Return the needed permissions its roles grant but this channel's overwrites deny.
+
+        What is lost only implicitly (Embed Links without Send Messages) is not listed: the
+        permission it depends on is.
+        """
+        return names(self.needed & self.base & ~self.set_here)
 
 
 def names(bits: int) -> list[str]:
@@ -156,12 +161,12 @@ def channel_access(
         holder = parent
     base = base_permissions(guild, member, user_id)
     overwrites = holder.get("permission_overwrites") or []
-    permissions = apply_overwrites(base, int(guild["id"]), member, user_id, overwrites)
-    permissions = _implicit(permissions, thread=kind in THREAD_TYPES)
+    set_here = apply_overwrites(base, int(guild["id"]), member, user_id, overwrites)
+    permissions = _implicit(set_here, thread=kind in THREAD_TYPES)
     timed_out = base != ALL and _timed_out(member, now)
     if timed_out:
         permissions &= VIEW_CHANNEL | READ_MESSAGE_HISTORY
-    return Access(permissions=permissions, needed=needed_in(kind), base=base, timed_out=timed_out)
+    return Access(permissions, needed_in(kind), base, set_here, timed_out)
 
 
 def _implicit(permissions: int, *, thread: bool) -> int:

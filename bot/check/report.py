@@ -39,9 +39,9 @@ class Checklist:
         self._out = out
         self._mask = mask  # secrets never reach the output, whatever an error message holds
         self.lines: list[Line] = []
-        try:
-            "".join(mark.value for mark in Mark).encode(out.encoding or "ascii")
-            self._symbols = {mark: mark.value for mark in Mark}
+        self._symbols = {mark: mark.value for mark in Mark}
+        try:  # an in-memory stream has no encoding: it holds any text
+            "".join(self._symbols.values()).encode(out.encoding or "utf-8")
         except (UnicodeEncodeError, LookupError):
             self._symbols = dict(ASCII)
 

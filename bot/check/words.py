@@ -63,8 +63,8 @@ def database_older(path: Path, schema: int, latest: int) -> str:
 
 
 def database_bad(path: Path, problem: str) -> str:
-    """A database `run` cannot use."""
-    return f'{path}: {problem} (DATABASE_PATH; README, "Backups" says how to restore one)'
+    """A database `run` cannot use (the problem says what to do, as `run` would)."""
+    return f"{path}: {problem}"
 
 
 def database_empty(path: Path) -> str:
@@ -98,7 +98,7 @@ NO_TOKEN = f"DISCORD_TOKEN is not set; `run` needs it (your application's Bot pa
 TOKEN_REFUSED = (
     f"Discord refused DISCORD_TOKEN; make a new one (Bot, Reset Token, on {PORTAL}) and set it"
 )
-NOT_CHECKED_DISCORD = "not checked: the bot cannot log in to Discord"
+NOT_CHECKED_DISCORD = "not checked: the bot did not log in to Discord"
 
 
 def discord_unreachable(url: str, error: str) -> str:
@@ -170,7 +170,14 @@ def digest_missing(in_roles: Sequence[str], by_overwrite: Sequence[str]) -> str:
 TIMED_OUT = "the bot is timed out in this server, so it cannot post; remove the timeout"
 CHANNEL_GONE = "the channel no longer exists; /digest remove it, or set a new channel"
 CHANNEL_HIDDEN = "the bot cannot see the channel; give its role View Channel there"
-NOT_IN_SERVER = "the bot is not in this server any more; invite it again, or forget the digest"
+
+
+def not_in_server(application_id: int) -> str:
+    """A digest of a server the bot left (or was removed from)."""
+    return (
+        "the bot is not in this server any more, so nothing can be posted; invite it again:"
+        f" {invite_url(application_id)}"
+    )
 
 
 # -- Claude ----------------------------------------------------------------------------------
