@@ -46,3 +46,11 @@ def test_invite_url_asks_for_exactly_the_listed_permissions_and_scopes() -> None
 def test_the_minimum_named_is_what_todays_commands_use() -> None:
     minimum = discord.Permissions(**dict.fromkeys(TODAY, True)).value
     assert f"`{minimum}`" in invite_section()
+
+
+def test_check_invites_with_the_same_permissions_as_the_readme() -> None:
+    from bot.check.words import INVITE_PERMISSIONS, invite_url
+
+    [url] = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
+    assert invite_url(1234) == url.replace("APPLICATION_ID", "1234")
+    assert f"permissions={INVITE_PERMISSIONS}" in url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 from pathlib import Path
 
@@ -60,7 +61,7 @@ async def test_an_older_database_is_reported_and_left_unmigrated(tmp_path: Path)
     assert f"schema {LATEST - 1}, and `run` migrates it to {LATEST} at start" in text
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST - 1
-    assert sorted(p.name for p in tmp_path.iterdir() if "schema" in p.name) == []
+    assert [name for name in os.listdir(tmp_path) if "schema" in name] == []  # no copy either
 
 
 async def test_a_newer_database_fails_saying_what_to_do(tmp_path: Path) -> None:

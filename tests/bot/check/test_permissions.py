@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import discord
 import pytest
 
 from bot.check.permissions import (
@@ -168,3 +169,13 @@ def test_a_thread_takes_its_parents_overwrites_and_needs_send_in_threads() -> No
 def test_a_forum_also_needs_send_in_threads_to_write_in_the_post() -> None:
     access = channel_access(guild(), member(), BOT, channel(kind=15), now=NOW)
     assert access.missing_in_roles == ["Send Messages in Threads"]
+
+
+def test_the_bits_are_discords() -> None:
+    # discord.py's own table, an independent copy of the same Discord page.
+    assert discord.Permissions(view_channel=True).value == VIEW_CHANNEL
+    assert discord.Permissions(send_messages=True).value == SEND_MESSAGES
+    assert discord.Permissions(embed_links=True).value == EMBED_LINKS
+    assert discord.Permissions(read_message_history=True).value == READ_MESSAGE_HISTORY
+    assert discord.Permissions(send_messages_in_threads=True).value == SEND_MESSAGES_IN_THREADS
+    assert discord.Permissions(administrator=True).value == ADMINISTRATOR
