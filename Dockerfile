@@ -17,17 +17,23 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir -p /app/data \
     && chown bot:bot /app/data
 COPY --from=build /opt/arxiv-digest-bot /opt/arxiv-digest-bot
+# HEALTH_PORT: /healthz and /metrics on 8080 (README, "Operating"), on every interface of the
+# container so that Prometheus can scrape it; nothing is published unless asked (-p 8080:8080).
 ENV PATH=/opt/arxiv-digest-bot/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    HEALTH_PORT=8080 \
+    HEALTH_HOST=0.0.0.0
+EXPOSE 8080
 # The default DATABASE_PATH, data/arxiv-digest.sqlite3, is relative to this folder: the
 # database and its WAL live on the volume.
 WORKDIR /app
 VOLUME ["/app/data"]
 USER bot
-# With HEALTH_PORT set, the container is healthy while /healthz answers 200 (Discord
-# connected, last poll recent). Without it there is no health endpoint to ask, and the check
-# passes while the process runs.
+# Healthy while /healthz answers 200: Discord connected and the last poll no older than two
+# poll intervals. An env file with an empty `HEALTH_PORT=` (as in a copied .env.example) turns
+# the server off, and then the check only passes while the process runs: compose.yaml sets
+# HEALTH_PORT itself for that reason.
 HEALTHCHECK --interval=60s --timeout=5s --start-period=120s --retries=3 CMD \
     ["python", "-c", "import os, urllib.request as r; p = os.environ.get('HEALTH_PORT'); p and r.urlopen(f'http://127.0.0.1:{p}/healthz', timeout=4)"]
 ENTRYPOINT ["arxiv-digest-bot"]
