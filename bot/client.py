@@ -70,8 +70,9 @@ class DigestBot(commands.Bot):
     ) -> None:
         """Wire the bot's own services on `services`.
 
-        `liveness` is what `/healthz` reads (one is made when not given). `now` is the clock delivery decides by (which targets are due, when a retry may
-        come); tests move it on instead of waiting.
+        `liveness` is what `/healthz` reads (one is made when not given). `now` is the clock
+        delivery decides by (which targets are due, when a retry may come); tests move it on
+        instead of waiting.
         """
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; not a privileged intent
