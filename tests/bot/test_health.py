@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -121,3 +125,39 @@ async def test_a_taken_port_is_one_line_naming_the_settings(db: Database) -> Non
     assert str(refused.value).startswith(
         f"cannot serve /healthz on 127.0.0.1:{port} (HEALTH_HOST, HEALTH_PORT): "
     )
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def image_healthcheck() -> tuple[list[str], str]:
+    """Return the Dockerfile's HEALTHCHECK command and the HEALTH_PORT its ENV sets."""
+    dockerfile = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text(encoding="utf-8"))
+    [command] = re.findall(r"^HEALTHCHECK .*? CMD +(\[.*\])$", dockerfile, re.MULTILINE)
+    [port] = re.findall(r"^ENV .*\bHEALTH_PORT=(\d+)", dockerfile, re.MULTILINE)
+    argv: list[str] = json.loads(command)
+    return argv, port
+
+
+async def test_the_images_healthcheck_fails_while_healthz_says_503(db: Database) -> None:
+    # No container engine runs here: the image's HEALTHCHECK command itself is run against
+    # the server, as Docker would run it inside the container.
+    argv, image_port = image_healthcheck()
+    compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
+    assert f'HEALTH_PORT: "{image_port}"' in compose  # an empty HEALTH_PORT in .env is overruled
+    assert argv[0] == "python"
+    port = free_port()
+    liveness = Liveness(INTERVAL)
+
+    async def healthcheck(env: dict[str, str]) -> int:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *argv[1:], env=env, stderr=asyncio.subprocess.DEVNULL
+        )
+        return await asyncio.wait_for(process.wait(), timeout=30)
+
+    async with serve_health(settings(health_port=port), liveness, Metrics(), db):
+        unhealthy = await healthcheck({"HEALTH_PORT": str(port)})
+        liveness.discord_connected()
+        healthy = await healthcheck({"HEALTH_PORT": str(port)})
+    gone = await healthcheck({"HEALTH_PORT": str(port)})
+    assert (unhealthy, healthy, gone) == (1, 0, 1)

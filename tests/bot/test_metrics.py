@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,16 @@ async def test_claude_calls_count_results_tokens_and_cost(db: Database) -> None:
     # claude-haiku-4-5: $1 in, $5 out per million tokens (the default price table).
     expected = (inputs * 1.0 + outputs * 5.0) / 1_000_000
     assert samples[("arxiv_digest_claude_cost_usd_total", ())] == pytest.approx(expected)
+
+
+def readme_metrics() -> list[str]:
+    """Return the metric names of README's table (README, "Operating", "Metrics")."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Metrics", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^\| `(arxiv_digest_\w+)` \|", table, re.MULTILINE)
+
+
+async def test_readme_lists_every_metric_the_page_has(db: Database) -> None:
+    listed = readme_metrics()
+    served = {name for name, _ in await scrape(Metrics(), db) if not name.endswith("_created")}
+    assert sorted(listed) == sorted(served)
