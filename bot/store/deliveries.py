@@ -17,11 +17,12 @@ import datetime as dt
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 
 import aiosqlite
 
+from bot.store import passes as passes_store
 from bot.store.codec import (
     datetime_text,
     fetch_all,
@@ -31,6 +32,7 @@ from bot.store.codec import (
     parse_strings,
 )
 from bot.store.db import Database
+from bot.store.passes import TargetPass
 from bot.store.targets import mark_planned_in_transaction
 from bot.targets.model import TargetKey, TargetKind
 from bot.timeutil import utc_now
@@ -75,14 +77,27 @@ class OutboxMessage:
     sent_at: dt.datetime | None = None
     attempts: int = 0
     outcome_unknown: bool = False
+    #: A version reply: the outbox message it answers, and that message's Discord id once sent.
+    reply_to: int | None = None
+    reply_to_message_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PostRecord:
-    """One target's post of one announcement: each message's JSON payload and its base ids."""
+    """One target's post of one announcement: each message's JSON payload and its base ids.
+
+    `replies` follow the messages: version replies, each a JSON payload and the outbox id of
+    the message that carried the paper (it is sent as a reply to that message).
+    """
 
     target: TargetKey
     messages: tuple[tuple[str, tuple[str, ...]], ...]
+    replies: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Say whether the post sends nothing at all."""
+        return not self.messages and not self.replies
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -90,7 +105,8 @@ class RecordedPosts:
     """What `record_posts` stored.
 
     `recorded`: targets whose post is now in the outbox; `kept`: targets that already had a
-    post of that date (it is left as it was); `refused`: targets whose post carried papers
+    post of that date, or (a late pass) had seen the recording already: left as they were;
+    `refused`: targets whose post carried papers
     they already have (two plans raced), with those base ids: nothing was stored for them and
     their planned date did not move, so the next pass plans them again.
     """
@@ -104,6 +120,9 @@ class RecordedPosts:
 _SELECT_MESSAGES = """
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
        o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
+       o.reply_to,
+       (SELECT r.message_id FROM outbox_messages AS r WHERE r.id = o.reply_to)
+           AS reply_to_message_id,
        (SELECT json_group_array(d.base_id) FROM
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
        ) AS base_ids
@@ -132,8 +151,26 @@ WHERE d.base_id IN (SELECT value FROM json_each(:papers))
 
 _INSERT_MESSAGE = """
 INSERT INTO outbox_messages
-    (id, target_kind, target_id, announcement_date, seq, nonce, payload, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    (id, target_kind, target_id, announcement_date, seq, nonce, payload, created_at, reply_to)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+# The next free position in each target's post of one date (a late pass appends there).
+_NEXT_SEQ = """
+SELECT target_kind, target_id, max(seq) + 1 FROM outbox_messages
+WHERE announcement_date = ?
+GROUP BY target_kind, target_id
+"""
+
+# Who was given the papers an announcement replaces, earlier, and in which message.
+_CARRIERS = """
+SELECT d.target_kind, d.target_id, d.base_id, d.outbox_id
+FROM delivered_papers AS d
+WHERE d.announcement_date < :date
+  AND d.base_id IN (
+    SELECT e.base_id FROM announcement_entries AS e
+    JOIN announcements AS a ON a.id = e.announcement_id
+    WHERE a.announced_on = :date AND e.announce_type IN ('replace', 'replace-cross'))
 """
 
 _INSERT_PAPER = """
@@ -152,34 +189,47 @@ async def record_posts(
     db: Database,
     date: dt.date,
     posts: Sequence[PostRecord],
-    planned: Iterable[TargetKey],
+    passes: Sequence[TargetPass],
     *,
+    late: bool = False,
     now: dt.datetime | None = None,
     batch: int = RECORD_BATCH,
 ) -> RecordedPosts:
-    """Record a pass's posts of announcement `date`, and mark every `planned` target planned.
+    """Record a pass's posts of announcement `date`, with what each target saw of it.
 
-    `planned` lists every target the pass planned, including those whose post is empty (an
-    empty post records no message). Each target is all or nothing, and so is each batch of
-    targets (one transaction). A post already recorded for a target and date is kept
-    unchanged; a post carrying a paper the target already has is refused (see RecordedPosts).
+    `passes` lists every target the pass planned, including those whose post is empty (an
+    empty post records no message); a first pass also marks each planned (its
+    `planned_date`). Each target is all or nothing, and so is each batch of targets (one
+    transaction). A first post already recorded for a target and date is kept unchanged;
+    a late pass (`late`: papers a later recording of `date` added) appends its messages
+    after the target's earlier ones, once per recording. A post carrying a paper the target
+    already has is refused (see RecordedPosts).
     """
-    stamp = datetime_text(now or utc_now())
-    by_target = {post.target: post for post in posts if post.messages}
-    keys = list(dict.fromkeys([*planned, *by_target]))
+    moment = now or utc_now()
+    stamp = datetime_text(moment)
+    by_target = {post.target: post for post in posts if not post.empty}
+    seen_by = {p.target: p for p in passes}
+    keys = list(dict.fromkeys([*seen_by, *by_target]))
     recorded: set[TargetKey] = set()
     kept: set[TargetKey] = set()
     refused: dict[TargetKey, tuple[str, ...]] = {}
     for start in range(0, len(keys), batch):
         chunk = keys[start : start + batch]
         async with db.transaction() as conn:
-            done = await _posted_on(conn, date, [key for key in chunk if key in by_target])
+            done = await _already_planned(conn, date, chunk, seen_by, by_target, late=late)
             writing = [by_target[key] for key in chunk if key in by_target and key not in done]
             clashes = await _clashes(conn, writing)
             writing = [post for post in writing if post.target not in clashes]
-            await _insert(conn, date, writing, stamp)
-            await mark_planned_in_transaction(
-                conn, date, [key for key in chunk if key not in clashes]
+            await _insert(conn, date, writing, stamp, append=late)
+            fine = [key for key in chunk if key not in clashes]
+            if not late:
+                await mark_planned_in_transaction(conn, date, fine)
+            await passes_store.write_in_transaction(
+                conn,
+                date,
+                [seen_by[key] for key in fine if key in seen_by and key not in done],
+                late=late,
+                now=moment,
             )
         kept.update(done)
         refused.update(clashes)
@@ -187,6 +237,44 @@ async def record_posts(
     for key, base_ids in refused.items():
         log.warning("not planning %s for %s: already has %s", date, key, ", ".join(base_ids))
     return RecordedPosts(frozenset(recorded), frozenset(kept), refused)
+
+
+async def _already_planned(
+    conn: aiosqlite.Connection,
+    date: dt.date,
+    chunk: Sequence[TargetKey],
+    seen_by: dict[TargetKey, TargetPass],
+    by_target: dict[TargetKey, PostRecord],
+    *,
+    late: bool,
+) -> set[TargetKey]:
+    """Return the targets of `chunk` whose pass is already recorded, left as they are.
+
+    A first pass: the target has a pass of `date`, or a post of it (recorded before passes
+    were). A late pass: the target has no pass of `date` to add to, or has seen as far.
+    """
+    seen = await passes_store.seen_batches(conn, date, chunk)
+    if late:
+        return {
+            key
+            for key in chunk
+            if key not in seen or (key in seen_by and seen[key] >= seen_by[key].seen_batch)
+        }
+    posted = await _posted_on(conn, date, [key for key in chunk if key in by_target])
+    return posted | {key for key in chunk if key in seen}
+
+
+async def carriers_of_replaced(db: Database, date: dt.date) -> dict[TargetKey, dict[str, int]]:
+    """Return, per target, the papers `date` replaces that it was given earlier, and where.
+
+    Each base id maps to the outbox message that carried it (a version reply answers it).
+    """
+    rows = await fetch_all(db, _CARRIERS, {"date": date.isoformat()})
+    found: dict[TargetKey, dict[str, int]] = {}
+    for row in rows:
+        key = TargetKey(TargetKind(row[0]), int(row[1]))
+        found.setdefault(key, {})[str(row[2])] = int(row[3])
+    return found
 
 
 async def pending_messages(
@@ -224,6 +312,21 @@ async def count_pending(db: Database) -> int:
     """Return how many messages are still to send, over every target (the queue depth)."""
     row = await db.fetch_one("SELECT count(*) FROM outbox_messages WHERE state = 'pending'")
     return int(row[0]) if row else 0
+
+
+async def pending_since(db: Database) -> dict[TargetKey, dt.datetime]:
+    """Return the targets that have messages still to send, and when the oldest was planned."""
+    rows = await fetch_all(
+        db,
+        "SELECT target_kind, target_id, min(created_at) FROM outbox_messages"
+        " WHERE state = 'pending' GROUP BY target_kind, target_id",
+    )
+    found: dict[TargetKey, dt.datetime] = {}
+    for row in rows:
+        created = parse_datetime(row[2])
+        if created is not None:
+            found[TargetKey(TargetKind(row[0]), int(row[1]))] = created
+    return found
 
 
 async def mark_sent(
@@ -318,13 +421,19 @@ async def _clashes(
 
 
 async def _insert(
-    conn: aiosqlite.Connection, date: dt.date, posts: Sequence[PostRecord], stamp: str
+    conn: aiosqlite.Connection,
+    date: dt.date,
+    posts: Sequence[PostRecord],
+    stamp: str,
+    *,
+    append: bool = False,
 ) -> None:
-    """Insert the posts' messages and papers (inside the caller's transaction).
+    """Insert the posts' messages, replies and papers (inside the caller's transaction).
 
     The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so the ids after the
     current maximum are ours to give: one `executemany` per table instead of a round trip
-    per message for its `lastrowid`.
+    per message for its `lastrowid`. With `append`, each post's messages follow the ones its
+    target already has of `date`.
     """
     if not posts:
         return
@@ -332,15 +441,26 @@ async def _insert(
         row = await cursor.fetchone()
     next_id = int(row[0]) + 1 if row else 1
     day = date.isoformat()
+    first_seq: dict[TargetKey, int] = {}
+    if append:
+        async with conn.execute(_NEXT_SEQ, (day,)) as cursor:
+            for found in await cursor.fetchall():
+                first_seq[TargetKey(TargetKind(found[0]), int(found[1]))] = int(found[2])
     messages: list[tuple[object, ...]] = []
     papers: list[tuple[object, ...]] = []
     for post in posts:
         kind, target_id = str(post.target.kind), post.target.id
-        for seq, (payload, base_ids) in enumerate(post.messages):
+        seq = first_seq.get(post.target, 0)
+        outgoing: list[tuple[str, tuple[str, ...], int | None]] = [
+            (payload, base_ids, None) for payload, base_ids in post.messages
+        ]
+        outgoing += [(payload, (), reply_to) for payload, reply_to in post.replies]
+        for payload, base_ids, reply_to in outgoing:
             nonce = message_nonce(post.target, date, seq)
-            messages.append((next_id, kind, target_id, day, seq, nonce, payload, stamp))
+            messages.append((next_id, kind, target_id, day, seq, nonce, payload, stamp, reply_to))
             papers.extend((kind, target_id, base_id, next_id, day) for base_id in base_ids)
             next_id += 1
+            seq += 1
     await conn.executemany(_INSERT_MESSAGE, messages)
     await conn.executemany(_INSERT_PAPER, papers)
 
@@ -364,4 +484,6 @@ def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
         sent_at=parse_datetime(row["sent_at"]),
         attempts=int(row["attempts"]),
         outcome_unknown=bool(row["outcome_unknown"]),
+        reply_to=row["reply_to"],
+        reply_to_message_id=row["reply_to_message_id"],
     )

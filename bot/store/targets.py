@@ -50,17 +50,18 @@ T = TypeVar("T")
 
 _DIGEST_COLUMNS_SQL = """
 SELECT channel_id, guild_id, categories, keywords, post_time, timezone, language, max_papers,
-       include_cross_lists, paused, pause_reason, start_date, planned_date, last_posted_date,
-       last_posted_at, created_at, updated_at
+       include_cross_lists, quiet, versions, paused, pause_reason, start_date, planned_date,
+       last_posted_date, last_posted_at, created_at, updated_at
 FROM digests
 """
 
 # A new digest starts from the latest announcement recorded, unless the caller says.
 _UPSERT_DIGEST = """
 INSERT INTO digests (channel_id, guild_id, categories, keywords, post_time, timezone, language,
-                     max_papers, include_cross_lists, start_date, created_at, updated_at)
+                     max_papers, include_cross_lists, quiet, versions, start_date, created_at,
+                     updated_at)
 VALUES (:channel_id, :guild_id, :categories, :keywords, :post_time, :timezone, :language,
-        :max_papers, :include_cross_lists,
+        :max_papers, :include_cross_lists, :quiet, :versions,
         coalesce(:start_date, (SELECT max(announced_on) FROM announcements)), :now, :now)
 ON CONFLICT (channel_id) DO UPDATE SET
     guild_id = excluded.guild_id,
@@ -71,6 +72,8 @@ ON CONFLICT (channel_id) DO UPDATE SET
     language = excluded.language,
     max_papers = excluded.max_papers,
     include_cross_lists = excluded.include_cross_lists,
+    quiet = excluded.quiet,
+    versions = excluded.versions,
     updated_at = excluded.updated_at
 """
 
@@ -87,6 +90,8 @@ async def upsert_digest(
     language: str | None = None,
     max_papers: int = 10,
     include_cross_lists: bool = False,
+    quiet: bool = True,
+    versions: bool = False,
     start_date: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> DigestConfig:
@@ -105,6 +110,8 @@ async def upsert_digest(
         "language": language,
         "max_papers": max_papers,
         "include_cross_lists": int(include_cross_lists),
+        "quiet": int(quiet),
+        "versions": int(versions),
         "start_date": date_text(start_date),
         "now": datetime_text(now or utc_now()),
     }
@@ -177,6 +184,8 @@ def _digest_from_row(row: sqlite3.Row) -> DigestConfig:
         language=row["language"],
         max_papers=int(row["max_papers"]),
         include_cross_lists=bool(row["include_cross_lists"]),
+        quiet=bool(row["quiet"]),
+        versions=bool(row["versions"]),
         paused=bool(row["paused"]),
         pause_reason=_pause_reason(row["pause_reason"]),
         start_date=parse_date(row["start_date"]),
