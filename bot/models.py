@@ -139,10 +139,18 @@ class DigestItem:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """A digest ready to render: header facts plus the ranked, cut items."""
+    """A digest ready to render: header facts plus the ranked, cut items.
+
+    `catch_up`: the post is of an announcement the target missed (the bot was down, or a
+    newer one is out); `skipped` counts older missed announcements it does not catch up on;
+    `late`: the papers were found after the target's post, missing from arXiv's feed.
+    """
 
     categories: tuple[str, ...]
     date: dt.date
     items: tuple[DigestItem, ...]
     matched: int
     total: int
+    catch_up: bool = False
+    skipped: int = 0
+    late: bool = False

@@ -8,7 +8,11 @@ target's categories is announced to it as `new`; one listed there only as anothe
 is a cross-list, offered only with `include_cross_lists`. arXiv types an entry of a combined
 feed (`cs.AI+cs.CL`) relative to all of the request's categories, which is why the type is
 worked out again here from the entry's own categories. Replacements (new versions of papers
-announced before) are never offered as new papers (docs/behaviour.md, "Announcements").
+announced before) are never offered as new papers (docs/behaviour.md, "Announcements"): they
+are kept apart, for the digests that reply to a paper when a new version comes out.
+
+A late pass loads only what recordings after the one it saw added (`after`): the papers a
+cross-check found, offered once to the targets planned before.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.models import AnnounceType, Paper
 from bot.store import announcements
-from bot.store.announcements import Entry
+from bot.store.announcements import Entry, EntrySource
 from bot.store.db import Database
 
 _FIRST_ANNOUNCEMENTS = frozenset({AnnounceType.NEW, AnnounceType.CROSS})
@@ -30,10 +34,18 @@ View = tuple[tuple[Paper, ...], frozenset[str]]
 class Announced:
     """One day's announcement: every entry once, in order, indexed by category."""
 
-    def __init__(self, date: dt.date, entries: Sequence[Entry]) -> None:
+    def __init__(self, date: dt.date, entries: Sequence[Entry], latest_batch: int = 0) -> None:
         self.date = date
-        # Replacements are dropped once here: no view ever offers them.
+        #: The latest recording of the announcement when it was read (what a pass has seen).
+        self.latest_batch = latest_batch
+        # Replacements are set apart once here: no view ever offers them.
         self._entries = [e for e in entries if e.paper.announce_type in _FIRST_ANNOUNCEMENTS]
+        #: New versions of papers announced before, in announcement order.
+        self.replacements = tuple(
+            e.paper for e in entries if e.paper.announce_type not in _FIRST_ANNOUNCEMENTS
+        )
+        #: Whether the announcement was listed from the query API: the bot missed it.
+        self.backfilled = any(e.source is EntrySource.BACKFILL for e in entries)
         self._by_category: dict[str, list[int]] = {}
         for index, entry in enumerate(self._entries):
             for category in entry.categories:
@@ -41,9 +53,15 @@ class Announced:
         self._views: dict[tuple[frozenset[str], bool], View] = {}
 
     @classmethod
-    async def load(cls, db: Database, date: dt.date) -> Announced:
-        """Read the announcement of `date` from the store (one query)."""
-        return cls(date, await announcements.entries_on(db, date))
+    async def load(cls, db: Database, date: dt.date, *, after: int | None = None) -> Announced:
+        """Read the announcement of `date` from the store (one query).
+
+        With `after`, only the papers recordings after that one brought in (a late pass).
+        """
+        entries, latest = await announcements.entries_and_batch(db, date)
+        if after is not None:
+            entries = [entry for entry in entries if entry.batch > after]
+        return cls(date, entries, latest)
 
     @property
     def papers(self) -> tuple[Paper, ...]:

@@ -15,6 +15,12 @@ Per announcement, whatever the number or variety of targets:
 What is left per target is planning: filtering its matches and laying out its messages. The
 poll, catch-up, a new target's first post and `/digest post` record what they plan; previews
 (`/digest preview`, the CLI's `preview`) plan in memory and record nothing.
+
+A target catches up on the announcements of the last week it missed (`CATCH_UP_DAYS`), each
+its own post headed as a catch-up, and counts the older ones in the first post's header. When
+a later recording adds papers to an announcement a target was planned for (the cross-check
+found papers the feed left out), a late pass offers it exactly those, once
+(docs/behaviour.md, "Nothing missed").
 """
 
 from __future__ import annotations
@@ -22,60 +28,42 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import gc
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 
+from bot.arxiv.calendar import BACKFILL_DAYS, EASTERN
 from bot.config import Settings
 from bot.digest.announced import Announced
+from bot.digest.choice import choose, queries, replaced_for
+from bot.digest.layout import Heading, PlannedPost, lay_out, records
 from bot.digest.papers import PaperWork
-from bot.errors import InvalidKeywordsError
-from bot.matching import KeywordQuery, Matcher, parse_keywords
-from bot.models import Digest, DigestItem, Match, Paper
-from bot.render import OutgoingMessage, render_digest
-from bot.render.messages import RenderCache
-from bot.store import announcements, deliveries, targets
+from bot.models import Paper
+from bot.render import render_digest
+from bot.store import announcements, deliveries, passes, targets
 from bot.store.db import Database
-from bot.store.deliveries import PostRecord
-from bot.summarize.service import SummaryOutcome
+from bot.store.passes import TargetPass
 from bot.targets.model import Target, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
-#: A bot that was down catches up on at most this many missed announcements per target
-#: (docs/behaviour.md, "No flood").
-MAX_CATCH_UP = 3
+#: A target catches up on the missed announcements dated at most this many days before the
+#: newest one, the look-back of the backfill (docs/behaviour.md, "No flood").
+CATCH_UP_DAYS = BACKFILL_DAYS
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PlannedPost:
-    """One target's post of one announcement: the digest and its messages (none if empty)."""
-
-    target: Target
-    digest: Digest
-    messages: tuple[OutgoingMessage, ...]
+__all__ = ["CATCH_UP_DAYS", "PassReport", "PlannedPost", "Planner"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PassReport:
-    """What one recorded pass did, for the log and the benchmark."""
+    """What one recorded pass did, for the log and the benchmark (`late`: a late pass)."""
 
     date: dt.date
     targets: int
     papers: int
     posts: int
     messages: int
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Choice:
-    """What a target gets from an announcement before enrichment: ranked, cut matches."""
-
-    matches: tuple[Match, ...]
-    matched: int
-    total: int
+    late: bool = False
 
 
 class Planner:
@@ -102,27 +90,22 @@ class Planner:
 
         With `keys`, only those targets (a new target's first post, `/digest post`). Targets
         are read from the store here, under the pass's lock, so each pass sees the previous
-        one's planned dates. Announcements go oldest first, at most MAX_CATCH_UP per target.
+        one's planned dates. Announcements go oldest first, those of the last CATCH_UP_DAYS
+        per target; then the late passes, for papers recorded after a target's pass.
         """
         async with self._lock:
             active = await self._active_targets(keys)
             if not active:
                 return []
-            starts = [t.planned_date or _day_before(t.start_date) for t in active]
-            after = None if None in starts else min(d for d in starts if d is not None)
-            dates = await announcements.categories_by_date(self._db, after=after)
-            due: dict[dt.date, list[Target]] = {}
-            for target in active:
-                for date in target.dates_due(dates, MAX_CATCH_UP):
-                    due.setdefault(date, []).append(target)
-            return [await self._record(date, due[date]) for date in sorted(due)]
+            reports = await self._plan_new(active)
+            return reports + await self._plan_late(active)
 
     async def preview(self, target: Target, date: dt.date) -> PlannedPost:
         """Plan one target's post of announcement `date` in memory; record nothing.
 
         A digest without papers still has its header message, which says why.
         """
-        (post,) = await self._pass(date, [target])
+        (post,), _ = await self._pass(date, [(target, Heading())])
         if not post.messages:
             return dataclasses.replace(post, messages=tuple(render_digest(post.digest)))
         return post
@@ -130,6 +113,36 @@ class Planner:
     async def latest_date(self, target: Target) -> dt.date | None:
         """Return the latest recorded announcement in the target's categories."""
         return await announcements.latest_announcement_date(self._db, target.categories)
+
+    async def _plan_new(self, active: Sequence[Target]) -> list[PassReport]:
+        """Plan each target's announcements not planned yet, oldest first."""
+        starts = [t.planned_date or _day_before(t.start_date) for t in active]
+        after = None if None in starts else min(d for d in starts if d is not None)
+        dates = await announcements.categories_by_date(self._db, after=after)
+        due: dict[dt.date, list[tuple[Target, Heading]]] = {}
+        for target in active:
+            found = target.dates_due(dates, CATCH_UP_DAYS)
+            for date in found.dates:
+                heading = Heading(
+                    catch_up=date < found.dates[-1],  # a newer announcement is out
+                    skipped=found.skipped if date == found.dates[0] else 0,
+                )
+                due.setdefault(date, []).append((target, heading))
+        return [await self._record(date, due[date]) for date in sorted(due)]
+
+    async def _plan_late(self, active: Sequence[Target]) -> list[PassReport]:
+        """Offer each target, once, the papers recorded after its pass of an announcement."""
+        first = self._clock().astimezone(EASTERN).date() - dt.timedelta(days=CATCH_UP_DAYS)
+        by_key = {target.key: target for target in active}
+        groups: dict[tuple[dt.date, int], list[tuple[Target, Heading]]] = {}
+        for key, date, seen in await passes.behind(self._db, first):
+            target = by_key.get(key)
+            if target is not None:
+                groups.setdefault((date, seen), []).append((target, Heading(late=True)))
+        return [
+            await self._record(date, due, after=seen)
+            for (date, seen), due in sorted(groups.items())
+        ]
 
     async def _active_targets(self, keys: Collection[TargetKey] | None) -> list[Target]:
         """Read the digests that are not paused and the subscriptions that can be sent.
@@ -161,191 +174,79 @@ class Planner:
         ]
         return found
 
-    async def _record(self, date: dt.date, due: Sequence[Target]) -> PassReport:
-        """Run one pass over `due` for `date` and record its posts."""
-        posts = await self._pass(date, due)
-        records = await asyncio.to_thread(_records, posts)
-        keys = [post.target.key for post in posts if post.target.key is not None]
-        result = await deliveries.record_posts(self._db, date, records, keys, now=self._clock())
+    async def _record(
+        self, date: dt.date, due: Sequence[tuple[Target, Heading]], *, after: int | None = None
+    ) -> PassReport:
+        """Run one pass over `due` for `date` and record its posts (late: after recording N)."""
+        posts, seen = await self._pass(date, due, after=after)
+        stored = await asyncio.to_thread(records, posts)
+        seen_by = [
+            TargetPass(
+                post.target.key,
+                seen,
+                post.digest.total,
+                post.digest.matched,
+                len(post.digest.items),
+            )
+            for post in posts
+            if post.target.key is not None
+        ]
+        late = after is not None
+        result = await deliveries.record_posts(
+            self._db, date, stored, seen_by, late=late, now=self._clock()
+        )
         report = PassReport(
             date=date,
             targets=len(due),
             papers=len({item.paper.base_id for post in posts for item in post.digest.items}),
             posts=len(result.recorded),
-            messages=sum(len(record.messages) for record in records),
+            messages=sum(len(record.messages) + len(record.replies) for record in stored),
+            late=late,
         )
         log.info(
-            "planned %s for %d targets: %d papers, %d posts",
+            "planned %s%s for %d targets: %d papers, %d posts",
             date,
+            " (late papers)" if late else "",
             report.targets,
             report.papers,
             report.posts,
         )
         return report
 
-    async def _pass(self, date: dt.date, due: Sequence[Target]) -> list[PlannedPost]:
-        """Plan every target of `due` for `date`: match once, enrich and summarize once."""
-        announced = await Announced.load(self._db, date)
+    async def _pass(
+        self, date: dt.date, due: Sequence[tuple[Target, Heading]], *, after: int | None = None
+    ) -> tuple[list[PlannedPost], int]:
+        """Plan every target of `due` for `date`: match once, enrich and summarize once.
+
+        Return the posts and the recording of `date` they saw. With `after`, only the
+        papers recorded after that recording are offered (a late pass).
+        """
+        announced = await Announced.load(self._db, date, after=after)
         delivered = await deliveries.delivered_of_announcement(self._db, date)
-        queries = _queries(due)
+        wanted_targets = [target for target, _ in due]
+        parsed = queries(wanted_targets)
         # Matching and rendering are CPU work: off the event loop, so commands stay quick.
-        choices = await asyncio.to_thread(_choose, announced, due, queries, delivered)
-        chosen = {m.paper.base_id: m.paper for c in choices for m in c.matches}
+        choices = await asyncio.to_thread(choose, announced, wanted_targets, parsed, delivered)
+        carriers = {}
+        if announced.replacements and any(target.versions for target in wanted_targets):
+            carriers = await deliveries.carriers_of_replaced(self._db, date)
+        replies = replaced_for(wanted_targets, announced.replacements, carriers)
+        chosen: dict[str, Paper] = {m.paper.base_id: m.paper for c in choices for m in c.matches}
+        for found in replies:
+            chosen.update((paper.base_id, paper) for paper, _ in found)
         enriched = await self._work.enrich(chosen.values())
         wanted: dict[str, dict[str, Paper]] = {}
-        for target, choice in zip(due, choices, strict=True):
+        for target, choice in zip(wanted_targets, choices, strict=True):
             bucket = wanted.setdefault(target.language, {})
             for match in choice.matches:
                 bucket[match.paper.base_id] = enriched[match.paper.base_id]
         outcomes = await self._work.summarize(wanted)
-        return await asyncio.to_thread(_render, date, due, choices, enriched, outcomes)
+        if announced.backfilled:  # the bot missed it: whoever gets it now gets a catch-up
+            due = [(t, dataclasses.replace(h, catch_up=not h.late)) for t, h in due]
+        posts = await asyncio.to_thread(lay_out, date, due, choices, replies, enriched, outcomes)
+        return posts, announced.latest_batch
 
 
 def _day_before(date: dt.date | None) -> dt.date | None:
     """Return the day before `date` (None stays None)."""
     return None if date is None else date - dt.timedelta(days=1)
-
-
-def _queries(due: Sequence[Target]) -> list[KeywordQuery | None]:
-    """Parse each target's keywords once per distinct list; None for a list that no longer parses.
-
-    A stored list was valid when it was written; a later change of the keyword rules must
-    cost that one target its post (logged), not stop the pass for everyone.
-    """
-    parsed: dict[tuple[str, ...], KeywordQuery | None] = {}
-    result: list[KeywordQuery | None] = []
-    for target in due:
-        if target.keywords not in parsed:
-            try:
-                parsed[target.keywords] = parse_keywords(list(target.keywords))
-            except InvalidKeywordsError as exc:
-                log.warning("keywords of %s no longer parse, skipping it: %s", target.key, exc)
-                parsed[target.keywords] = None
-        result.append(parsed[target.keywords])
-    return result
-
-
-def _choose(
-    announced: Announced,
-    due: Sequence[Target],
-    queries: Sequence[KeywordQuery | None],
-    delivered: Mapping[TargetKey, set[str]],
-) -> list[_Choice]:
-    """Match every target at once with one compiled matcher; keep what each may receive."""
-    with _gc_paused():
-        return _choose_all(announced, due, queries, delivered)
-
-
-def _choose_all(
-    announced: Announced,
-    due: Sequence[Target],
-    queries: Sequence[KeywordQuery | None],
-    delivered: Mapping[TargetKey, set[str]],
-) -> list[_Choice]:
-    """Do `_choose`'s work (with the collector paused)."""
-    # Targets with the same keywords share one entry of the matcher, and its matches.
-    distinct: dict[tuple[str, ...], int] = {}
-    compiled: dict[int, KeywordQuery] = {}
-    for target, query in zip(due, queries, strict=True):
-        if query is not None and target.keywords not in distinct:
-            distinct[target.keywords] = len(distinct)
-            compiled[distinct[target.keywords]] = query
-    hits = Matcher(compiled).match(announced.papers)
-    matched_ids = {key: frozenset(m.paper.base_id for m in found) for key, found in hits.items()}
-    choices = []
-    for target, query in zip(due, queries, strict=True):
-        offered, offered_ids = announced.view(
-            target.categories, include_cross_lists=target.include_cross_lists
-        )
-        have = delivered.get(target.key, set()) if target.key is not None else set()
-        total = len(offered) - len(have & offered_ids)
-        if query is None:
-            choices.append(_Choice((), 0, total))
-            continue
-        entry = distinct[target.keywords]
-        wanted = (matched_ids[entry] & offered_ids) - have
-        # Ranked order is the matcher's; only the first `max_papers` are walked to.
-        chosen: list[Match] = []
-        for match in hits[entry]:
-            if len(chosen) == target.max_papers:
-                break
-            if match.paper.base_id in wanted:
-                chosen.append(match)
-        choices.append(_Choice(tuple(chosen), len(wanted), total))
-    return choices
-
-
-def _render(
-    date: dt.date,
-    due: Sequence[Target],
-    choices: Sequence[_Choice],
-    enriched: Mapping[str, Paper],
-    outcomes: Mapping[tuple[str, str], SummaryOutcome],
-) -> list[PlannedPost]:
-    """Lay out every target's digest; an embed shown to many targets is rendered once."""
-    with _gc_paused():
-        return _render_all(date, due, choices, enriched, outcomes)
-
-
-def _render_all(
-    date: dt.date,
-    due: Sequence[Target],
-    choices: Sequence[_Choice],
-    enriched: Mapping[str, Paper],
-    outcomes: Mapping[tuple[str, str], SummaryOutcome],
-) -> list[PlannedPost]:
-    """Do `_render`'s work (with the collector paused)."""
-    cache = RenderCache()
-    made: dict[tuple[str, str, tuple[str, ...]], DigestItem] = {}
-    posts = []
-    for target, choice in zip(due, choices, strict=True):
-        items = []
-        for match in choice.matches:
-            base_id = match.paper.base_id
-            key = (target.language, base_id, match.keywords)
-            item = made.get(key)
-            if item is None:
-                outcome = outcomes[(target.language, base_id)]
-                item = made[key] = _item(enriched[base_id], match, outcome)
-            items.append(item)
-        digest = Digest(target.categories, date, tuple(items), choice.matched, choice.total)
-        messages = tuple(render_digest(digest, cache)) if items else ()
-        posts.append(PlannedPost(target, digest, messages))
-    return posts
-
-
-def _records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
-    """Return what the outbox stores of each post: JSON payloads and the papers they carry."""
-    encoded: dict[int, str] = {}  # each embed encoded once, however many posts show it
-    return [
-        PostRecord(
-            post.target.key,
-            tuple((message.to_json(encoded), message.paper_ids) for message in post.messages),
-        )
-        for post in posts
-        if post.target.key is not None and post.messages
-    ]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector for one batch of a pass.
-
-    A pass holds some 10^5 matches and items alive, none in a reference cycle; the collector
-    would walk them again and again as the batch allocates (about a quarter of the time of
-    matching 2,000 targets against 1,000 papers, benchmarks/announcement_benchmark.py).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _item(paper: Paper, match: Match, outcome: SummaryOutcome) -> DigestItem:
-    """Return the item for one matched paper and its summary outcome."""
-    return DigestItem(
-        paper=paper, keywords=match.keywords, summary=outcome.summary, fallback=outcome.fallback
-    )

@@ -17,10 +17,11 @@ from typing import Final
 
 import discord
 
-from bot.models import Digest, DigestItem
+from bot.models import Digest, DigestItem, Paper
 from bot.render import limits
 from bot.render.embeds import Frames, render_item
-from bot.render.text import defuse_mentions, truncate
+from bot.render.text import defuse_mentions, markdown_line, truncate
+from bot.words import catch_up_note, late_note, no_matches_line, skipped_note, version_note
 
 # English names, not strftime's %a/%b, which follow the process locale.
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -81,15 +82,48 @@ class OutgoingMessage:
 
 
 def header_text(digest: Digest) -> str:
-    """Return e.g. "arXiv cs.CL, cs.LG for Tue 28 Apr 2026: 10 of 137 new papers matched"."""
+    """Return e.g. "arXiv cs.CL, cs.LG for Tue 28 Apr 2026: 10 of 137 new papers matched".
+
+    A catch-up says so after the date ("(catch-up)", and how many older announcements it
+    leaves out); papers found late say they were missing from arXiv's feed.
+    """
     categories = ", ".join(digest.categories)
     lead = (
         f"arXiv {categories} for {_day(digest.date)}"
         if categories
         else f"arXiv for {_day(digest.date)}"
     )
+    if digest.late:
+        lead += f", {late_note()}"
+    elif digest.catch_up:
+        lead += f" ({catch_up_note()})"
     text = f"{lead}: {_counts(digest)}"
+    if digest.skipped:
+        text += f" · {skipped_note(digest.skipped)}"
     return truncate(discord.utils.escape_markdown(defuse_mentions(text)), limits.CONTENT_MAX)
+
+
+def render_no_matches(digest: Digest) -> OutgoingMessage:
+    """Return the one line a `quiet:false` digest posts on a day without matches.
+
+    "No matches today (0 of 412 papers in cs.CL)"; a catch-up names its date instead.
+    """
+    day = _day(digest.date) if digest.catch_up else None
+    text = no_matches_line(digest.total, digest.categories, day)
+    if digest.skipped:
+        text += f" · {skipped_note(digest.skipped)}"
+    return OutgoingMessage(
+        truncate(discord.utils.escape_markdown(defuse_mentions(text)), limits.CONTENT_MAX)
+    )
+
+
+def render_version_reply(paper: Paper) -> OutgoingMessage:
+    """Return the one-line reply to a delivered paper's message: "v3: <the authors' comment>".
+
+    The comment comes from arXiv and is untrusted: cleaned, escaped and cut like any title.
+    """
+    comment = markdown_line(paper.comment) if paper.comment else None
+    return OutgoingMessage(truncate(version_note(paper.version, comment), limits.CONTENT_MAX))
 
 
 class RenderCache:

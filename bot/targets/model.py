@@ -70,6 +70,10 @@ class DigestConfig:
     language: str | None = None
     max_papers: int = 10
     include_cross_lists: bool = False
+    #: False: a day without matches posts a one-line "No matches today".
+    quiet: bool = True
+    #: True: a delivered paper gets a one-line reply when a new version is announced.
+    versions: bool = False
     paused: bool = False
     pause_reason: PauseReason | None = None
     start_date: dt.date | None = None
@@ -153,6 +157,8 @@ class Target:
     #: None: sent as soon as planned; else the local time of day its job sends at.
     time: dt.time | None = None
     timezone: str = "UTC"
+    quiet: bool = True
+    versions: bool = False
 
     @classmethod
     def of_digest(cls, config: DigestConfig, default_language: str) -> Target:
@@ -168,6 +174,8 @@ class Target:
             planned_date=config.planned_date,
             time=config.time,
             timezone=config.timezone,
+            quiet=config.quiet,
+            versions=config.versions,
         )
 
     @classmethod
@@ -187,12 +195,13 @@ class Target:
             timezone=sub.timezone,
         )
 
-    def dates_due(self, dates: Mapping[dt.date, frozenset[str]], limit: int) -> list[dt.date]:
+    def dates_due(self, dates: Mapping[dt.date, frozenset[str]], window_days: int) -> DueDates:
         """Return the announcements still to plan: after `planned_date`, from `start_date`.
 
         `dates` maps each recorded announcement date to the categories it has entries in;
-        only dates with one of this target's categories count, and only the last `limit`
-        (a bot that was down catches up on a few announcements, never floods).
+        only dates with one of this target's categories count, and only those at most
+        `window_days` before the newest of them (a bot that was down, or a digest paused
+        for a while, catches up on a week, never floods): the older ones are counted.
         """
         wanted = frozenset(self.categories)
         due = [
@@ -202,4 +211,16 @@ class Target:
             and (self.start_date is None or date >= self.start_date)
             and not wanted.isdisjoint(dates[date])
         ]
-        return due[-limit:] if limit > 0 else []
+        if not due:
+            return DueDates()
+        first = due[-1] - dt.timedelta(days=window_days)
+        kept = tuple(date for date in due if date >= first)
+        return DueDates(kept, len(due) - len(kept))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DueDates:
+    """The announcements a target is due, oldest first, and how many older ones it skips."""
+
+    dates: tuple[dt.date, ...] = ()
+    skipped: int = 0

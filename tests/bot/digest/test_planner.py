@@ -153,10 +153,10 @@ async def test_a_paper_a_target_has_is_never_planned_again(
     assert "1 of 1 new paper matched" in header
 
 
-async def test_a_bot_that_was_down_catches_up_on_three_announcements_at_most(
+async def test_a_bot_that_was_down_catches_up_on_a_week_and_counts_the_older_ones(
     services: Services, fake_arxiv: FakeArxiv
 ) -> None:
-    days = [DAY + dt.timedelta(days=n) for n in range(5)]
+    days = [DAY + dt.timedelta(days=n) for n in range(10)]
     for number, day in enumerate(days, start=1):
         papers = make_papers(1, first_number=number, announced=day)
         await announcements.record_announcement(services.db, day, ["cs.AI"], papers)
@@ -164,9 +164,17 @@ async def test_a_bot_that_was_down_catches_up_on_three_announcements_at_most(
 
     reports = await services.planner.plan_pending()
 
-    assert [report.date for report in reports] == days[-3:]
+    assert [report.date for report in reports] == days[2:]  # a week before the newest
     config = await targets.get_digest(services.db, 100)
     assert config is not None and config.planned_date == days[-1]
+    pending = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    headers = [json.loads(m.payload)["content"] for m in pending if m.seq == 0]
+    assert headers[0] == (
+        "arXiv cs.AI for Fri 22 Aug 2025 (catch-up): 1 of 1 new paper matched"
+        " · 2 earlier announcements missed more than a week ago are not posted"
+    )
+    assert all("(catch-up)" in header for header in headers[:-1])
+    assert headers[-1] == "arXiv cs.AI for Fri 29 Aug 2025: 1 of 1 new paper matched"
 
 
 async def test_a_target_whose_stored_keywords_no_longer_parse_costs_only_its_own_post(
