@@ -8,7 +8,8 @@ Discord bot both enter it from `main()` and pass the resulting `Services` down.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +18,7 @@ import httpx
 from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
+from bot.backfill import Backfill
 from bot.config import Settings
 from bot.digest.papers import PaperWork, Progress, no_progress
 from bot.digest.planner import Planner
@@ -26,11 +28,15 @@ from bot.store.db import Database, open_database
 from bot.summarize.claude import open_sdk_client
 from bot.summarize.prompts import load_prompts
 from bot.summarize.service import Summarizer
+from bot.timeutil import utc_now
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Services:
-    """The process's services, built once on shared resources."""
+    """The process's services, built once on shared resources.
+
+    `now` is the one clock they all read (a test drives it; see tests/e2e/test_month.py).
+    """
 
     settings: Settings
     db: Database
@@ -41,6 +47,8 @@ class Services:
     planner: Planner
     #: The process's one metrics registry (`GET /metrics` while the bot runs).
     metrics: Metrics
+    backfill: Backfill
+    now: Callable[[], dt.datetime] = utc_now
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -57,11 +65,12 @@ async def open_arxiv(
     *,
     timeout: float | None = None,  # noqa: ASYNC109  (each request's own deadline, passed on)
     max_attempts: int | None = None,
+    now: Callable[[], dt.datetime] = utc_now,
 ) -> AsyncIterator[ArxivClients]:
     """Open the feed and API clients behind one limiter; close them on exit.
 
     `timeout` (the whole of one request) defaults to ARXIV_TIMEOUT_SECONDS; `max_attempts`
-    to the clients' own retries. `check` asks for less of both.
+    to the clients' own retries. `check` asks for less of both. `now` is the API's clock.
     """
     # One limiter for feed and API: arXiv counts every request from this process.
     limiter = RateLimiter(settings.arxiv_request_interval_seconds)
@@ -77,6 +86,7 @@ async def open_arxiv(
             timeout=timeout,
             max_bytes=max_bytes,
             **attempts,
+            now=now,
         )
         try:
             feed = FeedClient(
@@ -98,32 +108,40 @@ async def open_arxiv(
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, *, progress: Progress = no_progress
+    settings: Settings,
+    *,
+    progress: Progress = no_progress,
+    now: Callable[[], dt.datetime] = utc_now,
 ) -> AsyncIterator[Services]:
-    """Open the database, HTTP clients and Claude client; close them all on exit."""
+    """Open the database, HTTP clients and Claude client; close them all on exit.
+
+    `now` is the clock every service reads (the time of day, the calendar, budgets).
+    """
     prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
     metrics = Metrics()
     async with (
         open_database(settings.database_path) as db,
-        open_arxiv(settings) as arxiv,
+        open_arxiv(settings, now=now) as arxiv,
         open_sdk_client(settings) as sdk,
     ):
         claude = None
         if sdk is not None:
             model = settings.anthropic_model
             claude = CountingClaude(sdk, model=model, settings=settings, metrics=metrics)
-        summarizer = Summarizer(db, claude, settings, prompts=prompts)
+        summarizer = Summarizer(db, claude, settings, prompts=prompts, clock=now)
         papers = PaperWork(db, arxiv.api, summarizer, progress=progress)
         try:
             yield Services(
                 settings=settings,
                 db=db,
                 api=arxiv.api,
-                poller=Poller(db, arxiv.feed),
+                poller=Poller(db, arxiv.feed, clock=now),
                 summarizer=summarizer,
                 papers=papers,
-                planner=Planner(db, papers, settings),
+                planner=Planner(db, papers, settings, clock=now),
                 metrics=metrics,
+                backfill=Backfill(db, arxiv.api, clock=now),
+                now=now,
             )
         finally:
             await summarizer.aclose()

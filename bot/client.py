@@ -32,6 +32,7 @@ from bot.app import Services, open_services
 from bot.clock import Clock, JobKey
 from bot.config import Settings
 from bot.delivery.courier import Courier
+from bot.delivery.feed_alarm import FeedAlarm
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.service import Delivery
 from bot.discord_sender import DiscordSender
@@ -40,9 +41,9 @@ from bot.health import Liveness, serve_health
 from bot.logs import DiscordOutages
 from bot.metrics import CountingSender
 from bot.store import poll_state
+from bot.targets.outlook import Outlooks
 from bot.targets.schedule import TargetSchedule
 from bot.targets.service import LostTargets, TargetService
-from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,15 @@ class DigestBot(commands.Bot):
         *,
         guild_ready_timeout: float = 2.0,
         liveness: Liveness | None = None,
-        now: Callable[[], dt.datetime] = utc_now,
+        scheduler: AsyncIOScheduler | None = None,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> None:
         """Wire the bot's own services on `services`.
 
-        `liveness` is what `/healthz` reads (one is made when not given). `now` is the clock
-        delivery decides by (which targets are due, when a retry may come); tests move it on
-        instead of waiting.
+        `liveness` is what `/healthz` reads (one is made when not given). `scheduler` runs
+        its jobs (by default a new one, UTC). `now` is the clock delivery decides by (which
+        targets are due, when a retry may come), by default the services' one; tests move it
+        on instead of waiting.
         """
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; not a privileged intent
@@ -90,13 +93,15 @@ class DigestBot(commands.Bot):
         #: What /healthz judges (bot/health.py), kept up to date by the events below.
         self.liveness = liveness or Liveness(settings.poll_interval_seconds)
         self.outages = DiscordOutages()
-        self.clock = Clock(AsyncIOScheduler(timezone="UTC"))
+        now = now or services.now
+        self.clock = Clock(scheduler or AsyncIOScheduler(timezone="UTC"), now=now)
         # A timed target's job sends what was planned for it; `self.delivery` exists by the
         # time any job runs (the clock starts in setup_hook).
         schedule = TargetSchedule(self.clock, db, lambda key: self.delivery.flush(key))
+        sender = DiscordSender(self)
         courier = Courier(
             db,
-            CountingSender(DiscordSender(self), metrics),
+            CountingSender(sender, metrics),
             LostTargets(db, schedule),
             policy=RetryPolicy.of(settings),
             clock=now,
@@ -108,11 +113,14 @@ class DigestBot(commands.Bot):
             courier,
             self.clock,
             settings,
+            backfill=services.backfill,
+            alarm=FeedAlarm(db, sender, clock=now),
             now=now,
             on_poll=metrics.observe_poll,
         )
         self.schedule = schedule
-        self.targets = TargetService(db, settings, schedule, self.delivery)
+        self.targets = TargetService(db, settings, schedule, self.delivery, now=now)
+        self.outlooks = Outlooks(db, services.poller, settings, clock=now)
         self.tree.error(self.on_app_command_error)
         self._commands_synced_to = "nowhere yet"
         self._announced_ready = False

@@ -4,6 +4,10 @@ Jobs: the poll, every POLL_INTERVAL_SECONDS; each timed target's daily post at i
 one-off work started by a command (a new target's first post, a resumed digest's catch-up).
 A job body's exception is logged and the job's next run still happens. Job keys are built
 here and nowhere else, so a job is never looked up by a string spelled differently elsewhere.
+
+Every job's first run time is worked out here from its trigger and the injected `now`, never
+by APScheduler from the wall clock: a test that drives `now` (tests/e2e/test_month.py) runs
+the same triggers on simulated time.
 """
 
 from __future__ import annotations
@@ -110,24 +114,27 @@ class Clock:
 
     def every(self, key: JobKey, seconds: float, body: JobBody) -> None:
         """Run `body` now, then every `seconds`."""
+        now = self._now()
         self.scheduler.add_job(
             self._supervised(key, body),
-            IntervalTrigger(seconds=seconds),
+            IntervalTrigger(seconds=seconds, start_date=now, timezone=dt.UTC),
             id=key.id,
             name=key.id,
             replace_existing=True,
-            next_run_time=self._now(),
+            next_run_time=now,
             **_JOB_DEFAULTS,
         )
 
     def daily(self, key: JobKey, time: dt.time, timezone: dt.tzinfo, body: JobBody) -> None:
         """Run `body` every day at `time` in `timezone` (replacing the key's earlier job)."""
+        trigger = CronTrigger(hour=time.hour, minute=time.minute, timezone=timezone)
         self.scheduler.add_job(
             self._supervised(key, body),
-            CronTrigger(hour=time.hour, minute=time.minute, timezone=timezone),
+            trigger,
             id=key.id,
             name=key.id,
             replace_existing=True,
+            next_run_time=trigger.get_next_fire_time(None, self._now()),
             **_JOB_DEFAULTS,
         )
 

@@ -38,16 +38,30 @@ class DiscordSender:
         self._client = client
 
     async def send(self, target: TargetKey, payload: Mapping[str, Any], nonce: str) -> int:
-        """Send one payload; discord.py adds `enforce_nonce` whenever a nonce is given."""
+        """Send one payload; discord.py adds `enforce_nonce` whenever a nonce is given.
+
+        A payload with a `message_reference` (a version reply) is sent as a reply to it.
+        """
         embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
         try:
             channel = await self._channel(target)
-            message = await channel.send(
-                content=payload.get("content"),
-                embeds=embeds,
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=nonce,
-            )
+            reference = _reference(payload, channel)
+            if reference is None:
+                message = await channel.send(
+                    content=payload.get("content"),
+                    embeds=embeds,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
+                )
+            else:
+                message = await channel.send(
+                    content=payload.get("content"),
+                    embeds=embeds,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
+                    reference=reference,
+                    mention_author=False,
+                )
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM_USER:
                 raise SendError(SendProblem.DMS_CLOSED, f"{target} does not accept DMs") from exc
@@ -133,6 +147,20 @@ class DiscordSender:
 def _short(text: str, limit: int = 200) -> str:
     """Cut an error body from Discord to a length a log line and /status can hold."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reference(
+    payload: Mapping[str, Any], channel: discord.abc.Messageable
+) -> discord.MessageReference | None:
+    """Return the message a payload replies to, if it names one."""
+    reference = payload.get("message_reference")
+    if not isinstance(reference, Mapping) or "message_id" not in reference:
+        return None
+    return discord.MessageReference(
+        message_id=int(reference["message_id"]),
+        channel_id=int(getattr(channel, "id", 0)),
+        fail_if_not_exists=bool(reference.get("fail_if_not_exists", False)),
+    )
 
 
 def _loads(payload: str) -> dict[str, Any]:

@@ -20,7 +20,9 @@ from bot.timeutil import known_zone
 if TYPE_CHECKING:  # types only: this module stays cheap to import
     from bot.status import FeedPoll, StatusReport
     from bot.store.outbox_retries import UnsentPost
+    from bot.store.passes import Progress
     from bot.summarize.service import UsageReport
+    from bot.targets.outlook import Outlook
 
 # --- summaries ---------------------------------------------------------------------------
 
@@ -117,8 +119,13 @@ def digest_removed(channel_id: int) -> str:
     return f"Removed the digest of <#{channel_id}>."
 
 
-def describe_digest(config: DigestConfig, next_post: dt.datetime | None) -> str:
-    """Return a digest's settings as a few readable lines (for replies and /digest show)."""
+def describe_digest(
+    config: DigestConfig, next_post: dt.datetime | None, progress: Progress | None = None
+) -> str:
+    """Return a digest's settings as a few readable lines (for replies and /digest show).
+
+    With `progress`, a line says what became of the latest announcement it was planned for.
+    """
     when = f"{config.time:%H:%M} {config.timezone}" if config.time else "as soon as announced"
     lines = [
         f"<#{config.channel_id}>: {', '.join(config.categories)}",
@@ -126,7 +133,11 @@ def describe_digest(config: DigestConfig, next_post: dt.datetime | None) -> str:
         f"time: {when} · language: {config.language or 'default'}"
         f" · max papers: {config.max_papers}"
         f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}",
+        f"days without matches: {'say nothing' if config.quiet else 'say so (quiet: off)'}"
+        f" · new versions: {'reply to the paper' if config.versions else 'not posted'}",
     ]
+    if progress is not None:
+        lines.append(progress_line(progress))
     if config.paused:
         lines.append(f"paused: {pause_reason(config.pause_reason)}")
     last = f"{config.last_posted_at:%Y-%m-%d %H:%M} UTC" if config.last_posted_at else "never"
@@ -138,6 +149,84 @@ def describe_digest(config: DigestConfig, next_post: dt.datetime | None) -> str:
         upcoming = "none: this host does not know the timezone; set one with /digest set"
     lines.append(f"last post: {last} · next post: {upcoming}")
     return "\n".join(lines)
+
+
+def catch_up_note() -> str:
+    """Mark a digest header as a catch-up: an announcement the target missed."""
+    return "catch-up"
+
+
+def late_note() -> str:
+    """Mark a digest header as papers found after the post: missing from arXiv's feed."""
+    return "found late (missing from arXiv's feed)"
+
+
+def skipped_note(count: int) -> str:
+    """Say how many older missed announcements a catch-up leaves out."""
+    return (
+        f"{_count(count, 'earlier announcement')} missed more than a week ago"
+        f" {'is' if count == 1 else 'are'} not posted"
+    )
+
+
+def no_matches_line(total: int, categories: Sequence[str], day: str | None = None) -> str:
+    """Say that an announcement had no match: "No matches today (0 of 412 papers in cs.CL)"."""
+    where = ", ".join(categories) or "its categories"
+    when = "today" if day is None else f"for {day} (catch-up)"
+    return f"No matches {when} (0 of {total:,} {'paper' if total == 1 else 'papers'} in {where})"
+
+
+def version_note(version: int, comment: str | None) -> str:
+    """Reply to a delivered paper: "v3: <the authors' comment>"."""
+    return f"v{version}: {comment or 'no comment from the authors'}"
+
+
+def feed_behind(date: dt.date, categories: Sequence[str], *, from_api: bool) -> str:
+    """Tell a server that arXiv's feed still lacks an announcement it should show."""
+    what = (
+        "Its papers were listed from arXiv's API instead and go out as usual."
+        if from_api
+        else "Its papers go out as soon as arXiv shows them."
+    )
+    return (
+        f"arXiv's announcement feed for {', '.join(categories)} still does not show the"
+        f" announcement of {day_name(date)} (it should since midnight New York time). {what}"
+        " The bot keeps checking the feed."
+    )
+
+
+def day_name(day: dt.date) -> str:
+    """Return "Tue 28 Apr 2026" in English, whatever the process locale."""
+    weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f"{weekdays[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
+
+
+def progress_line(progress: Progress) -> str:
+    """Say what became of a target's latest announcement: seen, matched, posted."""
+    return (
+        f"last announcement: {day_name(progress.date)} · {progress.offered:,} papers seen"
+        f" · {progress.matched:,} matched · {progress.posted:,} posted"
+    )
+
+
+def outlook_text(outlook: Outlook) -> str:
+    """Say what the keywords find in the latest announcement, and when the next one comes."""
+    categories = ", ".join(outlook.categories)
+    if outlook.date is None:
+        found = f"No announcement of {categories} is recorded yet."
+    elif outlook.report is None:
+        found = f"Latest announcement of {categories}: {day_name(outlook.date)}."
+    else:
+        found = (
+            f"Latest announcement of {categories} ({day_name(outlook.date)}):"
+            f" {outlook.report.describe()}"
+        )
+    coming = outlook.next_announcement.announced_at
+    return (
+        f"{found}\nNext arXiv announcement: {discord_time(coming)} ({relative_time(coming)});"
+        " its papers are read soon after."
+    )
 
 
 def preview_intro(channel_id: int) -> str:

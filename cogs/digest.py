@@ -18,7 +18,6 @@ from bot import words
 from bot.client import DigestBot
 from bot.errors import UserInputError
 from bot.targets.changes import DigestChange
-from bot.targets.model import DigestConfig
 from cogs.common import complete_categories, complete_timezones, guild_id, member_notice
 
 #: Discord's cap on a message's content (docs/behaviour.md, "Discord's limits").
@@ -52,6 +51,8 @@ class DigestCog(commands.Cog):
         language="Language of the summaries, e.g. German or pt-BR (default: the bot's)",
         max_papers="Most papers per post, 1 to 25 (default 10)",
         include_cross_lists="Include papers cross-listed from other categories (default: no)",
+        quiet="On a day without matches: post nothing (default) or, if false, one line saying so",
+        versions="Reply to a posted paper when arXiv announces a new version of it (default: no)",
     )
     @app_commands.autocomplete(categories=complete_categories, timezone=complete_timezones)
     async def set_digest(
@@ -65,15 +66,30 @@ class DigestCog(commands.Cog):
         language: str | None = None,
         max_papers: app_commands.Range[int, 1, 25] | None = None,
         include_cross_lists: bool | None = None,
+        quiet: bool | None = None,
+        versions: bool | None = None,
     ) -> None:
         """Create or change a channel's digest."""
         async with member_notice(self.bot, interaction):
             check_can_post(channel)
             change = DigestChange(
-                categories, keywords, time, timezone, language, max_papers, include_cross_lists
+                categories,
+                keywords,
+                time,
+                timezone,
+                language,
+                max_papers,
+                include_cross_lists,
+                quiet=quiet,
+                versions=versions,
             )
+            # What the keywords find may need the feed of new categories: answer later.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             saved = await self.bot.targets.set_digest(guild_id(interaction), channel.id, change)
             text = words.digest_set(saved.config, saved.next_post, created=saved.created)
+            outlook = await self.bot.outlooks.for_target(saved.config.key)
+            if outlook is not None:
+                text += "\n" + words.outlook_text(outlook)
             await send_pages(interaction, [text])
 
     @digest.command(name="show")
@@ -81,9 +97,15 @@ class DigestCog(commands.Cog):
         """List this server's digests with their settings, last and next post."""
         async with member_notice(self.bot, interaction):
             configs = await self.bot.targets.digests(guild_id(interaction))
-            await send_pages(
-                interaction, [self._describe(config) for config in configs] or [words.NO_DIGESTS]
-            )
+            blocks = [
+                words.describe_digest(
+                    config,
+                    self.bot.targets.next_post(config.key),
+                    await self.bot.targets.progress(config.key),
+                )
+                for config in configs
+            ]
+            await send_pages(interaction, blocks or [words.NO_DIGESTS])
 
     @digest.command(name="preview")
     @app_commands.describe(channel="The channel whose next post to preview")
@@ -143,10 +165,6 @@ class DigestCog(commands.Cog):
         async with member_notice(self.bot, interaction):
             await self.bot.targets.remove_digest(channel.id)
             await send_pages(interaction, [words.digest_removed(channel.id)])
-
-    def _describe(self, config: DigestConfig) -> str:
-        """Describe a digest with its next scheduled post."""
-        return words.describe_digest(config, self.bot.targets.next_post(config.key))
 
 
 def check_can_post(channel: discord.TextChannel) -> None:

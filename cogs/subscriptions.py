@@ -34,12 +34,17 @@ class SubscriptionsCog(commands.Cog):
     async def subscribe(self, interaction: discord.Interaction, keywords: str) -> None:
         """Get a DM with new arXiv papers matching your keywords."""
         async with member_notice(self.bot, interaction):
+            # What the keywords find may need the feed of new categories: answer later.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             done = await self.bot.targets.subscribe(interaction.user.id, keywords)
             sub = done.subscription
             lines = [words.describe_subscription(sub, self.bot.settings.default_categories)]
             if done.started:
                 lines.append(words.subscription_start(sub))
-            await interaction.response.send_message(
+            outlook = await self.bot.outlooks.for_target(sub.key)
+            if outlook is not None:
+                lines.append(words.outlook_text(outlook))
+            await interaction.followup.send(
                 "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
 
@@ -92,13 +97,22 @@ class SubscriptionsCog(commands.Cog):
         async with member_notice(self.bot, interaction):
             change = SubscriptionChange(categories, time, timezone, language, paused)
             targets, user_id = self.bot.targets, interaction.user.id
+            # What the keywords find may need the feed of new categories: answer later.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             if change.empty:
                 sub = await targets.subscription(user_id)
             else:
                 sub = await targets.update_subscription(user_id, change)
-            text = words.describe_subscription(sub, self.bot.settings.default_categories)
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            lines = [words.describe_subscription(sub, self.bot.settings.default_categories)]
+            if sub is not None and sub.keywords:
+                progress = await targets.progress(sub.key)
+                if progress is not None:
+                    lines.append(words.progress_line(progress))
+                outlook = await self.bot.outlooks.for_target(sub.key)
+                if outlook is not None:
+                    lines.append(words.outlook_text(outlook))
+            await interaction.followup.send(
+                "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
 
 

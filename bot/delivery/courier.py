@@ -12,6 +12,10 @@ is paused and its server told (a member's DMs are held). A message that may have
 although its send failed (Discord did not answer, or the database could not record it) is
 looked for in the target's recent messages before it is sent again, as on start-up. Discord's
 nonce window lasts minutes; a retry may come hours later.
+
+A version reply goes out as a reply to the message that carried the paper: its Discord id
+is read from the outbox when the reply is sent, and the payload gets Discord's
+`message_reference` (https://discord.com/developers/docs/resources/message#create-message).
 """
 
 from __future__ import annotations
@@ -238,7 +242,7 @@ class Courier:
                 return run.result(SendProblem.STORAGE_ERROR)
             try:
                 message_id = await self._call(
-                    self._sender.send(key, json.loads(message.payload), message.nonce)
+                    self._sender.send(key, _payload(message), message.nonce)
                 )
             except SendError as exc:
                 unknown = exc.problem.may_have_arrived
@@ -396,3 +400,17 @@ class Courier:
             log.warning(
                 "could not record the last post of %s: %s", key, storage_failure(exc) or exc
             )
+
+
+def _payload(message: OutboxMessage) -> dict[str, object]:
+    """Return a message's payload; a reply names the message it answers, when that was sent.
+
+    `fail_if_not_exists` off: a reply to a message someone deleted still goes out.
+    """
+    payload: dict[str, object] = json.loads(message.payload)
+    if message.reply_to_message_id is not None:
+        payload["message_reference"] = {
+            "message_id": message.reply_to_message_id,
+            "fail_if_not_exists": False,
+        }
+    return payload

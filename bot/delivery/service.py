@@ -1,11 +1,15 @@
 """Delivery's entry points: the poll's work, a target's first post, `/digest post` and preview.
 
-The poll job polls the feed for every category a target needs, runs the pass over every
+The poll job polls the feed for every category a target needs, lists from the query API the
+announcements of the last week the store lacks (bot.backfill), runs the pass over every
 announcement not planned yet (bot.digest.planner), then sends at once what targets without a
 time of their own have pending; a timed target's daily job only sends what was planned for it
 (bot.targets.schedule). The poll also retries every target whose sending failed, once its
 backoff is over (bot.delivery.retry), timed ones included: a failed post does not wait for the
-next day. A new or resumed target goes through the same pass, for itself alone.
+next day. Then it cross-checks the feed's new announcements against the API and, if the feed
+left papers out, plans and sends them late; last, it tells the servers if the feed stays
+behind on an announcement night (bot.delivery.feed_alarm). A new or resumed target goes
+through the same pass, for itself alone.
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from bot.backfill import Backfill, BackfillReport, CrossCheckReport
 from bot.clock import Clock, JobKey
 from bot.config import Settings
 from bot.delivery.courier import Courier
+from bot.delivery.feed_alarm import FeedAlarm
 from bot.digest.planner import Planner
 from bot.errors import ArxivError
 from bot.outcomes import PollResult, PollStatus, PostResult
 from bot.poller import Poller
 from bot.store import deliveries, outbox_retries, targets
 from bot.store.db import Database, storage_failure
-from bot.targets.model import Target, TargetKey, TargetKind
+from bot.targets.model import DigestConfig, Subscription, Target, TargetKey, TargetKind
 from bot.targets.schedule import post_was_missed
 from bot.timeutil import utc_now
 
@@ -57,6 +63,8 @@ class Delivery:
         clock: Clock,
         settings: Settings,
         *,
+        backfill: Backfill,
+        alarm: FeedAlarm,
         now: Callable[[], dt.datetime] = utc_now,
         on_poll: Callable[[PollResult | None], object] = lambda result: None,
     ) -> None:
@@ -66,10 +74,17 @@ class Delivery:
         self._courier = courier
         self._clock = clock
         self._settings = settings
+        self._backfill = backfill
+        self.alarm = alarm
         self._now = now
         self._on_poll = on_poll  # metrics (bot/metrics.py): each scheduled poll's result
         #: How the last scheduled poll ended (None before the first).
         self.last_poll: PollResult | None = None
+        #: What the last scheduled poll's backfill and cross-check did (None before).
+        self.last_backfill: BackfillReport | None = None
+        self.last_cross_check: CrossCheckReport | None = None
+        #: Papers the cross-check found missing from the feed since start-up.
+        self.found_late = 0
         self._caught_up = False
 
     def start(self) -> None:
@@ -93,10 +108,11 @@ class Delivery:
         return await self._courier.reconcile()
 
     async def poll_and_deliver(self) -> None:
-        """Poll every watched category, plan what is new, send what is due, retry failures.
+        """Poll every watched category, fill in what the feed missed, plan, send what is due.
 
-        A failing poll is logged and remembered for `/status`; announcements recorded
-        earlier are still planned and sent. A database that fails (a full disk) costs the
+        Failed sends are retried. A failing poll is logged and remembered for `/status`;
+        announcements recorded earlier (or listed from the API) are still planned and sent.
+        A database that fails (a full disk) costs the
         step that met it, logged in one line; the sending steps still run, and send nothing
         the database cannot record (bot.delivery.courier).
         """
@@ -110,9 +126,25 @@ class Delivery:
         if not wanted:
             log.debug("no digest or subscription: nothing to poll")
             return
-        await self._guarded("the poll", self._poll(tuple(wanted)))
-        await self._guarded("planning the posts", self._planner.plan_pending())
+        categories = tuple(wanted)
+        await self._guarded("the poll", self._poll(categories))
+        await self._guarded("the backfill", self._fill_missed(categories))
         first_run, self._caught_up = not self._caught_up, True
+        await self._plan_and_send(digests, subs, first_run=first_run)
+        await self._guarded("the cross-check", self._cross_check())
+        if self.last_cross_check is not None and self.last_cross_check.found:
+            await self._plan_and_send(digests, subs, first_run=first_run)
+        await self._guarded("the feed alarm", self._check_feed(categories))
+
+    async def _plan_and_send(
+        self, digests: list[DigestConfig], subs: list[Subscription], *, first_run: bool
+    ) -> None:
+        """Plan what is new, send what targets without a time of their own have pending.
+
+        Timed targets whose time passed while the bot was down are sent too (the first
+        poll), and every target whose failed send is due for another try.
+        """
+        await self._guarded("planning the posts", self._planner.plan_pending())
         unsent = await outbox_retries.unsent_posts(self._db)
         now = self._now()
         due = [
@@ -152,6 +184,19 @@ class Delivery:
             self._on_poll(self.last_poll)
             raise
         self._on_poll(self.last_poll)
+
+    async def _fill_missed(self, categories: tuple[str, ...]) -> None:
+        """List from the API the announcements of the last week the store lacks."""
+        self.last_backfill = await self._backfill.missed_announcements(categories)
+
+    async def _cross_check(self) -> None:
+        """List each new announcement's window from the API; record what the feed left out."""
+        self.last_cross_check = report = await self._backfill.cross_check()
+        self.found_late += report.found
+
+    async def _check_feed(self, categories: tuple[str, ...]) -> None:
+        """Tell the servers once if the feed stays behind on an announcement night."""
+        await self.alarm.check(categories, await targets.list_digests(self._db))
 
     async def flush(self, key: TargetKey) -> PostResult:
         """Send what is planned for the target (its daily job)."""

@@ -314,21 +314,6 @@ async def count_pending(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
-async def pending_since(db: Database) -> dict[TargetKey, dt.datetime]:
-    """Return the targets that have messages still to send, and when the oldest was planned."""
-    rows = await fetch_all(
-        db,
-        "SELECT target_kind, target_id, min(created_at) FROM outbox_messages"
-        " WHERE state = 'pending' GROUP BY target_kind, target_id",
-    )
-    found: dict[TargetKey, dt.datetime] = {}
-    for row in rows:
-        created = parse_datetime(row[2])
-        if created is not None:
-            found[TargetKey(TargetKind(row[0]), int(row[1]))] = created
-    return found
-
-
 async def mark_sent(
     db: Database, outbox_id: int, message_id: int, *, now: dt.datetime | None = None
 ) -> bool:

@@ -27,6 +27,8 @@ class DigestChange:
     language: str | None = None
     max_papers: int | None = None
     include_cross_lists: bool | None = None
+    quiet: bool | None = None
+    versions: bool | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class DigestSettings:
     language: str | None
     max_papers: int
     include_cross_lists: bool
+    quiet: bool = True
+    versions: bool = False
 
 
 def digest_settings(
@@ -68,12 +72,17 @@ def digest_settings(
             if change.max_papers is not None
             else (current.max_papers if current else 10)
         ),
-        include_cross_lists=(
-            change.include_cross_lists
-            if change.include_cross_lists is not None
-            else (current.include_cross_lists if current else False)
+        include_cross_lists=_flag(
+            change.include_cross_lists, current.include_cross_lists if current else False
         ),
+        quiet=_flag(change.quiet, current.quiet if current else True),
+        versions=_flag(change.versions, current.versions if current else False),
     )
+
+
+def _flag(given: bool | None, current: bool) -> bool:
+    """Return an on/off option as given, or as it is when left out."""
+    return current if given is None else given
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

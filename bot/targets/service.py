@@ -11,13 +11,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.arxiv.taxonomy import normalize_categories
 from bot.config import Settings
 from bot.errors import UserInputError
-from bot.store import targets
+from bot.store import passes, targets
 from bot.store.db import Database
+from bot.store.passes import Progress
 from bot.store.targets import UNSET
 from bot.targets.changes import (
     DigestChange,
@@ -27,6 +29,7 @@ from bot.targets.changes import (
 )
 from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey
 from bot.targets.schedule import TargetSchedule
+from bot.timeutil import utc_now
 from bot.validate import normalize_language, parse_time, parse_timezone
 from bot.words import no_digest
 
@@ -74,15 +77,22 @@ class TargetService:
         settings: Settings,
         schedule: TargetSchedule,
         deliveries: Deliveries,
+        *,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self._settings = settings
         self._schedule = schedule
         self._deliveries = deliveries
+        self._now = now
 
     def next_post(self, key: TargetKey) -> dt.datetime | None:
         """Return when a timed target posts next (None: after each announcement, or never)."""
         return self._schedule.next_post(key)
+
+    async def progress(self, key: TargetKey) -> Progress | None:
+        """Return the target's latest announcement: papers seen, matched and posted."""
+        return await passes.latest_progress(self._db, key)
 
     # --- channel digests ----------------------------------------------------------------
 
@@ -101,6 +111,9 @@ class TargetService:
             language=wanted.language,
             max_papers=wanted.max_papers,
             include_cross_lists=wanted.include_cross_lists,
+            quiet=wanted.quiet,
+            versions=wanted.versions,
+            now=self._now(),
         )
         await self._schedule.sync(stored.key)
         if current is None:
@@ -150,7 +163,7 @@ class TargetService:
         """Add keywords to the member's subscription; a first keyword starts the DMs."""
         before = await targets.get_subscription(self._db, user_id)
         new = keywords_to_add(before.keywords if before else (), text)
-        await targets.add_keywords(self._db, user_id, new)
+        await targets.add_keywords(self._db, user_id, new, now=self._now())
         sub = await targets.get_subscription(self._db, user_id)
         if sub is None:  # written just above
             raise LookupError(f"subscription of user {user_id} was not stored")
@@ -195,6 +208,7 @@ class TargetService:
                 else UNSET
             ),
             paused=change.paused if change.paused is not None else UNSET,
+            now=self._now(),
         )
         await self._schedule.sync(sub.key)
         return sub
