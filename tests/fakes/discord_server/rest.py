@@ -8,6 +8,7 @@ or a network fault (tests/fakes/discord_server/faults.py).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -201,7 +202,8 @@ class RestApi:
 
     def _take_scripted(self, method: str, path: str) -> ScriptedFailure | None:
         for failure in self.scripted:
-            if failure.method == method and failure.path == path and failure.times > 0:
+            matches = fnmatch.fnmatchcase(path, failure.path)  # a path may hold `*`
+            if failure.method == method and matches and failure.times > 0:
                 failure.times -= 1
                 return failure
         return None

@@ -245,7 +245,10 @@ class FakeDiscord:
         retry_after: float = 0.01,
         is_global: bool = False,
     ) -> None:
-        """Answer the next `times` requests to `method path` (below /api/v10) with 429."""
+        """Answer the next `times` requests to `method path` (below /api/v10) with 429.
+
+        `path` may hold `*` wildcards: `/channels/*/messages` is every channel's messages.
+        """
         body, headers = too_many_requests("scripted", retry_after, is_global=is_global)
         self.rest.scripted.append(ScriptedFailure(method, path, times, 429, body, headers))
 

@@ -1,0 +1,67 @@
+"""Run the real bot's scheduled jobs on simulated time, by their own triggers.
+
+The bot's `Clock` works out every job's first run from its trigger and the injected `now`
+(bot/clock.py). Here the scheduler is started paused, so APScheduler never fires a job on the
+wall clock; `SimulatedJobs.run_until` moves the simulated clock to each job's next run time
+in turn, awaits the job (the supervised body the bot registered), and asks the job's trigger
+for its next run: the poll's interval, each timed target's daily cron in its own timezone
+(daylight saving included), one-off work once. Nothing waits on real time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from apscheduler.job import Job
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from tests.fakes.arxiv_archive import SimulatedClock
+
+log = logging.getLogger(__name__)
+
+
+def paused_scheduler() -> AsyncIOScheduler:
+    """Return a scheduler that holds jobs but never runs them by itself (call in the loop)."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    return scheduler
+
+
+class SimulatedJobs:
+    """Fire a paused scheduler's jobs at their simulated times."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, clock: SimulatedClock) -> None:
+        self.scheduler = scheduler
+        self.clock = clock
+        #: How many times each job id ran.
+        self.runs: dict[str, int] = {}
+
+    async def run_until(self, moment: dt.datetime) -> None:
+        """Run every job due up to `moment`, in time order, then move the clock to `moment`."""
+        while (due := self._next_due()) is not None and due[0] <= moment:
+            fire_time, job = due
+            self.clock.advance_to(fire_time)
+            await job.func()
+            self.runs[job.id] = self.runs.get(job.id, 0) + 1
+            self._reschedule(job, fire_time)
+        self.clock.advance_to(moment)
+
+    def _next_due(self) -> tuple[dt.datetime, Job] | None:
+        """Return the job that runs first, and when."""
+        waiting = [job for job in self.scheduler.get_jobs() if job.next_run_time is not None]
+        if not waiting:
+            return None
+        job = min(waiting, key=lambda job: job.next_run_time)
+        return job.next_run_time, job
+
+    def _reschedule(self, job: Job, fired: dt.datetime) -> None:
+        """Give a job that ran its trigger's next time (a job replaced while it ran is left)."""
+        current = self.scheduler.get_job(job.id)
+        if current is not job:
+            return
+        following = job.trigger.get_next_fire_time(fired, self.clock.now())
+        if following is None:
+            job.remove()
+        else:
+            job.modify(next_run_time=following)
