@@ -2,8 +2,10 @@
 
 Polling (the last poll and its result, the last announcement and how many papers it had in
 the server's categories, the next poll), messages not sent yet (planned, retrying after
-failures, or given up), recent problems (failed polls, paused digests,
-digests skipped for a timezone this host does not know) and Claude's usage. This module
+failures, or given up), per digest its latest announcement (papers seen, matched, posted),
+what the query API filled in over the last week (announcements the bot missed, papers the feed
+left out), recent problems (failed polls, paused digests, digests skipped for a timezone this
+host does not know) and Claude's usage. This module
 reads the store and the clock; `bot.words` says it, the cog lays it out.
 """
 
@@ -13,11 +15,14 @@ import dataclasses
 import datetime as dt
 from typing import Protocol
 
+from bot.arxiv.calendar import BACKFILL_DAYS
 from bot.digest.announced import Announced
 from bot.outcomes import PollStatus
-from bot.store import announcements, outbox_retries, poll_state, targets
+from bot.store import announcements, listings, outbox_retries, passes, poll_state, targets
 from bot.store.db import Database
+from bot.store.listings import ListingPurpose
 from bot.store.outbox_retries import UnsentPost
+from bot.store.passes import Progress
 from bot.summarize.service import Summarizer, UsageReport
 from bot.targets.model import PauseReason
 from bot.timeutil import known_zone
@@ -86,6 +91,12 @@ class StatusReport:
     unscheduled_digests: tuple[UnscheduledDigest, ...] = ()
     #: Digests of the server with messages not sent yet (planned, retrying or given up).
     unsent: tuple[UnsentPost, ...] = ()
+    #: Each digest of the server with its latest announcement: seen, matched, posted.
+    progress: tuple[tuple[int, Progress], ...] = ()
+    #: Over the week before the last announcement: announcements the bot missed and listed
+    #: from arXiv's query API, and papers the feed left out that the cross-check found.
+    backfilled: int = 0
+    found_by_cross_check: int = 0
 
 
 async def status_report(
@@ -105,6 +116,20 @@ async def status_report(
         day = await Announced.load(db, announced)
         papers = len(day.view(categories, include_cross_lists=True)[0])
     unsent = await outbox_retries.unsent_posts(db, frozenset(c.key for c in configs))
+    progress = []
+    for config in configs:
+        latest = await passes.latest_progress(db, config.key)
+        if latest is not None:
+            progress.append((config.channel_id, latest))
+    backfilled = found = 0
+    if announced is not None:
+        for listing in await listings.listings_since(
+            db, announced - dt.timedelta(days=BACKFILL_DAYS)
+        ):
+            if listing.purpose is ListingPurpose.BACKFILL and listing.recorded:
+                backfilled += 1
+            elif listing.purpose is ListingPurpose.CROSS_CHECK:
+                found += listing.recorded
     return StatusReport(
         last_poll=polls[0] if polls else None,
         last_announcement=announced,
@@ -124,4 +149,7 @@ async def status_report(
             if config.time is not None and known_zone(config.timezone) is None
         ),
         unsent=tuple(unsent[key] for key in sorted(unsent)),
+        progress=tuple(progress),
+        backfilled=backfilled,
+        found_by_cross_check=found,
     )

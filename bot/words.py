@@ -332,9 +332,17 @@ def status_fields(report: StatusReport) -> list[tuple[str, str]]:
     return [
         ("Polling", _polling(report)),
         ("Delivery", _delivery(report.unsent)),
+        ("Digests", _progress(report.progress)),
         ("Claude", _claude(report.usage)),
         ("Recent problems", _problems(report) or "None."),
     ]
+
+
+def _progress(progress: Sequence[tuple[int, Progress]]) -> str:
+    """Say, per digest, what became of its latest announcement."""
+    if not progress:
+        return "No announcement planned for a digest of this server yet."
+    return "\n".join(f"<#{channel_id}>: {progress_line(p)}" for channel_id, p in progress)
 
 
 def _delivery(unsent: Sequence[UnsentPost]) -> str:
@@ -380,6 +388,11 @@ def _polling(report: StatusReport) -> str:
         lines.append(f"Last announcement: {report.last_announcement.isoformat()}")
     if report.papers_that_day is not None:
         lines.append(f"Papers in this server's categories that day: {report.papers_that_day:,}")
+    lines.append(
+        "From arXiv's API over the last week: "
+        f"{_count(report.backfilled, 'missed announcement')} listed,"
+        f" {_count(report.found_by_cross_check, 'paper')} the feed left out found"
+    )
     next_poll = report.next_poll
     lines.append(f"Next poll: {relative_time(next_poll) if next_poll else 'not scheduled'}")
     return "\n".join(lines)

@@ -83,8 +83,6 @@ class Delivery:
         #: What the last scheduled poll's backfill and cross-check did (None before).
         self.last_backfill: BackfillReport | None = None
         self.last_cross_check: CrossCheckReport | None = None
-        #: Papers the cross-check found missing from the feed since start-up.
-        self.found_late = 0
         self._caught_up = False
 
     def start(self) -> None:
@@ -191,8 +189,7 @@ class Delivery:
 
     async def _cross_check(self) -> None:
         """List each new announcement's window from the API; record what the feed left out."""
-        self.last_cross_check = report = await self._backfill.cross_check()
-        self.found_late += report.found
+        self.last_cross_check = await self._backfill.cross_check()
 
     async def _check_feed(self, categories: tuple[str, ...]) -> None:
         """Tell the servers once if the feed stays behind on an announcement night."""

@@ -359,3 +359,85 @@ async def test_category_autocomplete_offers_at_most_25_choices(harness: Harness)
     choices = await harness.choices("digest set", {"categories": ""}, "categories")
 
     assert len(choices) == 25
+
+
+# --- nothing silent ------------------------------------------------------------------------
+
+
+async def test_set_says_what_the_keywords_find_in_the_latest_announcement_and_when_the_next_comes(
+    harness: Harness,
+) -> None:
+    await announce(harness, 4)
+
+    reply = await harness.reply(
+        "digest set",
+        {
+            "channel": harness.papers,
+            "categories": "cs.AI",
+            "keywords": "synthetic, graphene",
+            "time": "08:30",
+        },
+    )
+
+    assert "Latest announcement of cs.AI (Wed 20 Aug 2025):" in reply.content
+    assert "4 of the latest announcement's 4 papers match" in reply.content
+    assert "“Synthetic paper 1 on cs.AI”" in reply.content
+    assert "No paper matched `graphene`." in reply.content
+    assert "Next arXiv announcement: <t:" in reply.content
+
+
+async def test_set_says_so_when_nothing_matches(harness: Harness) -> None:
+    await announce(harness, 4)
+
+    reply = await harness.reply(
+        "digest set",
+        {"channel": harness.papers, "categories": "cs.AI", "keywords": "graphene", "time": "08:30"},
+    )
+
+    assert "None of the latest announcement's 4 papers matches these keywords." in reply.content
+
+
+async def test_quiet_false_posts_one_line_on_a_day_without_matches(harness: Harness) -> None:
+    await announce(harness, 3)
+
+    await harness.reply(
+        "digest set",
+        {"channel": harness.papers, "categories": "cs.AI", "keywords": "graphene", "quiet": False},
+    )
+    (post,) = await harness.discord.wait_for_messages(harness.papers, 1, timeout=WAIT)
+
+    assert post.content == "No matches today (0 of 3 papers in cs.AI)"
+    assert post.embeds == []
+
+
+async def test_a_quiet_digest_posts_nothing_on_a_day_without_matches(harness: Harness) -> None:
+    await announce(harness, 3)
+
+    await harness.reply(
+        "digest set", {"channel": harness.papers, "categories": "cs.AI", "keywords": "graphene"}
+    )
+    # `/digest post` runs the same pass and send: once it answered, nothing more is coming.
+    reply = await harness.reply("digest post", {"channel": harness.papers})
+
+    assert harness.discord.messages(harness.papers) == []
+    assert reply.ephemeral
+
+
+async def test_show_tells_quiet_and_versions_and_the_last_announcement_seen_matched_posted(
+    harness: Harness,
+) -> None:
+    await announce(harness, 3)
+    await harness.reply(
+        "digest set",
+        {"channel": harness.papers, "categories": "cs.AI", "quiet": False, "versions": True},
+    )
+    await harness.discord.wait_for_messages(harness.papers, 1, timeout=WAIT)
+
+    reply = await harness.reply("digest show")
+
+    assert "days without matches: say so (quiet: off)" in reply.content
+    assert "new versions: reply to the paper" in reply.content
+    assert (
+        "last announcement: Wed 20 Aug 2025 · 3 papers seen · 3 matched · 3 posted"
+        in reply.content
+    )

@@ -8,7 +8,7 @@ from bot.clock import JobKey
 from bot.store import targets
 from bot.targets.model import TargetKey
 from bot.words import DMS_CLOSED_NOTICE
-from tests.cogs.conftest import WAIT, Harness
+from tests.cogs.conftest import WAIT, Harness, announce
 from tests.fakes.arxiv_server import make_papers
 from tests.fakes.discord_server import FakeUser
 
@@ -193,3 +193,30 @@ async def test_a_member_whose_dms_were_closed_gets_dms_tried_again(harness: Harn
 
     sub = await targets.get_subscription(harness.db, reader.id)
     assert sub is not None and not sub.dm_blocked
+
+
+async def test_subscribe_says_how_many_papers_matched_and_when_the_next_announcement_comes(
+    harness: Harness,
+) -> None:
+    await announce(harness, 2)
+    reader = member(harness)
+
+    reply = await harness.reply("subscribe", {"keywords": "graphene"}, user=reader)
+
+    assert "None of the latest announcement's 2 papers matches these keywords." in reply.content
+    assert "Next arXiv announcement: <t:" in reply.content
+
+
+async def test_subscriptions_says_what_the_latest_announcement_held_for_the_member(
+    harness: Harness,
+) -> None:
+    await announce(harness, 2)
+    reader = member(harness)
+    await harness.reply("subscribe", {"keywords": "synthetic, graphene"}, user=reader)
+    await harness.discord.wait_for_messages(harness.discord.dm_channel(reader), 1, timeout=WAIT)
+
+    reply = await harness.reply("subscriptions", user=reader)
+
+    assert "2 of the latest announcement's 2 papers match" in reply.content
+    assert "No paper matched `graphene`." in reply.content
+    assert "last announcement: Wed 20 Aug 2025 · 2 papers seen · 2 matched" in reply.content
