@@ -438,6 +438,5 @@ async def test_show_tells_quiet_and_versions_and_the_last_announcement_seen_matc
     assert "days without matches: say so (quiet: off)" in reply.content
     assert "new versions: reply to the paper" in reply.content
     assert (
-        "last announcement: Wed 20 Aug 2025 · 3 papers seen · 3 matched · 3 posted"
-        in reply.content
+        "last announcement: Wed 20 Aug 2025 · 3 papers seen · 3 matched · 3 posted" in reply.content
     )

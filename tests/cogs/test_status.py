@@ -8,7 +8,7 @@ import pytest
 
 from bot.store import targets
 from bot.targets.model import PauseReason
-from tests.cogs.conftest import Harness, announce, set_timed_digest
+from tests.cogs.conftest import WAIT, Harness, announce, set_timed_digest
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
@@ -23,7 +23,7 @@ async def test_status_is_one_private_embed(harness: Harness) -> None:
 
     assert reply.ephemeral
     (embed,) = reply.embeds
-    assert list(fields(embed)) == ["Polling", "Delivery", "Claude", "Recent problems"]
+    assert list(fields(embed)) == ["Polling", "Delivery", "Digests", "Claude", "Recent problems"]
 
 
 async def test_status_shows_the_last_poll_and_the_latest_announcement(harness: Harness) -> None:
@@ -80,4 +80,26 @@ async def test_status_shows_a_post_planned_and_waiting_for_its_time(harness: Har
     assert (
         fields(embed)["Delivery"]
         == f"<#{harness.papers.id}>: 1 message planned, waiting to be sent"
+    )
+
+
+async def test_status_shows_per_digest_the_last_announcement_seen_matched_and_posted(
+    harness: Harness,
+) -> None:
+    await announce(harness, 4)
+    await harness.reply(
+        "digest set", {"channel": harness.papers, "categories": "cs.AI", "keywords": "paper 1"}
+    )
+    await harness.discord.wait_for_messages(harness.papers, 1, timeout=WAIT)
+    await harness.reply("digest post", {"channel": harness.papers})  # all sent and recorded
+
+    (embed,) = (await harness.reply("status")).embeds
+
+    assert fields(embed)["Digests"] == (
+        f"<#{harness.papers.id}>: last announcement: Wed 20 Aug 2025 · 4 papers seen"
+        " · 1 matched · 1 posted"
+    )
+    assert (
+        "From arXiv's API over the last week: 0 missed announcements listed"
+        in (fields(embed)["Polling"])
     )
