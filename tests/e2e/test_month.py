@@ -14,6 +14,10 @@ set up through the slash commands. Along the way:
 - the feed leaves three matching entries out one day (the cross-check finds them);
 - Discord answers 429 to every message for an hour (the posts go out at a later poll).
 
+The digest with `versions:true` must reply exactly once to the message of each paper it got,
+per new version the feed announced later; the `quiet:false` digest must post its one line on
+each announcement that brought it nothing, and no other target either of these.
+
 What each target should hold is computed from the archive alone: its papers' topics, their
 categories and the day each was first announced; never from the bot's code. The test prints
 expected, delivered, duplicates and missed per target, and each must be exact: all expected
@@ -250,13 +254,37 @@ async def test_a_month_of_announcements_reaches_every_target_exactly(world: Worl
         rows.append((wish.name, len(expected), len(set(delivered)), duplicates, missed, extra))
         late |= late_ids(channel, world.discord)
     print_table(rows)
-
     assert failures.messages == []
     for name, expected, delivered, duplicates, missed, extra in rows:
         assert (duplicates, sorted(missed), sorted(extra)) == (0, [], []), name
         assert expected == delivered > 0, name
     # The three papers the feed left out reached their targets late, and said so.
     assert dropped <= late
+    # The digest with versions:true replied once to each paper's message per new version the
+    # feed announced; no other target got a reply.
+    papers = world.guild.channel("papers")
+    replies_due = expected_replies(papers, world)
+    assert replies_due, "the scenario needs new versions of delivered papers"
+    replied = version_replies(papers, world.discord)
+    count, due = sum(map(len, replied.values())), sum(map(len, replies_due.values()))
+    print(f"version replies: {count} (expected {due})")
+    assert replied == replies_due
+    assert all(
+        not version_replies(channel, world.discord)
+        for wish, channel in targets_of(world)
+        if wish.name != "papers"
+    )
+    # The quiet:false digest said so on each day without a match; the others stayed silent.
+    quantum = world.guild.channel("quantum")
+    quiet_days = days_without(world, DIGESTS[2], first_day)
+    assert quiet_days > 0, "the scenario needs days without a match"
+    print(f"'No matches' lines: {no_match_days(quantum, world.discord)} (expected {quiet_days})")
+    assert no_match_days(quantum, world.discord) == quiet_days
+    assert all(
+        not no_match_days(channel, world.discord)
+        for wish, channel in targets_of(world)
+        if wish.name != "quantum"
+    )
     # Every setup reply said what the latest announcement held for it, and when the next comes.
     assert all("Latest announcement of" in reply for reply in replies), replies
     assert all("Next arXiv announcement: <t:" in reply for reply in replies), replies
@@ -277,6 +305,80 @@ def late_ids(channel: FakeChannel, discord: FakeDiscord) -> set[str]:
         if "found late" in message.content
         for embed in message.embeds
     }
+
+
+def version_replies(channel: FakeChannel, discord: FakeDiscord) -> dict[int, list[int]]:
+    """Return, per message replied to, the versions the replies name ("v3: ..."), sorted."""
+    found: dict[int, list[int]] = {}
+    for message in discord.messages(channel):
+        reference = message.payload.get("message_reference")
+        if reference:
+            version = int(message.content.split(":", 1)[0].removeprefix("v"))
+            found.setdefault(int(reference["message_id"]), []).append(version)
+    return {key: sorted(versions) for key, versions in found.items()}
+
+
+def expected_replies(channel: FakeChannel, world: World) -> dict[int, list[int]]:
+    """Return, per message that carried papers, the new versions the feed announced later.
+
+    A version announced on a day whose feed the bot never saw (it was down all that day) is
+    not replied to: the query API that fills such a day in lists new papers, not versions.
+    """
+    archive, last = world.archive, END.astimezone(NEW_YORK).date()
+    never_seen = feeds_missed_while_down(world)
+    expected: dict[int, list[int]] = {}
+    for message in world.discord.messages(channel):
+        for embed in message.embeds:
+            base_id = str(embed.get("url", "")).removeprefix("https://arxiv.org/abs/")
+            if base_id not in archive.papers:
+                continue
+            first = archive.first_announced(base_id)
+            for mailing in archive.schedule.mailings(first + dt.timedelta(days=1), last):
+                if mailing.date in never_seen:
+                    continue
+                for entry in archive.entries(mailing.date):
+                    if entry.paper.base_id == base_id and not entry.is_first:
+                        expected.setdefault(message.id, []).append(entry.version.number)
+    return {key: sorted(versions) for key, versions in expected.items()}
+
+
+def feeds_missed_while_down(world: World) -> set[dt.date]:
+    """Return the announcement dates whose feed was shown only while the bot was down."""
+    delay = world.archive.rebuild_delay
+    missed = set()
+    for mailing in world.archive.schedule.mailings(
+        DOWN[0].astimezone(NEW_YORK).date(), DOWN[1].astimezone(NEW_YORK).date()
+    ):
+        shown = dt.datetime.combine(mailing.date, dt.time(), NEW_YORK) + delay
+        if DOWN[0] <= shown and shown + dt.timedelta(days=1) <= DOWN[1]:
+            missed.add(mailing.date)
+    return missed
+
+
+def no_match_days(channel: FakeChannel, discord: FakeDiscord) -> int:
+    """Return how many "No matches" lines a channel got."""
+    return sum(message.content.startswith("No matches") for message in discord.messages(channel))
+
+
+def days_without(world: World, wish: Wish, first: dt.date) -> int:
+    """Return the announcements from `first` on that concern `wish` but bring it no paper.
+
+    An announcement concerns a digest when one of its entries is in the digest's categories
+    (a day whose feed the bot never saw is known from the API: its new papers only).
+    """
+    last = END.astimezone(NEW_YORK).date()
+    never_seen = feeds_missed_while_down(world)
+    count = 0
+    for mailing in world.archive.schedule.mailings(first, last):
+        entries = [
+            entry
+            for entry in world.archive.entries(mailing.date)
+            if entry.is_first or mailing.date not in never_seen
+        ]
+        concerned = any(set(entry.paper.categories) & set(wish.categories) for entry in entries)
+        wanted = any(entry.is_first and wish.wants(entry.paper) for entry in entries)
+        count += concerned and not wanted
+    return count
 
 
 def check_scenario(archive: SimulatedArchive) -> None:
