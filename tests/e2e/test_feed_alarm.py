@@ -1,0 +1,130 @@
+"""A feed behind on an announcement night: the papers still come, the server is told once.
+
+The simulated arXiv rebuilds its feed six hours late (at 06:00 New York time instead of
+midnight), so from midnight to 06:00 the feed still shows the previous announcement. The
+bot runs on the simulated clock (tests/e2e/simulation.py): its polls find the feed
+unchanged, the backfill lists the announcement from the query API once the rebuild's grace
+is over, and at 04:00 the server's system channel is told once; the polls that follow keep
+quiet about it, and the papers reach the digest once, whichever of the API and the feed
+brought them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_services
+from bot.client import DigestBot
+from bot.config import Settings
+from tests.e2e.simulation import SimulatedJobs, paused_scheduler
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.arxiv_archive import NEW_YORK, SimulatedArchive, SimulatedClock
+from tests.fakes.arxiv_generator import generate_papers
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeChannel, FakeDiscord, connected
+
+pytestmark = pytest.mark.usefixtures("no_leaked_resources")
+
+WAIT = 15.0
+DAY = dt.date(2026, 11, 4)  # a Wednesday: the announcement of Tuesday evening
+
+
+def new_york(day: dt.date, hour: int = 0) -> dt.datetime:
+    """Return a wall-clock time in New York as an aware UTC instant."""
+    return dt.datetime.combine(day, dt.time(hour), NEW_YORK).astimezone(dt.UTC)
+
+
+async def test_a_feed_behind_on_an_announcement_night_is_told_once_and_papers_still_come(
+    tmp_path: Path,
+) -> None:
+    clock = SimulatedClock(new_york(DAY - dt.timedelta(days=1), 12))
+    archive = SimulatedArchive(clock, rebuild_delay=dt.timedelta(hours=6))
+    archive.add(generate_papers(7, DAY - dt.timedelta(days=3), 4, scale=0.3))
+    async with (
+        FakeArxiv(archive=archive) as arxiv,
+        FakeDiscord() as discord,
+        FakeAnthropic.running() as claude,
+    ):
+        guild = discord.add_guild("lab", text_channels=("general", "papers"))
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_path=tmp_path / "bot.sqlite3",
+            discord_token=discord.token,
+            discord_api_base_url=discord.api_base,
+            discord_gateway_url=discord.gateway_url,
+            arxiv_feed_url=arxiv.feed_url,
+            arxiv_api_url=arxiv.api_url,
+            arxiv_request_interval_seconds=0,
+            anthropic_api_key="test-key",
+            anthropic_base_url=claude.base_url,
+            anthropic_max_retries=0,
+            default_categories=("cs.CL",),
+            poll_interval_seconds=1800,
+        )
+        with discord.patch_discord_py():
+            async with simulated_bot(settings, discord, clock) as jobs:
+                handle = await discord.run_slash(
+                    "digest set",
+                    {"channel": guild.channel("papers"), "categories": "cs.CL", "max_papers": 25},
+                    guild=guild,
+                )
+                await handle.wait_reply(WAIT)
+                await jobs.run_until(new_york(DAY, 3))
+                told_before_4 = notices(discord, guild.channel("general"))
+                await jobs.run_until(new_york(DAY, 10))
+
+        told = notices(discord, guild.channel("general"))
+        delivered = [
+            str(embed["url"]).removeprefix("https://arxiv.org/abs/")
+            for message in discord.messages(guild.channel("papers"))
+            for embed in message.embeds
+        ]
+
+    assert told_before_4 == []
+    assert len(told) == 1
+    assert "still does not show the announcement of Wed 4 Nov 2026" in told[0]
+    assert "listed from arXiv's API instead" in told[0]
+    wanted = {
+        entry.paper.base_id
+        for entry in archive.entries(DAY)
+        if entry.is_first and entry.paper.primary == "cs.CL"
+    }
+    assert wanted, "the scenario needs papers on the day"
+    assert sorted(delivered) == sorted(
+        {*wanted, *first_day_papers(archive, DAY - dt.timedelta(days=1))}
+    )
+
+
+def first_day_papers(archive: SimulatedArchive, day: dt.date) -> set[str]:
+    """Return the cs.CL papers of the announcement the new digest starts from."""
+    return {
+        entry.paper.base_id
+        for entry in archive.entries(day)
+        if entry.is_first and entry.paper.primary == "cs.CL"
+    }
+
+
+def notices(discord: FakeDiscord, channel: FakeChannel) -> list[str]:
+    """Return what the bot said in a channel about the feed."""
+    return [
+        message.content
+        for message in discord.messages(channel)
+        if "announcement feed" in message.content
+    ]
+
+
+@asynccontextmanager
+async def simulated_bot(
+    settings: Settings, discord: FakeDiscord, clock: SimulatedClock
+) -> AsyncIterator[SimulatedJobs]:
+    """Run the bot with its jobs on a paused scheduler that the simulated clock drives."""
+    scheduler = paused_scheduler()
+    async with open_services(settings, now=clock.now) as services:
+        bot = DigestBot(services, guild_ready_timeout=0.05, scheduler=scheduler)
+        async with connected(bot, discord, timeout=WAIT):
+            yield SimulatedJobs(scheduler, clock)
