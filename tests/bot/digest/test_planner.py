@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from bot.app import Services, open_services
+from bot.arxiv.calendar import EASTERN
 from bot.config import Settings
-from bot.models import Paper
+from bot.models import AnnounceType, Paper
 from bot.store import announcements, deliveries, targets
+from bot.store.announcements import EntrySource
 from bot.targets.model import PauseReason, Target, TargetKey
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
@@ -226,3 +228,60 @@ async def test_a_preview_records_nothing(services: Services, fake_arxiv: FakeArx
     assert post.messages[0].content is not None
     assert "3 of 3 new papers matched; showing the top 2" in post.messages[0].content
     assert await deliveries.pending_messages(services.db) == []
+
+
+async def test_papers_found_after_a_post_are_offered_once_in_a_post_marked_late(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    # Late papers of the last week only: this announcement is today's (the services' clock).
+    today = services.now().astimezone(EASTERN).date()
+    first, missed = make_papers(2, announced=today)
+    fake_arxiv.add_api_papers([first, missed])
+    await announcements.record_announcement(services.db, today, ["cs.AI"], [first])
+    await add_digest(services, 100, "synthetic", start_date=today)
+    await services.planner.plan_pending()
+    # The cross-check records what the feed left out into the same announcement.
+    await announcements.record_announcement(
+        services.db, today, ["cs.AI"], [missed], source=EntrySource.CROSS_CHECK
+    )
+
+    (report,) = await services.planner.plan_pending()
+
+    assert report.late and report.date == today
+    pending = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    assert [m.base_ids for m in pending] == [("2508.00001",), ("2508.00002",)]
+    header = json.loads(pending[1].payload)["content"]
+    assert ", found late (missing from arXiv's feed): 1 of 1 new paper matched" in header
+    assert await services.planner.plan_pending() == []
+
+
+async def test_a_new_version_gets_a_reply_to_the_paper_where_versions_are_asked(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    (paper,) = make_papers(1)
+    await announce(services, fake_arxiv, [paper])
+    await add_digest(services, 100, "synthetic", versions=True)
+    await add_digest(services, 200, "synthetic")
+    await services.planner.plan_pending()
+    (carrier,) = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    next_day = DAY + dt.timedelta(days=1)
+    v2 = dataclasses.replace(
+        paper,
+        version=2,
+        comment="camera-ready, 12 pages",
+        announce_type=AnnounceType.REPLACE,
+        announced=next_day,
+    )
+    await announcements.record_announcement(services.db, next_day, ["cs.AI"], [v2])
+
+    await services.planner.plan_pending()
+
+    (reply,) = [
+        m
+        for m in await deliveries.pending_messages(services.db, TargetKey.channel(100))
+        if m.announcement_date == next_day
+    ]
+    assert reply.reply_to == carrier.id and reply.base_ids == ()
+    assert json.loads(reply.payload)["content"] == "v2: camera-ready, 12 pages"
+    others = await deliveries.pending_messages(services.db, TargetKey.channel(200))
+    assert [m.announcement_date for m in others] == [DAY]  # no reply, no second item
