@@ -193,7 +193,13 @@ class Planner:
         ]
         late = after is not None
         result = await deliveries.record_posts(
-            self._db, date, stored, seen_by, late=late, now=self._clock()
+            self._db,
+            date,
+            stored,
+            [target_pass.target for target_pass in seen_by],
+            passes=seen_by,
+            late=late,
+            now=self._clock(),
         )
         report = PassReport(
             date=date,

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 import aiosqlite
@@ -189,27 +189,30 @@ async def record_posts(
     db: Database,
     date: dt.date,
     posts: Sequence[PostRecord],
-    passes: Sequence[TargetPass],
+    planned: Iterable[TargetKey],
     *,
+    passes: Sequence[TargetPass] = (),
     late: bool = False,
     now: dt.datetime | None = None,
     batch: int = RECORD_BATCH,
 ) -> RecordedPosts:
     """Record a pass's posts of announcement `date`, with what each target saw of it.
 
-    `passes` lists every target the pass planned, including those whose post is empty (an
-    empty post records no message); a first pass also marks each planned (its
-    `planned_date`). Each target is all or nothing, and so is each batch of targets (one
-    transaction). A first post already recorded for a target and date is kept unchanged;
-    a late pass (`late`: papers a later recording of `date` added) appends its messages
-    after the target's earlier ones, once per recording. A post carrying a paper the target
-    already has is refused (see RecordedPosts).
+    `planned` lists every target the pass planned, including those whose post is empty (an
+    empty post records no message); a first pass marks each planned (its `planned_date`).
+    `passes` says what each target saw of the announcement (bot.store.passes): /digest show
+    reads it, and a later recording of `date` is offered to the targets it lists. Each
+    target is all or nothing, and so is each batch of targets (one transaction). A first
+    post already recorded for a target and date is kept unchanged; a late pass (`late`:
+    papers a later recording of `date` added) appends its messages after the target's
+    earlier ones, once per recording. A post carrying a paper the target already has is
+    refused (see RecordedPosts).
     """
     moment = now or utc_now()
     stamp = datetime_text(moment)
     by_target = {post.target: post for post in posts if not post.empty}
     seen_by = {p.target: p for p in passes}
-    keys = list(dict.fromkeys([*seen_by, *by_target]))
+    keys = list(dict.fromkeys([*planned, *seen_by, *by_target]))
     recorded: set[TargetKey] = set()
     kept: set[TargetKey] = set()
     refused: dict[TargetKey, tuple[str, ...]] = {}

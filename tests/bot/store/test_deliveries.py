@@ -25,7 +25,6 @@ from bot.store.deliveries import (
     pending_targets,
     record_posts,
 )
-from bot.store.passes import TargetPass
 from bot.targets.model import TargetKey
 
 CHANNEL = TargetKey.channel(222)
@@ -51,15 +50,10 @@ def post(target: TargetKey, messages: tuple[tuple[str, tuple[str, ...]], ...]) -
     return PostRecord(target, messages)
 
 
-def seen(*keys: TargetKey, batch: int = 1) -> list[TargetPass]:
-    """Return the passes of targets planned (what each saw does not matter here)."""
-    return [TargetPass(key, batch, 0, 0, 0) for key in keys]
-
-
 async def record(
     db: Database, date: dt.date, *posts: PostRecord, planned: tuple[TargetKey, ...] = ()
 ) -> None:
-    await record_posts(db, date, posts, seen(*planned, *(p.target for p in posts)), now=NOW)
+    await record_posts(db, date, posts, [*planned, *(p.target for p in posts)], now=NOW)
 
 
 @pytest.fixture
@@ -82,7 +76,7 @@ async def test_recording_the_same_post_again_keeps_the_first(db: Database) -> No
     await record(db, TUE, post(CHANNEL, MESSAGES))
     first = await pending_messages(db)
     result = await record_posts(
-        db, TUE, [post(CHANNEL, ((payload("other"), ("2604.00009",)),))], seen(CHANNEL), now=NOW
+        db, TUE, [post(CHANNEL, ((payload("other"), ("2604.00009",)),))], [CHANNEL], now=NOW
     )
     assert result.kept == {CHANNEL}
     assert await pending_messages(db) == first
@@ -113,7 +107,7 @@ async def test_a_post_carrying_a_paper_the_target_has_is_refused_and_not_marked_
         (payload("tue"), ("2604.00007",)),
         (payload("tue 2"), ("2604.00001",)),
     )
-    result = await record_posts(db, TUE, [post(CHANNEL, again)], seen(CHANNEL), now=NOW)
+    result = await record_posts(db, TUE, [post(CHANNEL, again)], [CHANNEL], now=NOW)
     assert result.refused == {CHANNEL: ("2604.00001",)}
     assert "2604.00007" not in await delivered_base_ids(db, CHANNEL)
     digest = await targets.get_digest(db, CHANNEL.id)
@@ -122,7 +116,7 @@ async def test_a_post_carrying_a_paper_the_target_has_is_refused_and_not_marked_
 
 async def test_a_paper_repeated_within_one_post_is_refused(db: Database) -> None:
     twice = ((payload("a"), ("2604.00001",)), (payload("b"), ("2604.00001",)))
-    result = await record_posts(db, TUE, [post(CHANNEL, twice)], seen(CHANNEL), now=NOW)
+    result = await record_posts(db, TUE, [post(CHANNEL, twice)], [CHANNEL], now=NOW)
     assert CHANNEL in result.refused
     assert await pending_messages(db) == []
 
@@ -144,8 +138,8 @@ async def test_a_batch_is_all_or_nothing(db: Database) -> None:
 async def test_planned_targets_without_a_post_are_marked_planned(db: Database) -> None:
     await targets.upsert_digest(db, guild_id=1, channel_id=CHANNEL.id, categories=["cs.AI"])
     await targets.add_keywords(db, USER.id, ["llm"])
-    await record_posts(db, TUE, [], seen(CHANNEL, USER), now=NOW)
-    await record_posts(db, MON, [], seen(CHANNEL, USER), now=NOW)  # never moves back
+    await record_posts(db, TUE, [], [CHANNEL, USER], now=NOW)
+    await record_posts(db, MON, [], [CHANNEL, USER], now=NOW)  # never moves back
     digest = await targets.get_digest(db, CHANNEL.id)
     sub = await targets.get_subscription(db, USER.id)
     assert digest is not None and digest.planned_date == TUE
@@ -156,7 +150,7 @@ async def test_planned_targets_without_a_post_are_marked_planned(db: Database) -
 async def test_posts_of_many_targets_are_recorded_in_batches(db: Database) -> None:
     many = [TargetKey.user(n) for n in range(1, 8)]
     posts = [post(key, ((payload(f"for {key.id}"), (f"2604.{key.id:05d}",)),)) for key in many]
-    result = await record_posts(db, TUE, posts, seen(*many), now=NOW, batch=3)
+    result = await record_posts(db, TUE, posts, many, now=NOW, batch=3)
     assert result.recorded == set(many)
     pending = await pending_messages(db)
     assert len({m.id for m in pending}) == 7

@@ -19,7 +19,6 @@ from bot.store.outbox_retries import (
     requeue_failed,
     unsent_posts,
 )
-from bot.store.passes import TargetPass
 from bot.targets.model import TargetKey
 
 CHANNEL = TargetKey.channel(222)
@@ -35,11 +34,6 @@ def messages(*contents: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         (json.dumps({"content": text, "embeds": []}), (f"2604.{n:05d}",))
         for n, text in enumerate(contents, start=1)
     )
-
-
-def passes(*keys: TargetKey) -> list[TargetPass]:
-    """Return the passes of the targets planned (what each saw does not matter here)."""
-    return [TargetPass(key, 1, 0, 0, 0) for key in keys]
 
 
 @pytest.fixture
@@ -66,7 +60,7 @@ async def fail_first(
 
 
 async def test_a_target_without_failures_is_waiting_not_retrying(db: Database) -> None:
-    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], passes(CHANNEL), now=NOW)
+    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], [CHANNEL], now=NOW)
 
     (post,) = (await unsent_posts(db)).values()
 
@@ -76,7 +70,7 @@ async def test_a_target_without_failures_is_waiting_not_retrying(db: Database) -
 
 
 async def test_a_failure_is_kept_on_the_first_message_with_its_backoff(db: Database) -> None:
-    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], passes(CHANNEL), now=NOW)
+    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], [CHANNEL], now=NOW)
     await fail_first(db, CHANNEL, 2)
 
     post = (await unsent_posts(db))[CHANNEL]
@@ -93,9 +87,9 @@ async def test_a_failure_is_kept_on_the_first_message_with_its_backoff(db: Datab
 
 
 async def test_the_first_unsent_message_is_the_oldest_posts(db: Database) -> None:
-    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("tue"))], passes(CHANNEL), now=NOW)
+    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("tue"))], [CHANNEL], now=NOW)
     monday = ((json.dumps({"content": "mon", "embeds": []}), ("2604.00099",)),)
-    await record_posts(db, MON, [PostRecord(CHANNEL, monday)], passes(CHANNEL), now=NOW)  # catch-up
+    await record_posts(db, MON, [PostRecord(CHANNEL, monday)], [CHANNEL], now=NOW)  # catch-up
 
     post = (await unsent_posts(db))[CHANNEL]
 
@@ -104,7 +98,7 @@ async def test_the_first_unsent_message_is_the_oldest_posts(db: Database) -> Non
 
 async def test_giving_up_sets_every_pending_message_of_the_target_aside(db: Database) -> None:
     posts = [PostRecord(CHANNEL, messages("a", "b")), PostRecord(USER, messages("c"))]
-    await record_posts(db, TUE, posts, passes(CHANNEL, USER), now=NOW)
+    await record_posts(db, TUE, posts, [CHANNEL, USER], now=NOW)
     await fail_first(db, CHANNEL, 8)
 
     assert await give_up(db, CHANNEL) == 2
@@ -123,7 +117,7 @@ async def test_giving_up_sets_every_pending_message_of_the_target_aside(db: Data
 async def test_requeued_messages_get_fresh_tries_but_keep_an_unknown_outcome(
     db: Database,
 ) -> None:
-    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], passes(CHANNEL), now=NOW)
+    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a", "b"))], [CHANNEL], now=NOW)
     await fail_first(db, CHANNEL, 8)
     await give_up(db, CHANNEL)
 
@@ -137,13 +131,13 @@ async def test_requeued_messages_get_fresh_tries_but_keep_an_unknown_outcome(
 
 async def test_unsent_posts_of_some_targets_only(db: Database) -> None:
     posts = [PostRecord(CHANNEL, messages("a")), PostRecord(USER, messages("b"))]
-    await record_posts(db, TUE, posts, passes(CHANNEL, USER), now=NOW)
+    await record_posts(db, TUE, posts, [CHANNEL, USER], now=NOW)
 
     assert list(await unsent_posts(db, frozenset({USER}))) == [USER]
 
 
 async def test_a_long_failure_detail_is_cut(db: Database) -> None:
-    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a"))], passes(CHANNEL), now=NOW)
+    await record_posts(db, TUE, [PostRecord(CHANNEL, messages("a"))], [CHANNEL], now=NOW)
     await fail_first(db, CHANNEL, 1, detail="x" * 5000)
 
     detail = (await unsent_posts(db))[CHANNEL].detail
