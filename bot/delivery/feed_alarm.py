@@ -3,8 +3,9 @@
 The feed is rebuilt around midnight New York time; on a day with an announcement it should
 then show it (docs/behaviour.md, "The calendar"). Each poll retries; the backfill lists the
 announcement from the query API once the rebuild's grace has passed. If the feed still has
-not shown it `ALERT_AFTER` later, every server with a digest in the categories is told, once
-per announcement: in its system channel, or else in the digest's channel.
+not shown it `ALERT_AFTER` later, although it showed an earlier announcement in the past
+week, every server with a digest in the categories is told, once per announcement: in its
+system channel, or else in the digest's channel.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ class FeedAlarm:
             return False
         first = expected - dt.timedelta(days=BACKFILL_DAYS)
         shown = await listings.latest_feed_date(self._db, categories, first)
-        if shown is not None and shown >= expected:
+        # Behind means: the feed showed an earlier announcement this past week and not this
+        # one. Without a feed of the past week (a new bot, or one down for longer) there is
+        # nothing to compare with; the backfill fills the week in either way.
+        if shown is None or shown >= expected:
             return False
         key = _TOLD + expected.isoformat()
         if await poll_state.get_value(self._db, key) is not None:
