@@ -229,6 +229,24 @@ class Database(abc.ABC):
         """Raise StorageError if the database finds itself damaged (SQLite checks its pages)."""
         return None
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Hold the lock `name` across every process on this database for the body (waiting).
+
+        One process per SQLite file needs no more than the caller's own care within the
+        process; PostgreSQL's processes take an advisory lock.
+        """
+        yield
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Hold the lock `name` for the body unless another process holds it; yield whether held."""
+        yield True
+
+    async def notify(self, channel: str) -> None:
+        """Wake the other processes listening on `channel` (none share an SQLite file)."""
+        return None
+
     async def prepare(self, *, check: bool = False) -> None:
         """Migrate, test-write and (with `check`) check the database, as opening it does.
 

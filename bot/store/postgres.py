@@ -11,9 +11,10 @@ https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
@@ -120,6 +121,44 @@ class PostgresDatabase(Database):
                 finally:
                     await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        async with self._session_lock(name, wait=True):
+            yield
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        async with self._session_lock(name, wait=False) as held:
+            yield held
+
+    @asynccontextmanager
+    async def _session_lock(self, name: str, *, wait: bool) -> AsyncIterator[bool]:
+        """Take the advisory lock of `name` on a pooled connection kept for the body.
+
+        Not the transactions' lock: the body may take minutes (a post, a Claude call) and
+        write meanwhile. The server frees it if this process dies; asyncpg's pool also
+        unlocks every advisory lock when the connection goes back to it.
+        """
+        key = lock_key(name)
+        with statement_errors():
+            async with self.pool.acquire() as raw:
+                if wait:
+                    await raw.execute("SELECT pg_advisory_lock($1)", key)
+                    held = True
+                else:
+                    held = bool(await raw.fetchval("SELECT pg_try_advisory_lock($1)", key))
+                try:
+                    yield held
+                finally:
+                    if held and not raw.is_closed():
+                        await raw.execute("SELECT pg_advisory_unlock($1)", key)
+
+    async def notify(self, channel: str) -> None:
+        """Wake the processes listening on `channel` (LISTEN/NOTIFY), e.g. after a pass."""
+        with statement_errors():
+            async with self.pool.acquire() as raw:
+                await raw.execute("SELECT pg_notify($1, '')", channel)
+
     async def _schema_version_in(self, conn: Connection) -> int:
         table = await conn.fetch_one("SELECT to_regclass('schema_version')")
         if table is None or table[0] is None:  # a new database: no migration ran yet
@@ -133,6 +172,11 @@ class PostgresDatabase(Database):
             " DELETE FROM schema_version;"
         )
         await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+
+def lock_key(name: str) -> int:
+    """Return the advisory lock number of `name`: 64 bits of its SHA-256, signed as bigint."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 @contextmanager
@@ -249,6 +293,15 @@ class LockSession:
         since = row["backend_start"]
         when = f", since {since:%Y-%m-%d %H:%M:%S} UTC" if since is not None else ""
         return f"{row['application_name'] or 'an unnamed session'}{when}"
+
+    async def listen(self, channel: str, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a process notifies `channel` (see PostgresDatabase.notify)."""
+
+        def received(*_: object) -> None:
+            wake()
+
+        with statement_errors():
+            await self._conn.add_listener(channel, received)
 
     async def close(self) -> None:
         """End the session: the server releases every lock it held."""
