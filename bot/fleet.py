@@ -24,7 +24,7 @@ import contextlib
 import enum
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 from bot.config import Settings
@@ -46,6 +46,8 @@ class LockSessionLike(Protocol):
     async def holder(self, key: int) -> str | None: ...
 
     async def listen(self, channel: str, wake: Callable[[], None]) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 #: The advisory lock of the leader ("lead" in ASCII, shifted past the others' numbers).
@@ -81,11 +83,14 @@ class Fleet:
         shards: Sequence[int] = (0,),
         shard_count: int = 1,
         session: LockSessionLike | None = None,
+        reconnect: Callable[[], Awaitable[LockSessionLike]] | None = None,
     ) -> None:
         self._db = db
         self.shards = frozenset(shards)
         self.shard_count = shard_count
         self._session = session
+        self._reconnect = reconnect
+        self._wake: Callable[[], None] | None = None
         self._leading = session is None
         self._served: tuple[float, frozenset[int]] | None = None
 
@@ -99,16 +104,38 @@ class Fleet:
         session = self._session
         if session is None:
             return True
-        if self._leading and await session.alive():
+        alive = await session.alive()
+        if self._leading and alive:
             return True
         was_leading, self._leading = self._leading, False
         if was_leading:
             log.warning("lost the lead (the database connection ended)")
+        if not alive:
+            # The server restarted, or the network broke: without a new session no process
+            # would ever lead again.
+            session = await self._new_session(session)
+            if session is None:
+                return False
         with contextlib.suppress(Exception):
             self._leading = await session.try_lock(LEADER_LOCK)
         if self._leading:
             log.info("leading: this process polls arXiv and plans the posts")
         return self._leading
+
+    async def _new_session(self, dead: LockSessionLike) -> LockSessionLike | None:
+        """Replace a session whose connection ended; None if the database cannot be reached."""
+        if self._reconnect is None:
+            return None
+        with contextlib.suppress(Exception):
+            await dead.close()
+        try:
+            self._session = session = await self._reconnect()
+            if self._wake is not None:
+                await session.listen(PLANNED, self._wake)
+        except Exception as exc:
+            log.warning("cannot reach the database to take the lead: %s", exc)
+            return None
+        return session
 
     async def ownership(self, key: TargetKey) -> Ownership:
         """Say whether this process sends the target's posts."""
@@ -121,6 +148,11 @@ class Fleet:
             return Ownership.OTHER
         return Ownership.ORPHAN
 
+    async def close(self) -> None:
+        """Leave the fleet: the lead, if held, is free for another process at once."""
+        if self._session is not None:
+            await self._session.close()
+
     def claim(self, key: TargetKey) -> contextlib.AbstractAsyncContextManager[bool]:
         """Hold the target's sending claim for the body, unless another process holds it."""
         return self._db.try_exclusive(f"send:{key.kind}:{key.id}")
@@ -132,6 +164,7 @@ class Fleet:
 
     async def on_planned(self, wake: Callable[[], None]) -> None:
         """Call `wake` when another process's pass planned posts."""
+        self._wake = wake
         if self._session is not None:
             await self._session.listen(PLANNED, wake)
 
@@ -165,13 +198,19 @@ async def open_fleet(settings: Settings, db: Database) -> AsyncIterator[Fleet]:
         return
     from bot.store.postgres import LockSession  # asyncpg only when PostgreSQL is used
 
-    session = await LockSession.open(settings.database)
+    url = settings.database
+
+    async def connect() -> LockSessionLike:
+        return await LockSession.open(url)
+
+    fleet = Fleet(
+        db,
+        shards=settings.shards_here,
+        shard_count=settings.shard_count or 1,
+        session=await connect(),
+        reconnect=connect,
+    )
     try:
-        yield Fleet(
-            db,
-            shards=settings.shards_here,
-            shard_count=settings.shard_count or 1,
-            session=session,
-        )
+        yield fleet
     finally:
-        await session.close()
+        await fleet.close()

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 
 from bot.config import Settings
-from bot.fleet import Fleet, Ownership, open_fleet, shard_of
+from bot.fleet import LEADER_LOCK, Fleet, Ownership, open_fleet, shard_of
 from bot.store import targets
 from bot.store.db import Database, open_database
 from bot.store.instance import shard_locks
@@ -64,6 +64,25 @@ async def test_one_process_leads_and_another_takes_over_when_it_dies(postgres_ur
             assert await first.lead()  # it keeps the lead
         # The first process is gone: its connection, and so its lock, with it.
         assert await second.lead()
+
+
+async def test_a_leader_whose_connection_the_server_ends_takes_the_lead_again(
+    postgres_url: str,
+) -> None:
+    async with process(postgres_url, "0") as (_, leader):
+        assert await leader.lead()
+        # As a server restart would: the server ends the session that holds the lead.
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND granted AND objid = $1",
+                LEADER_LOCK & 0xFFFFFFFF,
+            )
+        finally:
+            await admin.close()
+        assert ended == 1
+        assert await leader.lead()  # a new session, and the lead again
 
 
 async def test_each_process_sends_its_shards_and_adopts_a_dead_ones(postgres_url: str) -> None:
