@@ -11,6 +11,7 @@ https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -28,6 +29,8 @@ from bot.store.placeholders import numbered
 #: process: "arxv" in ASCII). Advisory locks are per database, so two bots on two
 #: databases of one server do not share it.
 WRITE_LOCK = 0x61727876
+
+_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
 
 #: The session lock held while migrating (see `PostgresDatabase._migrating`).
 MIGRATION_LOCK = WRITE_LOCK + 1
@@ -93,9 +96,18 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[Connection]:
         with statement_errors():
-            async with self.pool.acquire() as raw, raw.transaction():
-                await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                yield PostgresConnection(raw)
+            async with self.pool.acquire() as raw:
+                # One round trip for both (a script without arguments): a post marks each
+                # message sent in a transaction of its own, so round trips add up.
+                await raw.execute(_BEGIN)
+                try:
+                    yield PostgresConnection(raw)
+                except BaseException:
+                    if not raw.is_closed():
+                        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError):
+                            await raw.execute("ROLLBACK")
+                    raise
+                await raw.execute("COMMIT")
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[Connection]:
@@ -119,7 +131,7 @@ class PostgresDatabase(Database):
                 try:
                     yield
                 finally:
-                    await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+                    await _unlock(raw, MIGRATION_LOCK)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
@@ -136,8 +148,8 @@ class PostgresDatabase(Database):
         """Take the advisory lock of `name` on a pooled connection kept for the body.
 
         Not the transactions' lock: the body may take minutes (a post, a Claude call) and
-        write meanwhile. The server frees it if this process dies; asyncpg's pool also
-        unlocks every advisory lock when the connection goes back to it.
+        write meanwhile. The server frees it if this process dies; `_unlock` frees it after
+        the body (the pool's reset leaves session locks alone, see `_keep_session`).
         """
         key = lock_key(name)
         with statement_errors():
@@ -150,8 +162,8 @@ class PostgresDatabase(Database):
                 try:
                     yield held
                 finally:
-                    if held and not raw.is_closed():
-                        await raw.execute("SELECT pg_advisory_unlock($1)", key)
+                    if held:
+                        await _unlock(raw, key)
 
     async def notify(self, channel: str) -> None:
         """Wake the processes listening on `channel` (LISTEN/NOTIFY), e.g. after a pass."""
@@ -172,6 +184,32 @@ class PostgresDatabase(Database):
             " DELETE FROM schema_version;"
         )
         await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+
+async def _unlock(raw: asyncpg.Connection | PoolConnectionProxy, key: int) -> None:
+    """Release the session lock `key`; close the connection if that fails.
+
+    A pooled connection keeps its session locks (`_keep_session`): one that failed or was
+    cancelled while unlocking must not go back to the pool still holding the lock, or no
+    process could ever take it again. Closing it makes the server free it.
+    """
+    if raw.is_closed():
+        return
+    try:
+        await raw.execute("SELECT pg_advisory_unlock($1)", key)
+    except BaseException:
+        raw.terminate()
+        raise
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is (asyncpg rolls back an open transaction).
+
+    asyncpg's default reset sends RESET ALL and unlocks every advisory lock on each release:
+    a round trip per statement outside a transaction. Nothing here changes session settings,
+    and the places that take session locks release their own (`_unlock`).
+    """
+    return None
 
 
 def lock_key(name: str) -> int:
@@ -218,6 +256,7 @@ async def open_postgres(url: str) -> AsyncIterator[PostgresDatabase]:
             max_size=POOL_SIZE,
             timeout=CONNECT_TIMEOUT_SECONDS,
             server_settings={"application_name": application_name()},
+            reset=_keep_session,
         )
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
         raise StorageError(f"cannot use database {shown}: {_reason(exc)}") from exc
