@@ -303,10 +303,21 @@ class LockSession:
             await self._conn.execute("SELECT pg_advisory_unlock($1)", key)
 
     async def alive(self) -> bool:
-        """Say whether the connection, and so every lock it holds, is still there."""
+        """Say whether the connection, and so every lock it holds, is still there.
+
+        A connection found dead is closed at once: a server that ended the session may still
+        be sending its goodbye, which leaves asyncpg's protocol unusable (InternalClientError).
+        """
         try:
             await self._conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT_SECONDS)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+        except (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+            OSError,
+            TimeoutError,
+        ):
+            self._conn.terminate()
             return False
         return True
 
