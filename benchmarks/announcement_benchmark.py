@@ -12,14 +12,26 @@ process of its own that runs nothing else; requests counted where they arrive, a
 arXiv (feed and query API, spacing 0) and the fake Anthropic API, which run in a separate
 process so their work is not counted; and the cell's peak RSS (`ru_maxrss`). Asserts nothing.
 
+Then delivery, as the courier runs it, with a Discord that takes every message at once:
+every target's pending messages read from the outbox, sent and marked sent one by one, and
+each target marked posted. Its CPU and wall time are the store's share of delivery, which is
+what the database changes.
+
+`--backends sqlite postgresql` runs every cell on each database: an SQLite file, and a new
+database on a PostgreSQL 16 server this script starts (the development dependency pgserver,
+as the tests do), on the same machine over a Unix socket.
+
 Usage: .venv/bin/python benchmarks/announcement_benchmark.py [--targets N ...] [--papers N ...]
+       [--backends sqlite postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import multiprocessing
@@ -245,10 +257,53 @@ async def _serve_fakes(conn: Connection) -> None:
 
 
 def run_cell(
-    conn: Connection, urls: tuple[str, str, str], targets: int, papers: int, distinct: bool = False
+    conn: Connection,
+    urls: tuple[str, str, str],
+    targets: int,
+    papers: int,
+    distinct: bool = False,
+    database_url: str | None = None,
 ) -> None:
     """Measure one cell and send its figures back."""
-    conn.send(asyncio.run(_cell(urls, targets, papers, distinct)))
+    conn.send(asyncio.run(_cell(urls, targets, papers, distinct, database_url)))
+
+
+class InstantDiscord:
+    """A Sender that takes every message at once: delivery's own cost, without a network."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+
+    async def send(self, target: Any, payload: Any, nonce: str) -> int:
+        return next(self._ids)
+
+    async def find_sent(self, target: Any, messages: Any) -> dict[int, int]:
+        return {}
+
+    async def notify_guild(self, guild_id: int, text: str) -> bool:
+        return False
+
+
+class NoTargetEvents:
+    """Sending never fails here, so no target is ever paused or held."""
+
+    async def channel_lost(self, channel_id: int, reason: Any) -> None:
+        return None
+
+    async def dms_closed(self, user_id: int) -> None:
+        return None
+
+
+async def deliver_all(db: Any) -> int:
+    """Send every target's pending messages as the courier does; return how many were sent."""
+    from bot.delivery.courier import Courier
+    from bot.store import deliveries
+
+    courier = Courier(db, InstantDiscord(), NoTargetEvents())
+    sent = 0
+    for key in await deliveries.pending_targets(db):
+        sent += (await courier.flush(key)).sent
+    return sent
 
 
 class StepClock:
@@ -271,13 +326,18 @@ class StepClock:
 
 
 async def _cell(
-    urls: tuple[str, str, str], count: int, papers: int, distinct: bool = False
+    urls: tuple[str, str, str],
+    count: int,
+    papers: int,
+    distinct: bool = False,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     feed_url, api_url, anthropic_url = urls
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             database_path=Path(tmp) / "bench.sqlite3",
+            database_url=database_url,
             arxiv_feed_url=feed_url,
             arxiv_api_url=api_url,
             arxiv_request_interval_seconds=0,
@@ -302,7 +362,14 @@ async def _cell(
             pass_cpu = time.process_time() - cpu
             wall = time.perf_counter() - wall
             wall_pass = time.perf_counter() - wall_pass
+            cpu, wall_deliver = time.process_time(), time.perf_counter()
+            sent = await deliver_all(services.db)
+            deliver_cpu = time.process_time() - cpu
+            wall_deliver = time.perf_counter() - wall_deliver
     return {
+        "deliver_cpu": deliver_cpu,
+        "deliver_wall": wall_deliver,
+        "sent": sent,
         "setup": setup,
         "poll_cpu": poll_cpu,
         "pass_cpu": pass_cpu,
@@ -329,39 +396,66 @@ def main() -> None:
         action="store_true",
         help="each target matches a paper of its own (synthetic papers), as in issue 7's table",
     )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=("sqlite", "postgresql"),
+        default=["sqlite"],
+        help="the databases to run every cell on (postgresql: a local server started here)",
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        postgres = None
+        if "postgresql" in args.backends:
+            from tests.postgres import start_server, stop_at_once
+
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-pg-"))
+            postgres, handle = start_server(Path(folder))
+            stack.callback(stop_at_once, handle)
+        run_cells(args, postgres)
+
+
+def run_cells(args: argparse.Namespace, postgres: Any) -> None:
+    """Run every cell on every backend; print one line per cell and backend."""
     context = multiprocessing.get_context("spawn")
     fakes_end, here = context.Pipe()
     fakes = context.Process(target=serve_fakes, args=(fakes_end,), daemon=True)
     fakes.start()
     urls = here.recv()
     print(
-        "targets  papers | poll CPU  pass CPU (summaries, rest)  pass wall | feed req  API req"
-        "  ceil(u/100)  Claude calls | union  posts | peak RSS"
+        "backend     targets  papers | poll CPU  pass CPU (summaries, rest)  pass wall |"
+        " deliver CPU  wall  messages | feed req  API req  ceil(u/100)  Claude calls |"
+        " union  posts | peak RSS"
     )
     try:
         for count in args.targets:
             for size in args.papers:
-                here.send(("announce", announcement(size, distinct=args.distinct)))
-                here.recv()
-                cell_end, cell_here = context.Pipe()
-                worker = context.Process(
-                    target=run_cell, args=(cell_end, urls, count, size, args.distinct)
-                )
-                worker.start()
-                figures = cell_here.recv()
-                worker.join()
-                here.send(("counts", None))
-                feed, api, claude = here.recv()
-                f = figures
-                rest = f["pass_cpu"] - f["summaries_cpu"]
-                print(
-                    f"{count:>7,} {size:>7,} | {f['poll_cpu']:>7.2f}s {f['pass_cpu']:>8.2f}s"
-                    f" ({f['summaries_cpu']:>6.2f}s, {rest:>6.2f}s) {f['pass_wall']:>9.2f}s |"
-                    f" {feed:>8} {api:>8} {math.ceil(f['union'] / 100):>12}  {claude:>12} |"
-                    f" {f['union']:>5,} {f['posts']:>6,} | {f['rss_mib']:>5.0f} MiB",
-                    flush=True,
-                )
+                for backend in args.backends:
+                    here.send(("announce", announcement(size, distinct=args.distinct)))
+                    here.recv()
+                    url = None
+                    if backend == "postgresql":
+                        url = asyncio.run(postgres.new_database(migrated=False))
+                    cell_end, cell_here = context.Pipe()
+                    worker = context.Process(
+                        target=run_cell, args=(cell_end, urls, count, size, args.distinct, url)
+                    )
+                    worker.start()
+                    figures = cell_here.recv()
+                    worker.join()
+                    here.send(("counts", None))
+                    feed, api, claude = here.recv()
+                    f = figures
+                    rest = f["pass_cpu"] - f["summaries_cpu"]
+                    print(
+                        f"{backend:<10} {count:>7,} {size:>7,} | {f['poll_cpu']:>7.2f}s"
+                        f" {f['pass_cpu']:>8.2f}s ({f['summaries_cpu']:>6.2f}s, {rest:>6.2f}s)"
+                        f" {f['pass_wall']:>9.2f}s | {f['deliver_cpu']:>10.2f}s"
+                        f" {f['deliver_wall']:>5.2f}s {f['sent']:>9,} |"
+                        f" {feed:>8} {api:>8} {math.ceil(f['union'] / 100):>12}  {claude:>12} |"
+                        f" {f['union']:>5,} {f['posts']:>6,} | {f['rss_mib']:>5.0f} MiB",
+                        flush=True,
+                    )
     finally:
         here.send(("stop", None))
         here.recv()

@@ -1,4 +1,4 @@
-"""Entry point: `arxiv-digest-bot {run,check,preview,matches,summarize,backup}` (README).
+"""Entry point: `arxiv-digest-bot {run,check,preview,matches,summarize,backup,migrate-db}` (README).
 
 Parse the command line, build Settings, configure logs, open the services once, run.
 Only argparse and the project's exceptions are imported before the arguments are parsed:
@@ -56,6 +56,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_command(lambda: summarize(settings, args))
     if args.command == "backup":
         return run_command(lambda: backup(settings, args))
+    if args.command == "migrate-db":
+        return run_command(lambda: migrate_db(settings, args))
     if args.command == "matches":
         from bot.matches import matches  # its own module: bot/matches.py
 
@@ -79,11 +81,7 @@ def _configure_logging(settings: Settings, command: str) -> None:
     """Log to stderr; a one-shot command shows its result, not the bot's INFO chatter."""
     from bot.logs import configure_logging
 
-    secrets = [
-        secret.get_secret_value()
-        for secret in (settings.discord_token, settings.anthropic_api_key)
-        if secret is not None
-    ]
+    secrets = settings.secret_values()
     level = settings.log_level
     if command != "run" and "log_level" not in settings.model_fields_set:
         level = "WARNING"
@@ -94,11 +92,16 @@ async def run(settings: Settings) -> int:
     """Run the bot, alone on its database, once the database has passed its check."""
     from bot.client import run_bot  # only `run` needs discord's client
     from bot.store.db import open_database
-    from bot.store.instance import instance_lock
+    from bot.store.instance import instance_lock, shard_locks
 
-    with instance_lock(settings.database_path):
+    if isinstance(settings.database, str):  # PostgreSQL: processes divide the shards
+        async with shard_locks(settings.database, settings.shards_here):
+            async with open_database(settings.database, check=True):
+                pass
+            return await run_bot(settings)
+    with instance_lock(settings.database):
         # A damaged database stops start-up with one line rather than fail every poll.
-        async with open_database(settings.database_path, check=True):
+        async with open_database(settings.database, check=True):
             pass
         return await run_bot(settings)
 
@@ -189,10 +192,41 @@ async def backup(settings: Settings, args: argparse.Namespace) -> int:
     """Write a verified copy of the database to PATH; the bot may keep running meanwhile."""
     from bot.store.backup import backup_database
 
-    report = await backup_database(settings.database_path, args.path)
+    if isinstance(settings.database, str):
+        raise UserInputError(
+            "backup copies an SQLite database; for PostgreSQL (DATABASE_URL) use pg_dump,"
+            " see README, Backups"
+        )
+    report = await backup_database(settings.database, args.path)
     print(
-        f"backed up {settings.database_path} (schema {report.schema_version},"
+        f"backed up {settings.database} (schema {report.schema_version},"
         f" {report.size_bytes:,} bytes) to {report.path}"
+    )
+    return EXIT_OK
+
+
+async def migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the SQLite database into the empty PostgreSQL database `--to`, then say what moved."""
+    from bot.store.copy import copy_database
+    from bot.store.db import open_database
+    from bot.store.instance import instance_lock
+    from bot.terminal import TerminalProgress
+
+    if isinstance(settings.database, str):
+        raise UserInputError(
+            "migrate-db copies an SQLite database, and DATABASE_URL already names PostgreSQL"
+        )
+    # The bot's lock: a bot still writing to the file would change it during the copy.
+    with instance_lock(settings.database), TerminalProgress() as progress:
+        async with open_database(settings.database) as source:
+            report = await copy_database(
+                source,
+                args.to,
+                progress=lambda table, done, total: progress(f"copying {table}", done, total),
+            )
+    print(
+        f"copied {report.total:,} rows in {len(report.rows)} tables from {settings.database}"
+        f" to {report.target}; row counts match. Set DATABASE_URL to it and start the bot."
     )
     return EXIT_OK
 

@@ -120,7 +120,7 @@ async def open_services(
     prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
     metrics = Metrics()
     async with (
-        open_database(settings.database_path) as db,
+        open_database(settings.database) as db,
         open_arxiv(settings, now=now) as arxiv,
         open_sdk_client(settings) as sdk,
     ):

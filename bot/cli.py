@@ -2,9 +2,9 @@
 
 `run` starts the bot; `check` prints the operator's checklist (exit 1 when an item fails);
 `preview`, `matches` and `summarize` use the same services as the bot, without Discord;
-`backup` copies the database. Exit codes: 0 success, 2 bad input (one line
-on stderr, no usage dump), 1 anything else, also one line; never a traceback, and nothing at
-all when the reader closed the pipe.
+`backup` copies the database; `migrate-db` moves it to PostgreSQL. Exit codes: 0 success,
+2 bad input (one line on stderr, no usage dump), 1 anything else, also one line; never a
+traceback, and nothing at all when the reader closed the pipe.
 """
 
 from __future__ import annotations
@@ -126,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument(
         "path", type=Path, metavar="PATH", help="a file, or a folder for a dated file inside it"
+    )
+
+    migrate = sub.add_parser(
+        "migrate-db",
+        help="copy the SQLite database into an empty PostgreSQL database",
+        description=(
+            "Copy every row of the SQLite database (DATABASE_PATH) into the empty PostgreSQL"
+            " database URL, in one transaction, and compare the row counts. Stop the bot"
+            " first; afterwards set DATABASE_URL to URL."
+        ),
+        epilog="example: arxiv-digest-bot migrate-db --to postgresql://bot:PASSWORD@db/arxiv",
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user:password@host:port/dbname"
     )
     return parser
 

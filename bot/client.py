@@ -18,6 +18,7 @@ import json
 import logging
 import signal
 from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -37,6 +38,7 @@ from bot.delivery.retry import RetryPolicy
 from bot.delivery.service import Delivery
 from bot.discord_sender import DiscordSender
 from bot.errors import ConfigError, DigestBotError, UserInputError
+from bot.fleet import Fleet, open_fleet
 from bot.health import Liveness, serve_health
 from bot.logs import DiscordOutages
 from bot.metrics import CountingSender
@@ -65,6 +67,7 @@ class DigestBot(commands.Bot):
         self,
         services: Services,
         *,
+        fleet: Fleet | None = None,
         guild_ready_timeout: float = 2.0,
         liveness: Liveness | None = None,
         scheduler: AsyncIOScheduler | None = None,
@@ -72,10 +75,11 @@ class DigestBot(commands.Bot):
     ) -> None:
         """Wire the bot's own services on `services`.
 
-        `liveness` is what `/healthz` reads (one is made when not given). `scheduler` runs
-        its jobs (by default a new one, UTC). `now` is the clock delivery decides by (which
-        targets are due, when a retry may come), by default the services' one; tests move it
-        on instead of waiting.
+        `fleet` is this process's place among the bot's processes (bot/fleet.py; alone by
+        default). `liveness` is what `/healthz` reads (one is made when not given).
+        `scheduler` runs its jobs (by default a new one, UTC). `now` is the clock delivery
+        decides by (which targets are due, when a retry may come), by default the services'
+        one; tests move it on instead of waiting.
         """
         intents = discord.Intents.none()
         intents.guilds = True  # channels and permissions; not a privileged intent
@@ -85,6 +89,7 @@ class DigestBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            **shard_options(services.settings),
         )
         self.services = services
         self.settings = settings = services.settings
@@ -93,6 +98,7 @@ class DigestBot(commands.Bot):
         #: What /healthz judges (bot/health.py), kept up to date by the events below.
         self.liveness = liveness or Liveness(settings.poll_interval_seconds)
         self.outages = DiscordOutages()
+        fleet = fleet or Fleet(db)
         now = now or services.now
         self.clock = Clock(scheduler or AsyncIOScheduler(timezone="UTC"), now=now)
         # A timed target's job sends what was planned for it; `self.delivery` exists by the
@@ -104,6 +110,7 @@ class DigestBot(commands.Bot):
             CountingSender(sender, metrics),
             LostTargets(db, schedule),
             policy=RetryPolicy.of(settings),
+            fleet=fleet,
             clock=now,
         )
         self.delivery = Delivery(
@@ -115,6 +122,7 @@ class DigestBot(commands.Bot):
             settings,
             backfill=services.backfill,
             alarm=FeedAlarm(db, sender, clock=now),
+            fleet=fleet,
             now=now,
             on_poll=metrics.observe_poll,
         )
@@ -135,7 +143,7 @@ class DigestBot(commands.Bot):
         await self.delivery.reconcile()
         await self.schedule.sync_all()
         self.clock.scheduler.add_listener(self._job_ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-        self.delivery.start()
+        await self.delivery.start()
         self.clock.start()
 
     async def close(self) -> None:
@@ -227,6 +235,30 @@ class DigestBot(commands.Bot):
         await reply_ephemeral(interaction, message)
 
 
+class ShardedDigestBot(DigestBot, commands.AutoShardedBot):
+    """The bot for a process that serves several of Discord's shards at once."""
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """Return discord.py's shard options for the shards this process serves (none: unsharded).
+
+    One shard is a plain client's `shard_id`; several need AutoShardedBot's `shard_ids`.
+    """
+    if settings.shard_count is None:
+        return {}
+    shards = list(settings.shards_here)
+    if len(shards) == 1:
+        return {"shard_id": shards[0], "shard_count": settings.shard_count}
+    return {"shard_ids": shards, "shard_count": settings.shard_count}
+
+
+def make_bot(services: Services, fleet: Fleet) -> DigestBot:
+    """Build the bot for the shards this process serves."""
+    if len(services.settings.shards_here) > 1:
+        return ShardedDigestBot(services, fleet=fleet)
+    return DigestBot(services, fleet=fleet)
+
+
 async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:
     """Send an ephemeral message whether or not the interaction was acknowledged yet."""
     try:
@@ -264,8 +296,11 @@ async def run_bot(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with open_services(settings) as services:
-            bot = DigestBot(services)
+        async with (
+            open_services(settings) as services,
+            open_fleet(settings, services.db) as fleet,
+        ):
+            bot = make_bot(services, fleet)
             async with serve_health(settings, bot.liveness, services.metrics, services.db):
                 await _run_until_stopped(bot, token, settings, stop)
     finally:

@@ -45,6 +45,7 @@ class JobKind(StrEnum):
     POLL = "poll"
     POST = "post"  # a timed target's daily post
     SOON = "soon"  # one-off work for a target, as soon as possible
+    SEND = "send"  # send what is due, woken by another process's pass (bot/fleet.py)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,6 +64,11 @@ class JobKey:
     def post(cls, target: TargetKey) -> JobKey:
         """Return the key of a timed target's daily post."""
         return cls(JobKind.POST, target)
+
+    @classmethod
+    def send(cls) -> JobKey:
+        """Return the key of sending what is due now, out of turn."""
+        return cls(JobKind.SEND)
 
     @classmethod
     def soon(cls, target: TargetKey) -> JobKey:

@@ -32,7 +32,7 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 
 
 #: Settings whose values are never shown, not even cut short.
-SECRET_SETTINGS = frozenset({"discord_token", "anthropic_api_key"})
+SECRET_SETTINGS = frozenset({"discord_token", "anthropic_api_key", "database_url"})
 #: How much of a bad value an error shows: enough to spot a typo, too little to leak a key
 #: pasted into the wrong setting (an Anthropic key's first 13 characters are a fixed prefix).
 SHOWN_VALUE_MAX = 16
@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     monthly_budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     database_path: Path = Path("data/arxiv-digest.sqlite3")
+    # `sqlite:///path` or `postgresql://user:password@host/db`; wins over DATABASE_PATH. A
+    # secret: it may hold the password (errors and logs never show it).
+    database_url: SecretStr | None = None
     # At most a day: arXiv announces daily, and the scheduler cannot hold 1e20 seconds.
     poll_interval_seconds: int = Field(default=1800, ge=1, le=86_400)
     default_categories: Annotated[tuple[str, ...], NoDecode] = ("cs.AI", "cs.CL", "cs.LG")
@@ -109,6 +112,11 @@ class Settings(BaseSettings):
     arxiv_timeout_seconds: float = Field(default=60.0, gt=0, le=600, allow_inf_nan=False)
     # A cap on one answer's size after decompression (a full 2,000-entry feed is ~4 MB).
     arxiv_max_response_mb: int = Field(default=20, ge=1, le=1000)
+
+    # Discord sharding (https://discord.com/developers/docs/events/gateway#sharding): the
+    # shards of all processes, and which of them this process serves (unset: all of them).
+    shard_count: int | None = Field(default=None, ge=1, le=4096)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -206,6 +214,8 @@ class Settings(BaseSettings):
         "arxiv_contact",
         "prompts_dir",
         "health_port",
+        "database_url",
+        "shard_count",
         mode="before",
     )
     @classmethod
@@ -214,6 +224,91 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        words = _split_words(value)
+        if isinstance(words, tuple) and not words:
+            return None
+        if isinstance(words, tuple):
+            try:
+                return tuple(int(word) for word in words)
+            except ValueError:
+                raise ValueError("expected shard numbers such as 0 1 (or 0,1)") from None
+        return words
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_fit(cls, value: tuple[int, ...] | None, info: Any) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT, the number of shards of all processes")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a shard twice")
+        if any(not 0 <= shard < count for shard in value):
+            raise ValueError(f"expected shard numbers from 0 to {count - 1} (SHARD_COUNT - 1)")
+        url = info.data.get("database_url")
+        postgres = url is not None and not url.get_secret_value().startswith("sqlite:")
+        if set(value) != set(range(count)) and not postgres:
+            raise ValueError(
+                "splits the shards between processes, which must share a PostgreSQL database:"
+                " set DATABASE_URL=postgresql://..."
+            )
+        return value
+
+    @property
+    def shards_here(self) -> tuple[int, ...]:
+        """Return the shards this process serves: SHARD_IDS, or all of SHARD_COUNT, or (0,)."""
+        if self.shard_ids is not None:
+            return tuple(sorted(self.shard_ids))
+        return tuple(range(self.shard_count or 1))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        scheme = url.partition("://")[0]
+        if scheme == "sqlite":
+            if not url.startswith("sqlite:///") or len(url) == len("sqlite:///"):
+                raise ValueError("expected sqlite:///path/to/file.sqlite3")
+        elif scheme not in ("postgresql", "postgres"):
+            raise ValueError("expected sqlite:///path or postgresql://user:password@host/db")
+        return SecretStr(url)
+
+    @property
+    def database(self) -> Path | str:
+        """Return where the database is: DATABASE_URL (a PostgreSQL URL, or the file of a
+        `sqlite:///` URL), else DATABASE_PATH.
+        """
+        if self.database_url is None:
+            return self.database_path
+        url = self.database_url.get_secret_value()
+        if url.startswith("sqlite:///"):
+            return Path(url.removeprefix("sqlite:///"))
+        return url
+
+    def secret_values(self) -> list[str]:
+        """Return every secret these settings hold, for the logs to mask wherever it shows."""
+        found = [
+            secret.get_secret_value()
+            for secret in (self.discord_token, self.anthropic_api_key)
+            if secret is not None
+        ]
+        if self.database_url is not None:
+            password = urlsplit(self.database_url.get_secret_value()).password
+            if password:
+                found.append(password)
+        return found
+
+    @property
+    def uses_postgres(self) -> bool:
+        """Say whether the database is PostgreSQL (several processes may share it)."""
+        return isinstance(self.database, str)
 
     def price_per_mtok(self, model: str) -> tuple[float, float] | None:
         """Return (input, output) USD per million tokens for `model`, if known."""

@@ -72,3 +72,19 @@ class SummaryError(DigestBotError):
 
 class StorageError(DigestBotError):
     """The database could not be opened or migrated."""
+
+
+class DatabaseError(DigestBotError):
+    """A statement failed: the database's reason, one line, as either backend words it.
+
+    The store raises it for every driver error (sqlite3's, asyncpg's), so no caller needs to
+    know which database runs; the driver's exception is its `__cause__`.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"database error: {reason}")
+        self.reason = reason
+
+
+class ConstraintError(DatabaseError):
+    """A write broke a rule of the schema (a key, a CHECK, a foreign key): nothing was stored."""

@@ -81,6 +81,10 @@ class NotPosted(StrEnum):
     PAUSED = "paused"
     #: A subscription without keywords, or whose DMs are known to be closed.
     NOT_DELIVERABLE = "not-deliverable"
+    #: Another bot process is sending this target's post right now (PostgreSQL, bot/fleet.py).
+    BEING_SENT = "being-sent"
+    #: The target belongs to another live bot process's shard, which sends it (bot/fleet.py).
+    ELSEWHERE = "elsewhere"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

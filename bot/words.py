@@ -255,6 +255,8 @@ def post_result(channel_id: int, result: PostResult) -> str:
         return text
     if result.not_posted is NotPosted.PAUSED:
         return f"The digest of {where} is paused; nothing was posted."
+    if result.not_posted in (NotPosted.BEING_SENT, NotPosted.ELSEWHERE):
+        return f"The digest of {where} is being posted right now; it will be there shortly."
     if result.not_posted is not None:
         return no_digest(channel_id)
     if result.papers:

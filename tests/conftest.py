@@ -13,7 +13,7 @@ from tests.fakes.arxiv_server import FakeArxiv
 from tests.isolation import empty_working_folder, remove_developer_variables
 
 # The fake Discord's fixtures (fake_discord, discord_guild, ...) for every test directory.
-pytest_plugins = ["tests.fakes.discord_server.fixtures"]
+pytest_plugins = ["tests.fakes.discord_server.fixtures", "tests.postgres"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -54,9 +54,12 @@ def filled_values(scratch: Path) -> dict[str, str]:
         "DAILY_BUDGET_USD": "0",
         "MONTHLY_BUDGET_USD": "0",
         "DATABASE_PATH": str(scratch / "developer.sqlite3"),
+        "DATABASE_URL": f"sqlite:///{scratch / 'developer-url.sqlite3'}",
         "POLL_INTERVAL_SECONDS": "5",
         "DEFAULT_CATEGORIES": "math.AP",
         "DEFAULT_LANGUAGE": "de",
+        "SHARD_COUNT": "2",
+        "SHARD_IDS": "0 1",
         "ARXIV_CONTACT": "developer@example.org",
         "ARXIV_API_URL": f"{unreachable}/api/query",
         "ARXIV_FEED_URL": f"{unreachable}/atom/",
@@ -112,3 +115,4 @@ def test_a_filled_in_env_file_and_environment_change_no_result(tmp_path: Path) -
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.fullmatch(r"\d+ passed in [\d.]+s(?: \([\d:]+\))?", summary), summary
     assert not (tmp_path / "developer.sqlite3").exists()
+    assert not (tmp_path / "developer-url.sqlite3").exists()

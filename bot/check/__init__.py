@@ -32,14 +32,9 @@ async def run_check(
     from bot.check.local import check_database, check_settings
     from bot.check.remote import check_arxiv, check_claude
 
-    secrets = [
-        secret.get_secret_value()
-        for secret in (settings.discord_token, settings.anthropic_api_key)
-        if secret is not None
-    ]
-    checks = _checklist(out, secrets)
+    checks = _checklist(out, settings.secret_values())
     check_settings(checks, env_file)
-    digests = await check_database(checks, settings.database_path)
+    digests = await check_database(checks, settings.database)
     await check_arxiv(checks, settings)
     await check_discord(checks, settings, digests)
     await check_claude(checks, settings)

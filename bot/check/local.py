@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.check import words
 from bot.check.report import Checklist, Mark
+from bot.errors import DatabaseError
 from bot.store import targets
 from bot.store.inspection import inspect_database
 from bot.targets.model import DigestConfig
@@ -20,12 +21,13 @@ def check_settings(checks: Checklist, env_file: Path) -> None:
     checks.add(Mark.OK, SETTINGS, words.settings_ok(env_file))
 
 
-async def check_database(checks: Checklist, path: Path) -> list[DigestConfig] | None:
-    """Report what DATABASE_PATH holds; return its digests (None when they cannot be read).
+async def check_database(checks: Checklist, where: Path | str) -> list[DigestConfig] | None:
+    """Report what the database holds; return its digests (None when they cannot be read).
 
     Nothing is created or migrated (bot/store/inspection.py).
     """
-    async with inspect_database(path) as found:
+    async with inspect_database(where) as found:
+        path = found.path  # a PostgreSQL URL without its password
         if found.problem is not None:
             checks.add(Mark.FAIL, DATABASE, words.database_bad(path, found.problem))
             return None
@@ -36,11 +38,13 @@ async def check_database(checks: Checklist, path: Path) -> list[DigestConfig] | 
             checks.add(Mark.OK, DATABASE, words.database_empty(path))
             return []
         schema = found.schema or 0
+        sqlite = not isinstance(path, str)  # quick_check and the copy are SQLite's
         if schema < found.latest:
-            checks.add(Mark.OK, DATABASE, words.database_older(path, schema, found.latest))
+            line = words.database_older(path, schema, found.latest, sqlite)
         else:
-            checks.add(Mark.OK, DATABASE, words.database_ok(path, schema))
+            line = words.database_ok(path, schema, sqlite)
+        checks.add(Mark.OK, DATABASE, line)
         try:
             return await targets.list_digests(found.db)
-        except sqlite3.Error:
+        except (DatabaseError, sqlite3.Error):
             return None  # an older schema this release reads only after migrating it

@@ -44,31 +44,34 @@ NOT_CHECKED_SETTINGS = "not checked: the settings are not valid"
 NOT_CHECKED_DATABASE = "not checked: the database cannot be read"
 
 
-def database_new(path: Path) -> str:
+def database_new(path: Path | str) -> str:
     """A database `run` will create."""
     return f"{path} does not exist yet; `run` creates it"
 
 
-def database_ok(path: Path, schema: int) -> str:
-    """A database of the current schema that passed its checks."""
-    return f"{path}: schema {schema}, the current one; quick_check found no damage; writable"
+def database_ok(path: Path | str, schema: int, damage_checked: bool = True) -> str:
+    """A database of the current schema that passed its checks (SQLite's quick_check too)."""
+    checked = "quick_check found no damage; " if damage_checked else ""
+    return f"{path}: schema {schema}, the current one; {checked}writable"
 
 
-def database_older(path: Path, schema: int, latest: int) -> str:
-    """A database that `run` will migrate."""
+def database_older(path: Path | str, schema: int, latest: int, sqlite: bool = True) -> str:
+    """A database that `run` will migrate (an SQLite file after copying it)."""
+    if not sqlite:
+        return f"{path}: schema {schema}, and `run` migrates it to {latest} at start; writable"
     return (
         f"{path}: schema {schema}, and `run` migrates it to {latest} at start (after copying"
         " it beside itself); quick_check found no damage; writable"
     )
 
 
-def database_bad(path: Path, problem: str) -> str:
+def database_bad(path: Path | str, problem: str) -> str:
     """A database `run` cannot use (the problem says what to do, as `run` would)."""
     return f"{path}: {problem}"
 
 
-def database_empty(path: Path) -> str:
-    """An empty SQLite file: `run` creates the tables."""
+def database_empty(path: Path | str) -> str:
+    """An empty SQLite file or PostgreSQL database: `run` creates the tables."""
     return f"{path} holds no tables yet; `run` creates them"
 
 

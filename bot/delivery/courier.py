@@ -13,6 +13,9 @@ although its send failed (Discord did not answer, or the database could not reco
 looked for in the target's recent messages before it is sent again, as on start-up. Discord's
 nonce window lasts minutes; a retry may come hours later.
 
+With several bot processes (bot/fleet.py) a target is sent to only under its claim, so no
+two processes send the same message; one adopted from a process that died is read first.
+
 A version reply goes out as a reply to the message that carried the paper: its Discord id
 is read from the outbox when the reply is sent, and the payload gets Discord's
 `message_reference` (https://discord.com/developers/docs/resources/message#create-message).
@@ -30,6 +33,7 @@ from typing import Protocol, TypeVar
 
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.sender import Sender, SendError
+from bot.fleet import Fleet
 from bot.outcomes import NotPosted, PostResult, SendProblem
 from bot.store import deliveries, outbox_retries, targets
 from bot.store.db import Database, storage_failure
@@ -103,12 +107,14 @@ class Courier:
         events: TargetEvents,
         *,
         policy: RetryPolicy | None = None,
+        fleet: Fleet | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self._sender = sender
         self._events = events
         self._policy = policy or RetryPolicy()
+        self._fleet = fleet or Fleet(db)
         self._clock = clock
         # One sending run per target: a timed job, /digest post and the poll may overlap.
         self._locks: dict[TargetKey, asyncio.Lock] = {}
@@ -125,15 +131,23 @@ class Courier:
         """Return targets to try again at the next poll that the database has no record of."""
         return frozenset(self._unsure | self._unrecorded_failure)
 
-    async def flush(self, key: TargetKey, *, first_post_only: bool = False) -> PostResult:
+    async def flush(
+        self, key: TargetKey, *, first_post_only: bool = False, reconcile_first: bool = False
+    ) -> PostResult:
         """Send the target's unsent messages in order, stopping at the first failure.
 
         Messages given up earlier are queued again (the target is active again), and any that
         may already be in the channel are looked for there first. With `first_post_only`,
         only the oldest unsent post goes out (a retry: a timed target's next post keeps
         waiting for its time).
+
+        Under the target's claim (bot/fleet.py): a target another process is sending to is
+        left to it. With `reconcile_first` (a target adopted from a process that died,
+        maybe mid-post) all its unsent messages are looked for in the channel first.
         """
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._locks.setdefault(key, asyncio.Lock()), self._fleet.claim(key) as mine:
+            if not mine:
+                return PostResult(not_posted=NotPosted.BEING_SENT)
             not_posted = await self._not_posted(key)
             if not_posted is not None:
                 return PostResult(not_posted=not_posted)
@@ -146,7 +160,8 @@ class Courier:
                 first = messages[0].announcement_date
                 messages = [m for m in messages if m.announcement_date == first]
             run = _Run()
-            if key in self._unsure or any(m.outcome_unknown for m in messages):
+            unsure = reconcile_first or key in self._unsure
+            if unsure or any(m.outcome_unknown for m in messages):
                 checked = await self._look_for_sent(key, messages, run)
                 if isinstance(checked, PostResult):
                     await self._mark_posted(key, run)
@@ -168,7 +183,8 @@ class Courier:
         """Settle messages recorded but not marked sent (a crash mid-post); return how many.
 
         Each is looked for in its target's recent messages: found ones are marked sent,
-        the rest stay pending and go out on the target's next sending run.
+        the rest stay pending and go out on the target's next sending run. A target another
+        process is sending to is skipped: its messages are not a crash's.
         """
         pending = await deliveries.pending_messages(self._db)
         by_target: dict[TargetKey, list[OutboxMessage]] = {}
@@ -176,17 +192,25 @@ class Courier:
             by_target.setdefault(message.target, []).append(message)
         settled = 0
         for key, messages in by_target.items():
-            try:
-                found = await self._call(self._sender.find_sent(key, messages))
-            except SendError as exc:
-                log.warning("cannot reconcile %s: %s", key, exc)
-                continue
-            for outbox_id, message_id in found.items():
-                await deliveries.mark_sent(self._db, outbox_id, message_id, now=self._clock())
-                settled += 1
+            async with self._locks.setdefault(key, asyncio.Lock()), self._fleet.claim(key) as mine:
+                if mine:
+                    settled += await self._settle(key, messages)
         if pending:
             log.info("reconciled %d of %d pending messages", settled, len(pending))
         return settled
+
+    async def _settle(self, key: TargetKey, messages: list[OutboxMessage]) -> int:
+        """Mark sent those of the target's pending `messages` found in its channel."""
+        if not messages:
+            return 0
+        try:
+            found = await self._call(self._sender.find_sent(key, messages))
+        except SendError as exc:
+            log.warning("cannot reconcile %s: %s", key, exc)
+            return 0
+        for outbox_id, message_id in found.items():
+            await deliveries.mark_sent(self._db, outbox_id, message_id, now=self._clock())
+        return len(found)
 
     async def _not_posted(self, key: TargetKey) -> NotPosted | None:
         """Say why nothing may be sent to the target now, or None when it may."""

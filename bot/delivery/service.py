@@ -28,11 +28,12 @@ from bot.delivery.courier import Courier
 from bot.delivery.feed_alarm import FeedAlarm
 from bot.digest.planner import Planner
 from bot.errors import ArxivError
-from bot.outcomes import PollResult, PollStatus, PostResult
+from bot.fleet import Fleet, Ownership
+from bot.outcomes import NotPosted, PollResult, PollStatus, PostResult
 from bot.poller import Poller
 from bot.store import deliveries, outbox_retries, targets
 from bot.store.db import Database, storage_failure
-from bot.targets.model import DigestConfig, Subscription, Target, TargetKey, TargetKind
+from bot.targets.model import Target, TargetKey, TargetKind
 from bot.targets.schedule import post_was_missed
 from bot.timeutil import utc_now
 
@@ -65,6 +66,7 @@ class Delivery:
         *,
         backfill: Backfill,
         alarm: FeedAlarm,
+        fleet: Fleet | None = None,
         now: Callable[[], dt.datetime] = utc_now,
         on_poll: Callable[[PollResult | None], object] = lambda result: None,
     ) -> None:
@@ -76,6 +78,7 @@ class Delivery:
         self._settings = settings
         self._backfill = backfill
         self.alarm = alarm
+        self._fleet = fleet or Fleet(db)
         self._now = now
         self._on_poll = on_poll  # metrics (bot/metrics.py): each scheduled poll's result
         #: How the last scheduled poll ended (None before the first).
@@ -85,10 +88,17 @@ class Delivery:
         self.last_cross_check: CrossCheckReport | None = None
         self._caught_up = False
 
-    def start(self) -> None:
-        """Schedule the poll: at once, then every POLL_INTERVAL_SECONDS."""
+    async def start(self) -> None:
+        """Schedule the poll: at once, then every POLL_INTERVAL_SECONDS.
+
+        With other processes on the database, also send this process's targets' posts as
+        soon as the leader's pass planned them (bot/fleet.py).
+        """
         self._clock.every(
             JobKey.poll(), self._settings.poll_interval_seconds, self.poll_and_deliver
+        )
+        await self._fleet.on_planned(
+            lambda: self._clock.soon(JobKey.send(), lambda: self.send_due(first_run=False))
         )
 
     def next_poll(self) -> dt.datetime | None:
@@ -110,9 +120,32 @@ class Delivery:
 
         Failed sends are retried. A failing poll is logged and remembered for `/status`;
         announcements recorded earlier (or listed from the API) are still planned and sent.
-        A database that fails (a full disk) costs the
-        step that met it, logged in one line; the sending steps still run, and send nothing
-        the database cannot record (bot.delivery.courier).
+        A database that fails (a full disk) costs the step that met it, logged in one line;
+        the sending steps still run, and send nothing the database cannot record
+        (bot.delivery.courier). With other processes on the database only the leader polls,
+        backfills, plans and cross-checks (bot/fleet.py); every process sends to its own
+        targets.
+        """
+        first_run, self._caught_up = not self._caught_up, True
+        if not await self._fleet.lead():
+            await self.send_due(first_run=first_run)
+            return
+        categories = await self._poll_and_plan()
+        if categories is None:
+            return
+        await self._fleet.planned()
+        await self.send_due(first_run=first_run)
+        await self._guarded("the cross-check", self._cross_check())
+        if self.last_cross_check is not None and self.last_cross_check.found:
+            await self._guarded("planning the posts", self._planner.plan_pending())
+            await self._fleet.planned()
+            await self.send_due(first_run=first_run)
+        await self._guarded("the feed alarm", self._check_feed(categories))
+
+    async def _poll_and_plan(self) -> tuple[str, ...] | None:
+        """Poll and backfill the categories targets need, run the pass; return the categories.
+
+        None when there is no target at all.
         """
         digests = [c for c in await targets.list_digests(self._db) if not c.paused]
         subs = [s for s in await targets.list_subscriptions(self._db) if s.deliverable]
@@ -123,26 +156,22 @@ class Delivery:
             wanted.update(dict.fromkeys(sub.categories or self._settings.default_categories))
         if not wanted:
             log.debug("no digest or subscription: nothing to poll")
-            return
+            return None
         categories = tuple(wanted)
         await self._guarded("the poll", self._poll(categories))
         await self._guarded("the backfill", self._fill_missed(categories))
-        first_run, self._caught_up = not self._caught_up, True
-        await self._plan_and_send(digests, subs, first_run=first_run)
-        await self._guarded("the cross-check", self._cross_check())
-        if self.last_cross_check is not None and self.last_cross_check.found:
-            await self._plan_and_send(digests, subs, first_run=first_run)
-        await self._guarded("the feed alarm", self._check_feed(categories))
-
-    async def _plan_and_send(
-        self, digests: list[DigestConfig], subs: list[Subscription], *, first_run: bool
-    ) -> None:
-        """Plan what is new, send what targets without a time of their own have pending.
-
-        Timed targets whose time passed while the bot was down are sent too (the first
-        poll), and every target whose failed send is due for another try.
-        """
         await self._guarded("planning the posts", self._planner.plan_pending())
+        return categories
+
+    async def send_due(self, *, first_run: bool) -> None:
+        """Send the posts due now and retry failed ones whose backoff is over.
+
+        Due now: targets without a time of their own, and, on the first run after start-up,
+        timed ones whose time passed while the bot was down. Targets of another live
+        process's shard are left to it (`flush`).
+        """
+        digests = [c for c in await targets.list_digests(self._db) if not c.paused]
+        subs = [s for s in await targets.list_subscriptions(self._db) if s.deliverable]
         unsent = await outbox_retries.unsent_posts(self._db)
         now = self._now()
         due = [
@@ -195,9 +224,19 @@ class Delivery:
         """Tell the servers once if the feed stays behind on an announcement night."""
         await self.alarm.check(categories, await targets.list_digests(self._db))
 
-    async def flush(self, key: TargetKey) -> PostResult:
-        """Send what is planned for the target (its daily job)."""
-        return await self._courier.flush(key)
+    async def flush(self, key: TargetKey, *, first_post_only: bool = False) -> PostResult:
+        """Send what is planned for the target (its daily job), if this process sends it.
+
+        A target of another live process's shard is left to that process; one whose
+        process is gone is adopted, reconciled first (bot/fleet.py). `first_post_only`: see
+        `Courier.flush`.
+        """
+        ownership = await self._fleet.ownership(key)
+        if ownership is Ownership.OTHER:
+            return PostResult(not_posted=NotPosted.ELSEWHERE)
+        return await self._courier.flush(
+            key, first_post_only=first_post_only, reconcile_first=ownership is Ownership.ORPHAN
+        )
 
     async def post_now(self, key: TargetKey) -> PostResult:
         """Plan the target's announcements not planned yet, then send (`/digest post`).
@@ -207,7 +246,7 @@ class Delivery:
         """
         await self._courier.resume_after_failures(key)
         await self._planner.plan_pending([key])
-        return await self._courier.flush(key)
+        return await self._send_or_wake(key)
 
     def deliver_soon(self, key: TargetKey, *, fetch_first: bool) -> None:
         """Plan the target's pending announcements soon, and send them if it is not timed.
@@ -238,7 +277,14 @@ class Delivery:
         await self._planner.plan_pending([key])
         if target.time is not None:
             return None
-        return await self._courier.flush(key)
+        return await self._send_or_wake(key)
+
+    async def _send_or_wake(self, key: TargetKey) -> PostResult:
+        """Send the target's post, or wake the process that sends it (its shard's)."""
+        result = await self.flush(key)
+        if result.not_posted is NotPosted.ELSEWHERE:
+            await self._fleet.planned()
+        return result
 
     async def preview(self, key: TargetKey) -> Preview | None:
         """Return what the target's next post holds; plan in memory, record nothing.
@@ -275,9 +321,7 @@ class Delivery:
 
     async def _guarded_flush(self, key: TargetKey, *, first_post_only: bool = False) -> None:
         """Send to one target; log, don't raise, so one bad target can't stop the others."""
-        await self._guarded(
-            f"sending to {key}", self._courier.flush(key, first_post_only=first_post_only)
-        )
+        await self._guarded(f"sending to {key}", self.flush(key, first_post_only=first_post_only))
 
     async def _guarded(self, what: str, work: Awaitable[object]) -> None:
         """Run one step of the poll; log its failure, in one line when the database failed."""

@@ -26,12 +26,11 @@ from bot.store.codec import (
     date_text,
     datetime_text,
     fetch_all,
-    fetch_one,
     json_text,
     parse_strings,
     unique,
 )
-from bot.store.db import Database
+from bot.store.db import Database, PerDialect
 from bot.store.papers import paper_from_row, upsert_papers_in_transaction
 from bot.timeutil import utc_now
 
@@ -87,23 +86,46 @@ WHERE h.pick = 1
 ORDER BY h.announcement_id, h.position
 """
 
-# Each recorded date after :after with the categories its entries are in.
-_CATEGORIES_BY_DATE = """
+# Each recorded date after :after with the categories its entries are in. An entry's
+# categories are a JSON list: SQLite reads it with json_each, PostgreSQL as jsonb.
+_CATEGORIES_BY_DATE = PerDialect(
+    sqlite="""
 SELECT DISTINCT a.announced_on, c.value
 FROM announcements AS a
 JOIN announcement_entries AS e ON e.announcement_id = a.id, json_each(e.categories) AS c
-WHERE :after IS NULL OR a.announced_on > :after
-"""
+WHERE CAST(:after AS TEXT) IS NULL OR a.announced_on > :after
+""",
+    postgresql="""
+SELECT DISTINCT a.announced_on, c.value
+FROM announcements AS a
+JOIN announcement_entries AS e ON e.announcement_id = a.id
+CROSS JOIN LATERAL jsonb_array_elements_text(CAST(e.categories AS jsonb)) AS c (value)
+WHERE CAST(:after AS TEXT) IS NULL OR a.announced_on > :after
+""",
+)
 
-_DATES = """
+# The dates after :after (with an entry in one of :categories, a JSON list).
+_DATES = PerDialect(
+    sqlite="""
 SELECT DISTINCT a.announced_on FROM announcements AS a
-WHERE (:after IS NULL OR a.announced_on > :after)
-  AND (:categories IS NULL OR EXISTS (
+WHERE (CAST(:after AS TEXT) IS NULL OR a.announced_on > :after)
+  AND (CAST(:categories AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM announcement_entries AS e, json_each(e.categories) AS c
         WHERE e.announcement_id = a.id
           AND c.value IN (SELECT value FROM json_each(:categories))))
 ORDER BY a.announced_on
-"""
+""",
+    postgresql="""
+SELECT DISTINCT a.announced_on FROM announcements AS a
+WHERE (CAST(:after AS TEXT) IS NULL OR a.announced_on > :after)
+  AND (CAST(:categories AS jsonb) IS NULL OR EXISTS (
+        SELECT 1 FROM announcement_entries AS e
+        CROSS JOIN LATERAL jsonb_array_elements_text(CAST(e.categories AS jsonb)) AS c (value)
+        WHERE e.announcement_id = a.id
+          AND c.value IN (SELECT jsonb_array_elements_text(CAST(:categories AS jsonb)))))
+ORDER BY a.announced_on
+""",
+)
 
 
 def feed_key(categories: Iterable[str]) -> str:
@@ -139,22 +161,20 @@ async def record_announcement(
             """,
             (date.isoformat(), feed_key(request), json_text(request), stamp, stamp),
         )
-        row = await fetch_one(
-            db,
+        row = await conn.fetch_one(
             "SELECT id FROM announcements WHERE announced_on = ? AND feed_key = ?",
             (date.isoformat(), feed_key(request)),
         )
         if row is None:  # inserted or updated just above, in this transaction
             raise StorageError(f"announcement {date} {feed_key(request)} was not stored")
         announcement_id = int(row["id"])
-        row = await fetch_one(
-            db,
+        row = await conn.fetch_one(
             "SELECT max(position) FROM announcement_entries WHERE announcement_id = ?",
             (announcement_id,),
         )
         start = 0 if row is None or row[0] is None else int(row[0]) + 1
         # The write lock is ours (BEGIN IMMEDIATE): the next recording number is too.
-        row = await fetch_one(db, "SELECT coalesce(max(batch), 0) FROM announcement_entries")
+        row = await conn.fetch_one("SELECT coalesce(max(batch), 0) FROM announcement_entries")
         batch = 1 + (int(row[0]) if row is not None else 0)
         # New entries go after the known ones, in feed order. A known base id keeps its
         # position, source and recording (the upsert ignores them) and only moves to a higher

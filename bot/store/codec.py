@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from bot.store.db import Database, Params
+from bot.store.db import Database, Params, Row, Sql
 
 
 def datetime_text(value: dt.datetime) -> str:
@@ -70,11 +69,11 @@ def unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-async def fetch_one(db: Database, sql: str, params: Params = ()) -> sqlite3.Row | None:
+async def fetch_one(db: Database, sql: Sql, params: Params = ()) -> Row | None:
     """Run a query and return its first row, if any (see `Database.fetch_one`)."""
     return await db.fetch_one(sql, params)
 
 
-async def fetch_all(db: Database, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+async def fetch_all(db: Database, sql: Sql, params: Params = ()) -> list[Row]:
     """Run a query and return all its rows (see `Database.fetch_all`)."""
     return await db.fetch_all(sql, params)

@@ -16,11 +16,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-
-import aiosqlite
 
 from bot.store import passes as passes_store
 from bot.store.codec import (
@@ -31,7 +28,7 @@ from bot.store.codec import (
     parse_datetime,
     parse_strings,
 )
-from bot.store.db import Database
+from bot.store.db import Connection, Database, PerDialect, Row
 from bot.store.passes import TargetPass
 from bot.store.targets import mark_planned_in_transaction
 from bot.targets.model import TargetKey, TargetKind
@@ -116,8 +113,10 @@ class RecordedPosts:
     refused: dict[TargetKey, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
-# base_ids lists a message's papers in the order they were planned (delivered_papers' rowid).
-_SELECT_MESSAGES = """
+# base_ids lists a message's papers in the order they were planned (delivered_papers'
+# rowid, which the PostgreSQL schema names too), as a JSON list.
+_SELECT_MESSAGES = PerDialect(
+    sqlite="""
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
        o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
        o.reply_to,
@@ -127,27 +126,71 @@ SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
        ) AS base_ids
 FROM outbox_messages AS o
-"""
+""",
+    postgresql="""
+SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
+       o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
+       o.reply_to,
+       (SELECT r.message_id FROM outbox_messages AS r WHERE r.id = o.reply_to)
+           AS reply_to_message_id,
+       (SELECT coalesce(json_agg(d.base_id ORDER BY d.rowid), '[]')::text
+        FROM delivered_papers AS d WHERE d.outbox_id = o.id) AS base_ids
+FROM outbox_messages AS o
+""",
+)
 
 # Targets of a list (JSON [[kind, id], ...]) that already have a post of one date.
-_POSTED_ON = """
+_POSTED_ON = PerDialect(
+    sqlite="""
 SELECT DISTINCT o.target_kind, o.target_id
 FROM json_each(:targets) AS t
 JOIN outbox_messages AS o
   ON o.target_kind = json_extract(t.value, '$[0]')
  AND o.target_id = json_extract(t.value, '$[1]')
  AND o.announcement_date = :date
-"""
+""",
+    postgresql="""
+SELECT DISTINCT o.target_kind, o.target_id
+FROM jsonb_array_elements(CAST(:targets AS jsonb)) AS t (value)
+JOIN outbox_messages AS o
+  ON o.target_kind = t.value ->> 0
+ AND o.target_id = CAST(t.value ->> 1 AS bigint)
+ AND o.announcement_date = :date
+""",
+)
 
 # Which of some papers some targets already have: per target, through the primary key.
-_HAVE = """
+_HAVE = PerDialect(
+    sqlite="""
 SELECT d.target_kind, d.target_id, d.base_id
 FROM json_each(:targets) AS t
 JOIN delivered_papers AS d
   ON d.target_kind = json_extract(t.value, '$[0]')
  AND d.target_id = json_extract(t.value, '$[1]')
 WHERE d.base_id IN (SELECT value FROM json_each(:papers))
-"""
+""",
+    postgresql="""
+SELECT d.target_kind, d.target_id, d.base_id
+FROM jsonb_array_elements(CAST(:targets AS jsonb)) AS t (value)
+JOIN delivered_papers AS d
+  ON d.target_kind = t.value ->> 0
+ AND d.target_id = CAST(t.value ->> 1 AS bigint)
+WHERE d.base_id IN (SELECT jsonb_array_elements_text(CAST(:papers AS jsonb)))
+""",
+)
+
+# `:count` new outbox ids, one per row. The transaction holds the write lock, so on SQLite
+# the ids after the current maximum are ours to give; PostgreSQL's sequence gives them.
+_NEW_IDS = PerDialect(
+    sqlite="""
+WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+SELECT (SELECT coalesce(max(id), 0) FROM outbox_messages) + i FROM n
+""",
+    postgresql="""
+SELECT nextval(pg_get_serial_sequence('outbox_messages', 'id'))
+FROM generate_series(1, CAST(:count AS integer))
+""",
+)
 
 _INSERT_MESSAGE = """
 INSERT INTO outbox_messages
@@ -172,6 +215,7 @@ WHERE d.announcement_date < :date
     JOIN announcements AS a ON a.id = e.announcement_id
     WHERE a.announced_on = :date AND e.announce_type IN ('replace', 'replace-cross'))
 """
+
 
 _INSERT_PAPER = """
 INSERT INTO delivered_papers (target_kind, target_id, base_id, outbox_id, announcement_date)
@@ -243,7 +287,7 @@ async def record_posts(
 
 
 async def _already_planned(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     date: dt.date,
     chunk: Sequence[TargetKey],
     seen_by: dict[TargetKey, TargetPass],
@@ -293,7 +337,7 @@ async def pending_messages(
         _SELECT_MESSAGES
         + """
         WHERE (o.state = 'pending' OR (:failed_too = 1 AND o.state = 'failed'))
-          AND (:kind IS NULL OR (o.target_kind = :kind AND o.target_id = :target_id))
+          AND (CAST(:kind AS TEXT) IS NULL OR (o.target_kind = :kind AND o.target_id = :target_id))
         ORDER BY o.announcement_date, o.target_kind, o.target_id, o.seq
         """,
         {"kind": kind, "target_id": target_id, "failed_too": int(failed_too)},
@@ -322,11 +366,11 @@ async def mark_sent(
 ) -> bool:
     """Record that a message went out as Discord message `message_id`; say if it exists."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        changed = await conn.execute(
             "UPDATE outbox_messages SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ?",
             (message_id, datetime_text(now or utc_now()), outbox_id),
         )
-        return cursor.rowcount > 0
+        return changed > 0
 
 
 async def delivered_base_ids(db: Database, target: TargetKey) -> set[str]:
@@ -362,20 +406,17 @@ async def delivered_of_announcement(db: Database, date: dt.date) -> dict[TargetK
     return found
 
 
-async def _posted_on(
-    conn: aiosqlite.Connection, date: dt.date, keys: Sequence[TargetKey]
-) -> set[TargetKey]:
+async def _posted_on(conn: Connection, date: dt.date, keys: Sequence[TargetKey]) -> set[TargetKey]:
     """Return which of `keys` already have a post of `date` in the outbox."""
     if not keys:
         return set()
     params = {"targets": json_text([[str(k.kind), k.id] for k in keys]), "date": date.isoformat()}
-    async with conn.execute(_POSTED_ON, params) as cursor:
-        rows = await cursor.fetchall()
+    rows = await conn.fetch_all(_POSTED_ON, params)
     return {TargetKey(TargetKind(row[0]), int(row[1])) for row in rows}
 
 
 async def _clashes(
-    conn: aiosqlite.Connection, posts: Sequence[PostRecord]
+    conn: Connection, posts: Sequence[PostRecord]
 ) -> dict[TargetKey, tuple[str, ...]]:
     """Return the posts' targets that already have one of the papers their post carries.
 
@@ -391,10 +432,9 @@ async def _clashes(
             "targets": json_text([[str(key.kind), key.id] for key in carried]),
             "papers": json_text(sorted({b for base_ids in carried.values() for b in base_ids})),
         }
-        async with conn.execute(_HAVE, params) as cursor:
-            for row in await cursor.fetchall():
-                key = TargetKey(TargetKind(row[0]), int(row[1]))
-                have.setdefault(key, set()).add(str(row[2]))
+        for row in await conn.fetch_all(_HAVE, params):
+            key = TargetKey(TargetKind(row[0]), int(row[1]))
+            have.setdefault(key, set()).add(str(row[2]))
     clashes: dict[TargetKey, tuple[str, ...]] = {}
     for key, base_ids in carried.items():
         seen: set[str] = set()
@@ -409,7 +449,7 @@ async def _clashes(
 
 
 async def _insert(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     date: dt.date,
     posts: Sequence[PostRecord],
     stamp: str,
@@ -418,22 +458,20 @@ async def _insert(
 ) -> None:
     """Insert the posts' messages, replies and papers (inside the caller's transaction).
 
-    The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so the ids after the
-    current maximum are ours to give: one `executemany` per table instead of a round trip
-    per message for its `lastrowid`. With `append`, each post's messages follow the ones its
-    target already has of `date`.
+    The messages' ids are taken first, all at once (`_NEW_IDS`): one `executemany` per table
+    instead of a round trip per message for its generated id. With `append`, each post's
+    messages follow the ones its target already has of `date`.
     """
-    if not posts:
+    count = sum(len(post.messages) + len(post.replies) for post in posts)
+    if not count:
         return
-    async with conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages") as cursor:
-        row = await cursor.fetchone()
-    next_id = int(row[0]) + 1 if row else 1
+    rows = await conn.fetch_all(_NEW_IDS, {"count": count})
+    ids = iter(int(row[0]) for row in rows)
     day = date.isoformat()
     first_seq: dict[TargetKey, int] = {}
     if append:
-        async with conn.execute(_NEXT_SEQ, (day,)) as cursor:
-            for found in await cursor.fetchall():
-                first_seq[TargetKey(TargetKind(found[0]), int(found[1]))] = int(found[2])
+        for found in await conn.fetch_all(_NEXT_SEQ, (day,)):
+            first_seq[TargetKey(TargetKind(found[0]), int(found[1]))] = int(found[2])
     messages: list[tuple[object, ...]] = []
     papers: list[tuple[object, ...]] = []
     for post in posts:
@@ -444,16 +482,16 @@ async def _insert(
         ]
         outgoing += [(payload, (), reply_to) for payload, reply_to in post.replies]
         for payload, base_ids, reply_to in outgoing:
+            outbox_id = next(ids)
             nonce = message_nonce(post.target, date, seq)
-            messages.append((next_id, kind, target_id, day, seq, nonce, payload, stamp, reply_to))
-            papers.extend((kind, target_id, base_id, next_id, day) for base_id in base_ids)
-            next_id += 1
+            messages.append((outbox_id, kind, target_id, day, seq, nonce, payload, stamp, reply_to))
+            papers.extend((kind, target_id, base_id, outbox_id, day) for base_id in base_ids)
             seq += 1
     await conn.executemany(_INSERT_MESSAGE, messages)
     await conn.executemany(_INSERT_PAPER, papers)
 
 
-def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
+def _message_from_row(row: Row) -> OutboxMessage:
     """Build an OutboxMessage from an outbox row joined with its papers."""
     date = parse_date(row["announcement_date"])
     if date is None:  # NOT NULL in the schema
@@ -472,6 +510,8 @@ def _message_from_row(row: sqlite3.Row) -> OutboxMessage:
         sent_at=parse_datetime(row["sent_at"]),
         attempts=int(row["attempts"]),
         outcome_unknown=bool(row["outcome_unknown"]),
-        reply_to=row["reply_to"],
-        reply_to_message_id=row["reply_to_message_id"],
+        reply_to=None if row["reply_to"] is None else int(row["reply_to"]),
+        reply_to_message_id=(
+            None if row["reply_to_message_id"] is None else int(row["reply_to_message_id"])
+        ),
     )

@@ -8,14 +8,13 @@ dive, Save) are counted once per member, paper and channel, for the channel's ta
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.models import Paper
 from bot.paper_actions import PaperAction
 from bot.store.codec import datetime_text, fetch_all
-from bot.store.db import Database
+from bot.store.db import Database, Row
 from bot.store.papers import paper_from_row
 
 
@@ -83,16 +82,15 @@ async def toggle_mark(
 ) -> MarkChange:
     """Apply one click of `verdict`'s button by `user_id` on a paper version."""
     async with db.transaction() as conn:
-        async with conn.execute(
+        known = await conn.fetch_one(
             "SELECT 1 FROM papers WHERE base_id = ? AND version = ?", (base_id, version)
-        ) as cursor:
-            if await cursor.fetchone() is None:
-                return MarkChange.UNKNOWN_PAPER
-        async with conn.execute(
+        )
+        if known is None:
+            return MarkChange.UNKNOWN_PAPER
+        row = await conn.fetch_one(
             "SELECT verdict FROM paper_feedback WHERE user_id = ? AND base_id = ?",
             (user_id, base_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is not None and row["verdict"] == verdict.value:
             await conn.execute(
                 "DELETE FROM paper_feedback WHERE user_id = ? AND base_id = ?", (user_id, base_id)
@@ -112,10 +110,10 @@ async def toggle_mark(
 async def clear_mark(db: Database, user_id: int, base_id: str) -> bool:
     """Remove `user_id`'s mark on a paper; return whether there was one."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        removed = await conn.execute(
             "DELETE FROM paper_feedback WHERE user_id = ? AND base_id = ?", (user_id, base_id)
         )
-        return cursor.rowcount > 0
+        return removed > 0
 
 
 async def marked_papers(db: Database, user_id: int, *, limit: int) -> list[MarkedPaper]:
@@ -157,7 +155,7 @@ async def channel_tally(
     return {PaperAction(row[0]): int(row[1]) for row in rows}
 
 
-def _marked(row: sqlite3.Row) -> MarkedPaper:
+def _marked(row: Row) -> MarkedPaper:
     return MarkedPaper(
         paper=paper_from_row(row),
         verdict=Verdict(row["verdict"]),

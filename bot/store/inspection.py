@@ -1,9 +1,11 @@
 """Look at the database as it is, changing nothing: what `arxiv-digest-bot check` reports.
 
-Unlike `open_database`, this creates no file or folder and applies no migration: an operator
-may run `check` beside a running bot, or with a newer release installed before restarting the
-bot, and a check must not migrate the database under the running one. A test write is rolled
-back. Every way a file can be unusable comes back as one line, as `open_database` words it.
+Unlike `open_database`, this creates no file, folder or table and applies no migration: an
+operator may run `check` beside a running bot, or with a newer release installed before
+restarting the bot, and a check must not migrate the database under the running one. A test
+write is rolled back. Every way a database can be unusable comes back as one line, as
+`open_database` words it. On PostgreSQL (`DATABASE_URL`) the same, without SQLite's
+`quick_check`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ import dataclasses
 import os
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import aiosqlite
 
-from bot.errors import StorageError
-from bot.store.db import BUSY_TIMEOUT_MS, Database, describe_error, load_migrations
+from bot.errors import DatabaseError, StorageError
+from bot.store.db import (
+    Database,
+    Dialect,
+    describe_error,
+    is_postgres_url,
+    load_migrations,
+    redact_url,
+)
+from bot.store.sqlite import BUSY_TIMEOUT_MS, SqliteDatabase
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Inspection:
-    """What was found at DATABASE_PATH.
+    """What was found at DATABASE_PATH (or DATABASE_URL, named without its password).
 
     `schema` is the file's schema version (None when there is no file); `latest` the one this
     release migrates to; `problem` says, in one line, why the file cannot be used as it is
@@ -32,7 +42,7 @@ class Inspection:
     file is a database of a schema this release can read.
     """
 
-    path: Path
+    path: Path | str
     latest: int
     schema: int | None = None
     problem: str | None = None
@@ -45,9 +55,14 @@ class Inspection:
 
 
 @asynccontextmanager
-async def inspect_database(path: Path) -> AsyncIterator[Inspection]:
-    """Inspect the database at `path`: schema, `PRAGMA quick_check`, a rolled-back write."""
-    latest = load_migrations()[-1][0]
+async def inspect_database(where: Path | str) -> AsyncIterator[Inspection]:
+    """Inspect the database at `where`: schema, `PRAGMA quick_check`, a rolled-back write."""
+    if is_postgres_url(where):
+        async with _inspect_postgres(str(where)) as found:
+            yield found
+        return
+    path = Path(where)
+    latest = load_migrations(Dialect.SQLITE)[-1][0]
     uri, problem = _locate(path)
     if uri is None:
         yield Inspection(path, latest, problem=problem)
@@ -59,22 +74,42 @@ async def inspect_database(path: Path) -> AsyncIterator[Inspection]:
         return
     try:
         conn.row_factory = aiosqlite.Row
-        db = Database(conn, str(path))
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = SqliteDatabase(conn, str(path))
         schema, problem = await _examine(db, latest)
         usable = problem is None and 0 < schema <= latest
         yield Inspection(path, latest, schema=schema, problem=problem, db=db if usable else None)
+    except sqlite3.Error as exc:  # the PRAGMA, on a file that is not a database
+        yield Inspection(path, latest, schema=0, problem=describe_error(exc, str(path)))
     finally:
         await conn.close()
 
 
+@asynccontextmanager
+async def _inspect_postgres(url: str) -> AsyncIterator[Inspection]:
+    """Inspect a PostgreSQL database: reachable, its schema, a rolled-back write."""
+    from bot.store.postgres import open_postgres  # asyncpg only when PostgreSQL is used
+
+    shown = redact_url(url)
+    latest = load_migrations(Dialect.POSTGRESQL)[-1][0]
+    async with AsyncExitStack() as stack:
+        try:
+            db = await stack.enter_async_context(open_postgres(url))
+        except StorageError as exc:
+            unreachable = str(exc).removeprefix(f"cannot use database {shown}: ")
+            yield Inspection(shown, latest, schema=0, problem=unreachable)
+            return
+        schema, problem = await _examine(db, latest)
+        usable = problem is None and 0 < schema <= latest
+        yield Inspection(shown, latest, schema=schema, problem=problem, db=db if usable else None)
+
+
 async def _examine(db: Database, latest: int) -> tuple[int, str | None]:
-    """Return the file's schema version and why it cannot be used, if it cannot."""
-    path = db.path
+    """Return the database's schema version and why it cannot be used, if it cannot."""
     try:
-        await db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         schema = await db.schema_version()
-    except sqlite3.Error as exc:
-        return 0, describe_error(exc, path)
+    except (DatabaseError, sqlite3.Error) as exc:
+        return 0, _reason(exc, db.name)
     if schema > latest:
         return schema, (
             f"made by a newer arxiv-digest-bot (schema {schema} > {latest}); run that version,"
@@ -85,10 +120,15 @@ async def _examine(db: Database, latest: int) -> tuple[int, str | None]:
         if schema > 0:
             await db.check_writable()
     except StorageError as exc:
-        return schema, str(exc).removeprefix(f"database {path} is ")
-    except sqlite3.Error as exc:
-        return schema, describe_error(exc, path)
+        return schema, str(exc).removeprefix(f"database {db.name} is ")
+    except (DatabaseError, sqlite3.Error) as exc:
+        return schema, _reason(exc, db.name)
     return schema, None
+
+
+def _reason(exc: Exception, name: str) -> str:
+    """Return why a statement failed, as `open_database` would say it."""
+    return exc.reason if isinstance(exc, DatabaseError) else describe_error(exc, name)
 
 
 def _locate(path: Path) -> tuple[str | None, str | None]:

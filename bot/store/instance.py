@@ -1,10 +1,14 @@
-"""One running bot per database: a lock file beside it, held for as long as `run` runs.
+"""One running bot per SQLite database, one per shard on PostgreSQL, held while `run` runs.
 
 Two bots on one database would both post every paper (only Discord's short nonce window
 stops some duplicates). The lock is an `flock` on `<database>.lock`: the kernel drops it when
 the process ends in any way, SIGKILL included, so a crash never leaves a stale lock. The file
 names the holder (pid, host, start time) for the one-line refusal a second `run` prints.
 The CLI's other commands do not take it: they work beside a running bot (WAL mode).
+
+On PostgreSQL several processes share the database, each serving some of Discord's shards
+(README, "Past one machine"): each holds an advisory lock per shard instead, which the
+server frees when the process's connection ends, SIGKILL included.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import fcntl
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 from bot.errors import StorageError
@@ -113,3 +117,33 @@ def _read_holder(fd: int) -> Holder | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+#: The advisory lock of shard N is INSTANCE_LOCK + N (an arbitrary base, the same everywhere:
+#: "shrd" in ASCII, shifted past the other locks' numbers).
+INSTANCE_LOCK = 0x73687264 << 8
+
+
+@contextlib.asynccontextmanager
+async def shard_locks(url: str, shards: Sequence[int]) -> AsyncIterator[None]:
+    """Hold, on PostgreSQL, one lock per Discord shard this process serves, while it runs.
+
+    Processes that share a PostgreSQL database divide the shards between them; two serving
+    one shard would both answer its commands. Raise InstanceRunningError naming the process
+    that holds a shard already. The server frees the locks when this process ends.
+    """
+    from bot.store.postgres import LockSession  # asyncpg only when PostgreSQL is used
+
+    session = await LockSession.open(url)
+    try:
+        for shard in shards:
+            if not await session.try_lock(INSTANCE_LOCK + shard):
+                holder = await session.holder(INSTANCE_LOCK + shard)
+                who = f" ({holder})" if holder else ""
+                raise InstanceRunningError(
+                    f"another arxiv-digest-bot already serves shard {shard} on {session.name}{who};"
+                    " give each process its own SHARD_IDS, or stop that one first"
+                )
+        yield
+    finally:
+        await session.close()

@@ -154,12 +154,11 @@ async def record_attempt(db: Database, outbox_id: int, *, now: dt.datetime | Non
 async def give_up(db: Database, target: TargetKey) -> int:
     """Set the target's pending messages aside as failed; return how many."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        return await conn.execute(
             "UPDATE outbox_messages SET state = 'failed'"
             " WHERE target_kind = ? AND target_id = ? AND state = 'pending'",
             (str(target.kind), target.id),
         )
-        return cursor.rowcount
 
 
 async def requeue_failed(db: Database, target: TargetKey) -> int:
@@ -168,12 +167,11 @@ async def requeue_failed(db: Database, target: TargetKey) -> int:
     Whether Discord may have got one is kept: the channel is still read before it is resent.
     """
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        return await conn.execute(
             "UPDATE outbox_messages SET state = 'pending', attempts = 0, next_attempt_at = NULL"
             " WHERE target_kind = ? AND target_id = ? AND state = 'failed'",
             (str(target.kind), target.id),
         )
-        return cursor.rowcount
 
 
 def _problem(text: str | None) -> SendProblem | None:

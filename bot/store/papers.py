@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
-
-import aiosqlite
 
 from bot.models import AnnounceType, Author, Paper
 from bot.store.codec import (
@@ -26,7 +23,7 @@ from bot.store.codec import (
     parse_strings,
     unique,
 )
-from bot.store.db import Database
+from bot.store.db import Connection, Database, PerDialect, Row
 from bot.timeutil import utc_now
 
 # Feed data fills a row, or refreshes one the API has not completed yet. Once enriched_at is
@@ -97,6 +94,41 @@ SELECT base_id, version, title, abstract, authors, categories, primary_category,
 FROM papers WHERE base_id = ? AND version = ?
 """
 
+# The latest stored version of each paper of a JSON list of base ids (`?`); SQLite reads the
+# list with json_each, PostgreSQL as jsonb.
+_LATEST_OF = PerDialect(
+    sqlite="""
+SELECT p.base_id, p.version, p.title, p.abstract, p.authors, p.categories,
+       p.primary_category, p.comment, p.journal_ref, p.doi, p.published, p.updated
+FROM papers AS p
+WHERE p.base_id IN (SELECT value FROM json_each(?))
+  AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
+""",
+    postgresql="""
+SELECT p.base_id, p.version, p.title, p.abstract, p.authors, p.categories,
+       p.primary_category, p.comment, p.journal_ref, p.doi, p.published, p.updated
+FROM papers AS p
+WHERE p.base_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))
+  AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
+""",
+)
+
+# Which papers of a JSON list of base ids have their latest stored version enriched.
+_ENRICHED_OF = PerDialect(
+    sqlite="""
+SELECT p.base_id FROM papers AS p
+WHERE p.base_id IN (SELECT value FROM json_each(?))
+  AND p.enriched_at IS NOT NULL
+  AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
+""",
+    postgresql="""
+SELECT p.base_id FROM papers AS p
+WHERE p.base_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))
+  AND p.enriched_at IS NOT NULL
+  AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
+""",
+)
+
 
 async def upsert_papers(
     db: Database, papers: Iterable[Paper], *, now: dt.datetime | None = None
@@ -107,7 +139,7 @@ async def upsert_papers(
 
 
 async def upsert_papers_in_transaction(
-    conn: aiosqlite.Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None
+    conn: Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None
 ) -> None:
     """Run `upsert_papers` inside a transaction the caller holds (record_announcement's)."""
     stamp = datetime_text(now or utc_now())
@@ -142,17 +174,7 @@ async def get_paper(db: Database, base_id: str, version: int | None = None) -> P
 
 async def latest_papers(db: Database, base_ids: Iterable[str]) -> dict[str, Paper]:
     """Return the latest stored version of each of `base_ids` that is known, in one query."""
-    rows = await fetch_all(
-        db,
-        """
-        SELECT p.base_id, p.version, p.title, p.abstract, p.authors, p.categories,
-               p.primary_category, p.comment, p.journal_ref, p.doi, p.published, p.updated
-        FROM papers AS p
-        WHERE p.base_id IN (SELECT value FROM json_each(?))
-          AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
-        """,
-        (json_text(unique(base_ids)),),
-    )
+    rows = await fetch_all(db, _LATEST_OF, (json_text(unique(base_ids)),))
     return {str(row["base_id"]): paper_from_row(row) for row in rows}
 
 
@@ -163,22 +185,13 @@ async def papers_needing_enrichment(db: Database, base_ids: Iterable[str]) -> li
     A new version announced after an enrichment needs one again: comment and journal ref change.
     """
     wanted = unique(base_ids)
-    rows = await fetch_all(
-        db,
-        """
-        SELECT p.base_id FROM papers AS p
-        WHERE p.base_id IN (SELECT value FROM json_each(?))
-          AND p.enriched_at IS NOT NULL
-          AND p.version = (SELECT max(version) FROM papers WHERE base_id = p.base_id)
-        """,
-        (json_text(wanted),),
-    )
+    rows = await fetch_all(db, _ENRICHED_OF, (json_text(wanted),))
     enriched = {str(row["base_id"]) for row in rows}
     return [base_id for base_id in wanted if base_id not in enriched]
 
 
 def paper_from_row(
-    row: sqlite3.Row,
+    row: Row,
     *,
     announce_type: AnnounceType | None = None,
     announced: dt.date | None = None,

@@ -14,10 +14,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-import aiosqlite
-
 from bot.store.codec import datetime_text, fetch_all, fetch_one
-from bot.store.db import Database
+from bot.store.db import Connection, Database
 from bot.targets.model import TargetKey, TargetKind
 
 
@@ -90,21 +88,20 @@ LIMIT 1
 
 
 async def seen_batches(
-    conn: aiosqlite.Connection, date: dt.date, keys: Sequence[TargetKey]
+    conn: Connection, date: dt.date, keys: Sequence[TargetKey]
 ) -> dict[TargetKey, int]:
     """Return the recording each of `keys` has seen of `date` (inside the caller's transaction)."""
     wanted = set(keys)
-    async with conn.execute(
+    rows = await conn.fetch_all(
         "SELECT target_kind, target_id, seen_batch FROM target_passes WHERE announcement_date = ?",
         (date.isoformat(),),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     found = {TargetKey(TargetKind(row[0]), int(row[1])): int(row[2]) for row in rows}
     return {key: batch for key, batch in found.items() if key in wanted}
 
 
 async def write_in_transaction(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     date: dt.date,
     passes: Iterable[TargetPass],
     *,

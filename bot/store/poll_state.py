@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sqlite3
 
 from bot.outcomes import PollStatus
 from bot.store.codec import (
@@ -21,7 +20,7 @@ from bot.store.codec import (
     parse_date,
     parse_datetime,
 )
-from bot.store.db import Database
+from bot.store.db import Database, Row
 from bot.timeutil import utc_now
 
 
@@ -71,7 +70,7 @@ async def list_poll_states(db: Database) -> list[PollState]:
         db,
         """SELECT url, etag, last_modified, last_poll_at, last_success_at, last_result,
                   last_error, last_announcement_date
-           FROM poll_state ORDER BY last_poll_at DESC, url""",
+           FROM poll_state ORDER BY last_poll_at DESC NULLS LAST, url""",
     )
     return [_from_row(row) for row in rows]
 
@@ -116,7 +115,7 @@ async def set_value(db: Database, key: str, value: str, *, now: dt.datetime | No
         )
 
 
-def _from_row(row: sqlite3.Row) -> PollState:
+def _from_row(row: Row) -> PollState:
     """Build a PollState from a poll_state row."""
     return PollState(
         url=str(row["url"]),

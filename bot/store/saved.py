@@ -7,13 +7,12 @@ version replaces the one kept. Listing joins the stored paper version, newest sa
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.models import Paper
 from bot.store.codec import datetime_text, fetch_all, fetch_one
-from bot.store.db import Database
+from bot.store.db import Database, Row
 from bot.store.papers import paper_from_row
 
 
@@ -46,34 +45,36 @@ ORDER BY s.saved_at DESC, s.rowid DESC
 LIMIT ? OFFSET ?
 """
 
+#: No limit, for `saved_papers(limit=-1)`: SQLite reads a negative LIMIT as none, PostgreSQL
+#: refuses one, and both take this.
+_ALL = 2**62
+
 
 async def save_paper(
     db: Database, user_id: int, base_id: str, version: int, *, now: dt.datetime, limit: int
 ) -> SaveResult:
     """Save one paper version for `user_id`, within `limit` saved papers per member."""
     async with db.transaction() as conn:
-        async with conn.execute(
+        known = await conn.fetch_one(
             "SELECT 1 FROM papers WHERE base_id = ? AND version = ?", (base_id, version)
-        ) as cursor:
-            if await cursor.fetchone() is None:
-                return SaveResult.UNKNOWN_PAPER
-        async with conn.execute(
+        )
+        if known is None:
+            return SaveResult.UNKNOWN_PAPER
+        existing = await conn.fetch_one(
             "SELECT version FROM saved_papers WHERE user_id = ? AND base_id = ?",
             (user_id, base_id),
-        ) as cursor:
-            existing = await cursor.fetchone()
+        )
         if existing is not None:
             # Keep the newest version the member saved, and the time they first saved it.
             await conn.execute(
-                "UPDATE saved_papers SET version = max(version, ?) WHERE user_id = ? AND"
-                " base_id = ?",
-                (version, user_id, base_id),
+                "UPDATE saved_papers SET version = CASE WHEN version > ? THEN version ELSE ? END"
+                " WHERE user_id = ? AND base_id = ?",
+                (version, version, user_id, base_id),
             )
             return SaveResult.ALREADY_SAVED
-        async with conn.execute(
+        row = await conn.fetch_one(
             "SELECT count(*) FROM saved_papers WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is not None and int(row[0]) >= limit:
             return SaveResult.FULL
         await conn.execute(
@@ -86,10 +87,10 @@ async def save_paper(
 async def remove_paper(db: Database, user_id: int, base_id: str) -> bool:
     """Remove a saved paper (any version); return whether it was saved."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        removed = await conn.execute(
             "DELETE FROM saved_papers WHERE user_id = ? AND base_id = ?", (user_id, base_id)
         )
-        return cursor.rowcount > 0
+        return removed > 0
 
 
 async def count_saved(db: Database, user_id: int) -> int:
@@ -102,10 +103,10 @@ async def saved_papers(
     db: Database, user_id: int, *, offset: int = 0, limit: int = -1
 ) -> list[SavedPaper]:
     """Return `user_id`'s saved papers, newest save first (`limit` -1 means all)."""
-    rows = await fetch_all(db, _SELECT_SAVED, (user_id, limit, offset))
+    rows = await fetch_all(db, _SELECT_SAVED, (user_id, _ALL if limit < 0 else limit, offset))
     return [_saved(row) for row in rows]
 
 
-def _saved(row: sqlite3.Row) -> SavedPaper:
+def _saved(row: Row) -> SavedPaper:
     saved_at = dt.datetime.fromisoformat(row["saved_at"]).astimezone(dt.UTC)
     return SavedPaper(paper=paper_from_row(row), saved_at=saved_at)

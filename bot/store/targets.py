@@ -11,11 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
-
-import aiosqlite
 
 from bot.store.codec import (
     date_text,
@@ -30,7 +27,7 @@ from bot.store.codec import (
     time_text,
     unique,
 )
-from bot.store.db import Database
+from bot.store.db import Connection, Database, Row
 from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
@@ -133,8 +130,8 @@ async def list_digests(db: Database, guild_id: int | None = None) -> list[Digest
     """Return the digests of one server, or of every server, by server then channel."""
     rows = await fetch_all(
         db,
-        _DIGEST_COLUMNS_SQL
-        + " WHERE :guild_id IS NULL OR guild_id = :guild_id ORDER BY guild_id, channel_id",
+        _DIGEST_COLUMNS_SQL + " WHERE CAST(:guild_id AS BIGINT) IS NULL OR guild_id = :guild_id"
+        " ORDER BY guild_id, channel_id",
         {"guild_id": guild_id},
     )
     return [_digest_from_row(row) for row in rows]
@@ -153,7 +150,7 @@ async def set_paused(
     docs/behaviour.md, "Failures people cause").
     """
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        changed = await conn.execute(
             "UPDATE digests SET paused = ?, pause_reason = ?, updated_at = ? WHERE channel_id = ?",
             (
                 int(reason is not None),
@@ -162,17 +159,17 @@ async def set_paused(
                 channel_id,
             ),
         )
-        return cursor.rowcount > 0
+        return changed > 0
 
 
 async def remove_digest(db: Database, channel_id: int) -> bool:
     """Delete a channel's digest; say whether there was one. Delivery history is kept."""
     async with db.transaction() as conn:
-        cursor = await conn.execute("DELETE FROM digests WHERE channel_id = ?", (channel_id,))
-        return cursor.rowcount > 0
+        changed = await conn.execute("DELETE FROM digests WHERE channel_id = ?", (channel_id,))
+        return changed > 0
 
 
-def _digest_from_row(row: sqlite3.Row) -> DigestConfig:
+def _digest_from_row(row: Row) -> DigestConfig:
     """Build a DigestConfig from a digests row."""
     return DigestConfig(
         channel_id=int(row["channel_id"]),
@@ -257,10 +254,10 @@ async def add_keywords(
     the first spelling wins. A new subscription starts from `start_date`, by default the
     latest recorded announcement.
     """
-    async with db.transaction():
-        current = await _ensure_subscription(db, user_id, start_date, now)
+    async with db.transaction() as conn:
+        current = await _ensure_subscription(db, conn, user_id, start_date, now)
         merged = _dedup_keywords([*current.keywords, *keywords])
-        await _write(db, dataclasses.replace(current, keywords=tuple(merged)), now)
+        await _write(conn, dataclasses.replace(current, keywords=tuple(merged)), now)
     return merged
 
 
@@ -271,14 +268,14 @@ async def remove_keyword(
 
     The list comes back unchanged when the keyword was not there, empty without a subscription.
     """
-    async with db.transaction():
+    async with db.transaction() as conn:
         current = await get_subscription(db, user_id)
         if current is None:
             return []
         target = keyword.strip().casefold()
         left = [kept for kept in current.keywords if kept.casefold() != target]
         if len(left) != len(current.keywords):
-            await _write(db, dataclasses.replace(current, keywords=tuple(left)), now)
+            await _write(conn, dataclasses.replace(current, keywords=tuple(left)), now)
     return left
 
 
@@ -288,8 +285,8 @@ async def remove_all(db: Database, user_id: int) -> bool:
     Delivery history is kept, so subscribing again never re-sends a paper.
     """
     async with db.transaction() as conn:
-        cursor = await conn.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
-        return cursor.rowcount > 0
+        changed = await conn.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+        return changed > 0
 
 
 async def update_settings(
@@ -308,8 +305,8 @@ async def update_settings(
 
     None means the bot's default for `categories` and `language`, and "at once" for `time`.
     """
-    async with db.transaction():
-        current = await _ensure_subscription(db, user_id, start_date, now)
+    async with db.transaction() as conn:
+        current = await _ensure_subscription(db, conn, user_id, start_date, now)
         if not isinstance(categories, _Unset) and categories is not None:
             categories = tuple(unique(categories))
         updated = dataclasses.replace(
@@ -320,7 +317,7 @@ async def update_settings(
             language=_given(language, current.language),
             paused=_given(paused, current.paused),
         )
-        await _write(db, updated, now)
+        await _write(conn, updated, now)
     stored = await get_subscription(db, user_id)
     if stored is None:  # written just above
         raise LookupError(f"subscription of user {user_id} was not stored")
@@ -346,19 +343,23 @@ async def clear_dm_blocked(db: Database, user_id: int) -> bool:
     the mark is also what makes the notice go out once.
     """
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        changed = await conn.execute(
             "UPDATE subscriptions SET dm_blocked_at = NULL"
             " WHERE user_id = ? AND dm_blocked_at IS NOT NULL",
             (user_id,),
         )
-        return cursor.rowcount > 0
+        return changed > 0
 
 
 async def _ensure_subscription(
-    db: Database, user_id: int, start_date: dt.date | None, now: dt.datetime | None
+    db: Database,
+    conn: Connection,
+    user_id: int,
+    start_date: dt.date | None,
+    now: dt.datetime | None,
 ) -> Subscription:
     """Return the member's subscription, creating an empty one (inside the caller's transaction)."""
-    await db.conn.execute(
+    await conn.execute(
         _CREATE_SUBSCRIPTION,
         {
             "user_id": user_id,
@@ -372,10 +373,10 @@ async def _ensure_subscription(
     return current
 
 
-async def _write(db: Database, subscription: Subscription, now: dt.datetime | None) -> None:
+async def _write(conn: Connection, subscription: Subscription, now: dt.datetime | None) -> None:
     """Store a subscription's keywords and settings (inside the caller's transaction)."""
     categories = subscription.categories
-    await db.conn.execute(
+    await conn.execute(
         _WRITE_SUBSCRIPTION,
         (
             json_text(list(subscription.keywords)),
@@ -392,26 +393,33 @@ async def _write(db: Database, subscription: Subscription, now: dt.datetime | No
 
 # --- progress of both kinds ------------------------------------------------------------------
 
+# A date column moves forward only: the later of what it holds and :date (CASE rather than
+# SQLite's scalar max(a, b), which PostgreSQL spells greatest(a, b)).
 _MARK_SENT = {
     TargetKind.CHANNEL: """
         UPDATE digests
-        SET last_posted_date = max(coalesce(last_posted_date, :date), :date), last_posted_at = :now
+        SET last_posted_date = CASE WHEN last_posted_date > :date
+                                    THEN last_posted_date ELSE :date END,
+            last_posted_at = :now
         WHERE channel_id = :id
     """,
     TargetKind.USER: """
         UPDATE subscriptions
-        SET last_sent_date = max(coalesce(last_sent_date, :date), :date), last_sent_at = :now
+        SET last_sent_date = CASE WHEN last_sent_date > :date THEN last_sent_date ELSE :date END,
+            last_sent_at = :now
         WHERE user_id = :id
     """,
 }
 
 _MARK_PLANNED = {
     TargetKind.CHANNEL: """
-        UPDATE digests SET planned_date = max(coalesce(planned_date, :date), :date)
+        UPDATE digests
+        SET planned_date = CASE WHEN planned_date > :date THEN planned_date ELSE :date END
         WHERE channel_id = :id
     """,
     TargetKind.USER: """
-        UPDATE subscriptions SET planned_date = max(coalesce(planned_date, :date), :date)
+        UPDATE subscriptions
+        SET planned_date = CASE WHEN planned_date > :date THEN planned_date ELSE :date END
         WHERE user_id = :id
     """,
 }
@@ -429,7 +437,7 @@ async def mark_posted(
 
 
 async def mark_planned_in_transaction(
-    conn: aiosqlite.Connection, date: dt.date, keys: Iterable[TargetKey]
+    conn: Connection, date: dt.date, keys: Iterable[TargetKey]
 ) -> None:
     """Record that announcement `date` is planned for these targets (never moves back).
 
@@ -458,7 +466,7 @@ def _dedup_keywords(keywords: Iterable[str]) -> list[str]:
     return list(kept.values())
 
 
-def _subscription_from_row(row: sqlite3.Row) -> Subscription:
+def _subscription_from_row(row: Row) -> Subscription:
     """Build a Subscription from a subscriptions row."""
     categories = row["categories"]
     return Subscription(

@@ -188,25 +188,35 @@ class Summarizer:
     async def _summary_or_error(
         self, key: SummaryKey, paper: Paper, client: ClaudeClient
     ) -> SummaryOutcome:
-        """Serve the cache, or call Claude within the concurrency limit; store a valid summary."""
+        """Serve the cache, or call Claude within the concurrency limit; store a valid summary.
+
+        Bot processes sharing a PostgreSQL database take the key's lock around the call, so
+        Claude is asked once per key across all of them: the second finds the first's
+        summary in the cache (bot/fleet.py). The concurrency slot is taken first, so a
+        waiting call never holds a database connection.
+        """
         cached = await store.get_summary(self._db, key)
         if cached is not None:
             return SummaryOutcome(summary=cached)
-        async with self._limit:
+        async with self._limit, self._db.exclusive(f"summary:{_lock_name(key)}"):
+            cached = await store.get_summary(self._db, key)
+            if cached is not None:
+                return SummaryOutcome(summary=cached)
             output = await self._checked_output(key, paper, client)
-        summary = Summary(
-            tldr=output.tldr,
-            motivation=output.motivation,
-            method=output.method,
-            results=output.results,
-            model=key.model,
-            language=key.language,
-        )
-        try:
-            await store.put_summary(self._db, key, summary, self._now())
-        except Exception as exc:
-            # The summary is good and paid for: use it now; not cached, a later run asks again.
-            log.warning("could not cache the summary of %s: %s", paper.versioned_id, exc)
+            summary = Summary(
+                tldr=output.tldr,
+                motivation=output.motivation,
+                method=output.method,
+                results=output.results,
+                model=key.model,
+                language=key.language,
+            )
+            try:
+                await store.put_summary(self._db, key, summary, self._now())
+            except Exception as exc:
+                # The summary is good and paid for: use it now; not cached, a later run
+                # asks again.
+                log.warning("could not cache the summary of %s: %s", paper.versioned_id, exc)
         return SummaryOutcome(summary=summary)
 
     async def _record_fallback(self, key: SummaryKey, reason: FallbackReason, detail: str) -> None:
@@ -272,3 +282,8 @@ def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _lock_name(key: SummaryKey) -> str:
+    """Return the name of a summary key's lock across processes."""
+    return f"{key.base_id}v{key.version}:{key.language}:{key.prompt_version}:{key.model}"

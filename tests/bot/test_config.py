@@ -21,6 +21,9 @@ ALL_SETTINGS = [
     "DAILY_BUDGET_USD",
     "MONTHLY_BUDGET_USD",
     "DATABASE_PATH",
+    "DATABASE_URL",
+    "SHARD_COUNT",
+    "SHARD_IDS",
     "POLL_INTERVAL_SECONDS",
     "DEFAULT_CATEGORIES",
     "DEFAULT_LANGUAGE",
@@ -197,3 +200,81 @@ def test_user_agent_names_bot_and_contact() -> None:
     settings = Settings(arxiv_contact="lab@example.org")
     assert settings.user_agent.startswith("arxiv-digest-bot/")
     assert "lab@example.org" in settings.user_agent
+
+
+def test_database_url_wins_over_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_PATH", "data/old.sqlite3")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/new.sqlite3")
+    assert load_settings(env_file=None).database == Path("data/new.sqlite3")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/bot/new.sqlite3")
+    assert load_settings(env_file=None).database == Path("/srv/bot/new.sqlite3")
+    url = "postgresql://bot:pw-s3cret@db.example:5432/arxiv"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings(env_file=None).database == url
+
+
+def test_without_database_url_the_path_is_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_PATH", "data/old.sqlite3")
+    monkeypatch.setenv("DATABASE_URL", "")  # as left in a copied .env.example
+    assert load_settings(env_file=None).database == Path("data/old.sqlite3")
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://bot:pw-s3cret@host/db", "sqlite://relative.db", "pw-s3cret", "sqlite:///"]
+)
+def test_a_database_url_of_no_known_kind_is_one_line_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(env_file=None)
+    message = str(excinfo.value)
+    assert message.startswith("invalid setting DATABASE_URL: expected sqlite:///")
+    assert "s3cret" not in message
+
+
+def test_the_database_password_is_one_of_the_secrets_logs_mask(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:pw-s3cret@db.example/arxiv")
+    assert "pw-s3cret" in load_settings(env_file=None).secret_values()
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "database", "shards"),
+    [
+        ("", "", "", (0,)),
+        ("4", "", "", (0, 1, 2, 3)),
+        ("4", "0,1,2,3", "", (0, 1, 2, 3)),
+        ("4", "3 1", "postgresql://bot@db/arxiv", (1, 3)),
+    ],
+)
+def test_the_shards_a_process_serves(
+    monkeypatch: pytest.MonkeyPatch, count: str, ids: str, database: str, shards: tuple[int, ...]
+) -> None:
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+    monkeypatch.setenv("DATABASE_URL", database)
+    assert load_settings(env_file=None).shards_here == shards
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "reason"),
+    [
+        ("", "0", "needs SHARD_COUNT"),
+        ("2", "0 2", "from 0 to 1"),
+        ("2", "1 1", "lists a shard twice"),
+        ("2", "one", "expected shard numbers"),
+        ("2", "1", "must share a PostgreSQL database"),
+        ("0", "", "greater than or equal to 1"),
+    ],
+)
+def test_shards_that_cannot_work_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, count: str, ids: str, reason: str
+) -> None:
+    monkeypatch.setenv("SHARD_COUNT", count)
+    monkeypatch.setenv("SHARD_IDS", ids)
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(env_file=None)
+    assert reason in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)

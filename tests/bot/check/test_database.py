@@ -1,4 +1,4 @@
-"""`check`'s database line: what DATABASE_PATH holds, saying what to do, changing nothing."""
+"""`check`'s database line: what DATABASE_PATH or DATABASE_URL holds, changing nothing."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import os
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.check.local import check_database
 from bot.check.report import Checklist, Mark
 from bot.store import targets
-from bot.store.db import load_migrations, open_database
+from bot.store.db import Dialect, load_migrations, open_database
 
 LATEST = load_migrations()[-1][0]
 
 
-async def run(path: Path) -> tuple[Mark, str, list[int] | None]:
+async def run(path: Path | str) -> tuple[Mark, str, list[int] | None]:
     """Check `path`; return the line's mark and text, and the digests' channels it read."""
     out = io.StringIO()
     checks = Checklist(out)
@@ -27,7 +28,7 @@ async def run(path: Path) -> tuple[Mark, str, list[int] | None]:
     return line.mark, line.text, None if digests is None else [d.channel_id for d in digests]
 
 
-async def make(path: Path, *, channel_id: int | None = None) -> None:
+async def make(path: Path | str, *, channel_id: int | None = None) -> None:
     async with open_database(path) as db:
         if channel_id is not None:
             await targets.upsert_digest(
@@ -108,3 +109,33 @@ async def test_a_database_folder_under_a_file_fails(tmp_path: Path) -> None:
     mark, text, _ = await run(tmp_path / "notes.txt" / "bot.sqlite3")
     assert mark is Mark.FAIL
     assert "is a file, not a folder" in text
+
+
+async def test_a_current_postgresql_database_passes_and_its_digests_are_read(
+    postgres_url: str,
+) -> None:
+    await make(postgres_url, channel_id=42)
+    mark, text, digests = await run(postgres_url)
+    assert (mark, digests) == (Mark.OK, [42])
+    latest = load_migrations(Dialect.POSTGRESQL)[-1][0]
+    assert text.endswith(f": schema {latest}, the current one; writable")
+    assert text.startswith("postgresql://")
+
+
+async def test_an_empty_postgresql_database_is_fine_and_left_empty(empty_postgres_url: str) -> None:
+    mark, text, digests = await run(empty_postgres_url)
+    assert (mark, digests) == (Mark.OK, [])
+    assert "holds no tables yet; `run` creates them" in text
+    conn = await asyncpg.connect(empty_postgres_url)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('schema_version')") is None
+    finally:
+        await conn.close()
+
+
+async def test_an_unreachable_postgresql_server_fails_without_its_password(tmp_path: Path) -> None:
+    url = f"postgresql://bot:s3cret@/bot?host={tmp_path}&port=1"
+    mark, text, digests = await run(url)
+    assert (mark, digests) == (Mark.FAIL, None)
+    assert "s3cret" not in text
+    assert text.startswith("postgresql://bot:***@")

@@ -148,10 +148,7 @@ async def test_each_deep_dive_call_is_recorded_with_what_the_pdf_cost(
     fake_anthropic.script(Reply.raw_text("not json"))
     long_paper = served(fake_anthropic, paper(1), text="word " * 20_000)
     await (await build()).deep_dive(long_paper, "en")
-    async with db.conn.execute(
-        "SELECT purpose, valid, input_tokens FROM claude_usage ORDER BY id"
-    ) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetch_all("SELECT purpose, valid, input_tokens FROM claude_usage ORDER BY id")
     assert [(r["purpose"], r["valid"]) for r in rows] == [("deep-dive", 0), ("deep-dive", 1)]
     # The usage the API reports includes the PDF (the fake bills its 100,000 characters).
     assert all(r["input_tokens"] > 25_000 for r in rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +32,9 @@ class Clock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """Open a database holding the real day's papers, the first two delivered to CHANNEL."""
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """Open a database (each backend) with the real day's papers, two delivered to CHANNEL."""
+    async with open_database(database_url) as database:
         await upsert_papers(database, DAY, now=NOON)
         await deliver(database, CHANNEL, [FIRST, SECOND])
         await deliver(database, OTHER_CHANNEL, [FIRST])
@@ -49,16 +48,17 @@ async def deliver(db: Database, channel: int, base_ids: list[str]) -> None:
     two tables' columns are what the tally relies on.
     """
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        row = await conn.fetch_one(
             "INSERT INTO outbox_messages (target_kind, target_id, announcement_date, seq, nonce,"
             " payload, state, created_at) VALUES ('channel', ?, '2026-03-10', 0, ?, '{}',"
-            " 'sent', ?)",
+            " 'sent', ?) RETURNING id",
             (channel, f"n{channel}", NOON.isoformat()),
         )
+        assert row is not None
         await conn.executemany(
             "INSERT INTO delivered_papers (target_kind, target_id, base_id, outbox_id,"
             " announcement_date) VALUES ('channel', ?, ?, ?, '2026-03-10')",
-            [(channel, base_id, cursor.lastrowid) for base_id in base_ids],
+            [(channel, base_id, row[0]) for base_id in base_ids],
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -44,9 +43,9 @@ def paper(number: int, version: int = 1, **fields: object) -> Paper:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """Open a migrated SQLite file holding papers 1 to 30 (version 1) and paper 1 v2."""
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """Open a migrated database (each backend) holding papers 1 to 30 (version 1) and paper 1 v2."""
+    async with open_database(database_url) as database:
         await upsert_papers(database, [paper(n) for n in range(1, 31)] + [paper(1, 2)], now=NOON)
         yield database
 

@@ -134,11 +134,9 @@ async def test_a_backup_holds_what_the_open_database_has_not_checkpointed(
     restored = tmp_path / "restored" / "arxiv-digest.sqlite3"
     restored.parent.mkdir()
     shutil.copyfile(copy, restored)
-    async with (
-        open_database(restored) as db,
-        db.conn.execute("SELECT value FROM bot_state WHERE key = 'last'") as cursor,
-    ):
-        assert [tuple(row) for row in await cursor.fetchall()] == [("v1",)]
+    async with open_database(restored) as db:
+        rows = await db.fetch_all("SELECT value FROM bot_state WHERE key = 'last'")
+    assert [tuple(row) for row in rows] == [("v1",)]
 
 
 async def test_backup_into_a_folder_names_the_copy_by_the_time(tmp_path: Path) -> None:

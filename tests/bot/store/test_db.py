@@ -10,18 +10,19 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from bot.errors import StorageError
+from bot.errors import ConstraintError, StorageError
 from bot.store import poll_state
-from bot.store.db import load_migrations, open_database
+from bot.store.db import Database, is_postgres_url, load_migrations, open_database
 from tests.os_faults import root_with, set_immutable
 
 LATEST = load_migrations()[-1][0]
 
 
-async def test_a_read_does_not_see_another_tasks_uncommitted_row(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "bot.sqlite3") as db:
+async def test_a_read_does_not_see_another_tasks_uncommitted_row(database_url: str) -> None:
+    async with open_database(database_url) as db:
         written = asyncio.Event()
         finish = asyncio.Event()
 
@@ -38,35 +39,94 @@ async def test_a_read_does_not_see_another_tasks_uncommitted_row(tmp_path: Path)
         writer = asyncio.create_task(writer_that_rolls_back())
         await written.wait()
         reader = asyncio.create_task(poll_state.get_value(db, "k"))
-        await asyncio.sleep(0.05)  # the reader must be waiting, not reading, meanwhile
-        assert not reader.done()
+        # SQLite's reader waits for the transaction (it shares its one connection);
+        # PostgreSQL's reads committed data at once. Either way it must not see the row.
+        await asyncio.wait({reader}, timeout=0.05)
+        seen_while_open = reader.result() if reader.done() else None
         finish.set()
         await writer
 
+        assert seen_while_open is None
         assert await reader is None  # the row was rolled back and never seen
 
 
-async def test_a_transaction_reads_its_own_writes(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "bot.sqlite3") as db, db.transaction() as conn:
+async def test_a_transaction_reads_its_own_writes(database_url: str) -> None:
+    async with open_database(database_url) as db, db.transaction() as conn:
         await conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'x')")
         assert await poll_state.get_value(db, "k") == "v"
 
 
-async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    async with open_database(path):
-        pass
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"PRAGMA user_version = {LATEST + 3}")
+async def test_a_database_from_a_newer_version_is_refused(database_url: str) -> None:
+    async with open_database(database_url) as db:
+        name = db.name
+    await set_version(database_url, LATEST + 3)
 
     with pytest.raises(StorageError) as excinfo:
-        async with open_database(path):
+        async with open_database(database_url):
             pass
 
     assert str(excinfo.value) == (
-        f"database {path} was made by a newer arxiv-digest-bot (schema {LATEST + 3} > {LATEST});"
+        f"database {name} was made by a newer arxiv-digest-bot (schema {LATEST + 3} > {LATEST});"
         " run that version, or restore a backup"
     )
+
+
+async def set_version(url: str, version: int) -> None:
+    """Write a schema version into the database at `url` as a newer release would."""
+    if not is_postgres_url(url):
+        with sqlite3.connect(url) as conn:
+            conn.execute(f"PRAGMA user_version = {version}")
+        return
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("UPDATE schema_version SET version = $1", version)
+    finally:
+        await conn.close()
+
+
+async def test_writes_wait_for_each_other_across_connections(database_url: str) -> None:
+    # Two bots on one database (two processes on PostgreSQL, or the CLI beside the bot on
+    # SQLite): a body that reads, decides and writes sees the other's committed write.
+    async with open_database(database_url) as first, open_database(database_url) as second:
+
+        async def add_one(db: Database) -> None:
+            async with db.transaction() as conn:
+                row = await conn.fetch_one("SELECT value FROM bot_state WHERE key = 'n'")
+                count = int(row[0]) if row else 0
+                await asyncio.sleep(0.01)  # the other writer would slip in here without a lock
+                await conn.execute(
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES ('n', ?, '')"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(count + 1),),
+                )
+
+        await asyncio.gather(*(add_one(db) for db in (first, second) * 5))
+        row = await first.fetch_one("SELECT value FROM bot_state WHERE key = 'n'")
+    assert row is not None and row[0] == "10"
+
+
+async def test_a_broken_rule_is_a_constraint_error_on_both_backends(database_url: str) -> None:
+    async with open_database(database_url) as db:
+        with pytest.raises(ConstraintError):
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO digests (channel_id, guild_id, categories, created_at,"
+                    " updated_at) VALUES (1, 1, 'not json', '', '')"
+                )
+        assert await db.fetch_all("SELECT * FROM digests") == []
+
+
+async def test_a_postgres_server_that_cannot_be_reached_is_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql://bot:s3cret@/arxiv?host={tmp_path}&port=1"
+    with pytest.raises(StorageError) as excinfo:
+        async with open_database(url):
+            pass
+    message = str(excinfo.value)
+    assert message.startswith(f"cannot use database postgresql://bot:***@/arxiv?host={tmp_path}")
+    assert "s3cret" not in message
+    assert "\n" not in message
 
 
 def make_unusable(kind: str, tmp_path: Path) -> Path:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
+from bot.errors import ConstraintError
 from bot.models import AnnounceType, Paper
 from bot.store import targets
 from bot.store.announcements import record_announcement
@@ -57,8 +56,8 @@ async def record(
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    async with open_database(database_url) as database:
         yield database
 
 
@@ -129,7 +128,7 @@ async def test_the_same_paper_may_reach_different_targets(db: Database) -> None:
 
 async def test_a_batch_is_all_or_nothing(db: Database) -> None:
     broken = ((payload("ok"), ("2604.00001",)), ("{not json", ("2604.00002",)))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         await record(db, TUE, post(USER, MESSAGES), post(CHANNEL, broken))
     assert await pending_messages(db) == []
     assert await delivered_base_ids(db, CHANNEL) == set()
@@ -178,12 +177,11 @@ async def test_pending_messages_of_one_target_in_post_order(db: Database) -> Non
     ]
 
 
-async def test_pending_messages_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    async with open_database(path) as db:
+async def test_pending_messages_survive_a_restart(database_url: str) -> None:
+    async with open_database(database_url) as db:
         await record(db, TUE, post(CHANNEL, MESSAGES))
         planned = await pending_messages(db)
-    async with open_database(path) as db:
+    async with open_database(database_url) as db:
         assert await pending_messages(db) == planned
 
 

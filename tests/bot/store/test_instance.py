@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageError
-from bot.store.instance import InstanceRunningError, instance_lock
+from bot.store.instance import InstanceRunningError, instance_lock, shard_locks
 
 ROOT = Path(__file__).resolve().parents[3]
 SINCE = dt.datetime(2026, 4, 28, 9, 30, tzinfo=dt.UTC)
@@ -100,3 +101,72 @@ def test_two_paths_to_one_database_share_one_lock(tmp_path: Path) -> None:
         instance_lock(tmp_path / "link.sqlite3"),
     ):
         pass
+
+
+HOLD_SHARDS = """
+import asyncio, sys
+from bot.store.instance import shard_locks
+
+async def main():
+    async with shard_locks(sys.argv[1], [int(s) for s in sys.argv[2:]]):
+        print("locked", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def hold_shards_in_another_process(url: str, *shards: int) -> subprocess.Popen[str]:
+    """Start a process that serves `shards` on PostgreSQL; return once it holds them."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SHARDS, url, *map(str, shards)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "locked"
+    return process
+
+
+async def test_on_postgres_two_processes_may_serve_different_shards(postgres_url: str) -> None:
+    other = hold_shards_in_another_process(postgres_url, 0)
+    try:
+        async with shard_locks(postgres_url, [1]):
+            pass
+    finally:
+        other.kill()
+        other.wait()
+
+
+async def test_on_postgres_a_shard_already_served_is_refused_naming_the_process(
+    postgres_url: str,
+) -> None:
+    other = hold_shards_in_another_process(postgres_url, 0, 1)
+    try:
+        with pytest.raises(InstanceRunningError) as excinfo:
+            async with shard_locks(postgres_url, [1, 2]):
+                pass
+    finally:
+        other.kill()
+        other.wait()
+    message = str(excinfo.value)
+    assert message.startswith("another arxiv-digest-bot already serves shard 1 on postgresql://")
+    assert f"(arxiv-digest-bot {other.pid}@{socket.gethostname()}, since " in message
+
+
+async def test_on_postgres_a_sigkilled_process_leaves_its_shards_free(postgres_url: str) -> None:
+    other = hold_shards_in_another_process(postgres_url, 0)
+    other.send_signal(signal.SIGKILL)
+    other.wait()
+    # The server ends the dead process's session when it sees its socket close: at once,
+    # though not necessarily before our first try.
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        try:
+            async with shard_locks(postgres_url, [0]):
+                return
+        except InstanceRunningError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.errors import StorageError
 from bot.store import db as db_module
-from bot.store.db import load_migrations, open_database
+from bot.store.db import (
+    Database,
+    Dialect,
+    Migration,
+    is_postgres_url,
+    load_migrations,
+    open_database,
+)
+from tests.postgres import BACKENDS, PostgresServer
 
 MY_TABLES = {
     "papers",
@@ -22,6 +33,9 @@ MY_TABLES = {
     "outbox_messages",
     "delivered_papers",
 }
+ACTION_TABLES = {"summaries", "claude_usage", "deep_dives", "saved_papers", "paper_feedback"}
+#: Tables whose queries order by SQLite's implicit rowid (the PostgreSQL schema names it).
+ROWID_ORDERED = {"delivered_papers", "saved_papers", "paper_feedback"}
 
 
 def tables(path: Path) -> set[str]:
@@ -37,81 +51,160 @@ def user_version(path: Path) -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def only_first_migration() -> list[tuple[int, str, str]]:
+async def tables_at(url: str) -> set[str]:
+    """Return the tables of the database at `url` (SQLite file or PostgreSQL), read raw."""
+    if not is_postgres_url(url):
+        return tables(Path(url))
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    finally:
+        await conn.close()
+    return {row[0] for row in rows} - {"schema_version"}
+
+
+async def version_at(url: str) -> int:
+    """Return the schema version of the database at `url`, read raw (0 without one)."""
+    if not is_postgres_url(url):
+        return user_version(Path(url))
+    conn = await asyncpg.connect(url)
+    try:
+        if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
+            return 0
+        return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+    finally:
+        await conn.close()
+
+
+def only_first_migration(dialect: Dialect = Dialect.SQLITE) -> list[Migration]:
     """Return just 0001_init.sql, as load_migrations would with no later files."""
-    return load_migrations()[:1]
+    return load_migrations(dialect)[:1]
 
 
-def with_broken_second() -> list[tuple[int, str, str]]:
+def with_broken_second(dialect: Dialect = Dialect.SQLITE) -> list[Migration]:
     """Return 0001 followed by a 0002 whose second statement fails."""
     broken = "CREATE TABLE partial (x INTEGER);\nCREATE TABLE oops (;\n"
-    return [*only_first_migration(), (2, "0002_broken.sql", broken)]
+    return [*only_first_migration(dialect), Migration(2, "0002_broken.sql", broken)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Return where a new, empty database goes: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "bot.sqlite3")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    async with server.database(migrated=False) as url:
+        yield url
 
 
 async def test_fresh_database_gets_schema_version_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_module, "load_migrations", only_first_migration)
-    async with open_database(tmp_path / "bot.sqlite3") as db:
+    async with open_database(fresh_url) as db:
         assert await db.schema_version() == 1
-    assert tables(tmp_path / "bot.sqlite3") >= MY_TABLES
+    assert await tables_at(fresh_url) >= MY_TABLES
 
 
-async def test_all_migration_files_apply_together(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "bot.sqlite3") as db:
+async def test_all_migration_files_apply_together(fresh_url: str) -> None:
+    async with open_database(fresh_url) as db:
         assert await db.schema_version() == load_migrations()[-1][0]
-    assert tables(tmp_path / "bot.sqlite3") >= MY_TABLES
+    assert await tables_at(fresh_url) >= MY_TABLES | ACTION_TABLES
+
+
+async def test_both_dialects_have_the_same_tables_and_columns(
+    tmp_path: Path, empty_postgres_url: str
+) -> None:
+    columns = {}
+    for url in (str(tmp_path / "bot.sqlite3"), empty_postgres_url):
+        async with open_database(url) as db:
+            columns[db.dialect] = await column_names(db)
+    assert columns[Dialect.POSTGRESQL] == columns[Dialect.SQLITE]
+
+
+async def column_names(db: Database) -> dict[str, set[str]]:
+    """Return each table's columns, as the queries see them (SQLite's implicit rowid included)."""
+    found: dict[str, set[str]] = {}
+    if db.dialect is Dialect.SQLITE:
+        for table in await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            rows = await db.fetch_all("SELECT name FROM pragma_table_info(?)", (table[0],))
+            found[table[0]] = {row[0] for row in rows}
+            if table[0] in ROWID_ORDERED:
+                found[table[0]].add("rowid")
+    else:
+        rows = await db.fetch_all(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name <> 'schema_version'"
+        )
+        for row in rows:
+            found.setdefault(row[0], set()).add(row[1])
+    return found
 
 
 async def test_database_runs_in_wal_mode(tmp_path: Path) -> None:
-    async with (
-        open_database(tmp_path / "bot.sqlite3") as db,
-        db.conn.execute("PRAGMA journal_mode") as cursor,
-    ):
-        row = await cursor.fetchone()
+    async with open_database(tmp_path / "bot.sqlite3") as db:
+        row = await db.fetch_one("PRAGMA journal_mode")
     assert row is not None
     assert row[0] == "wal"
 
 
-async def test_reopening_keeps_data_and_does_not_reapply(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    async with open_database(path) as db, db.transaction() as conn:
+async def test_reopening_keeps_data_and_does_not_reapply(fresh_url: str) -> None:
+    async with open_database(fresh_url) as db, db.transaction() as conn:
         await conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'x')")
     # A second CREATE TABLE papers would fail: re-opening proves the version was honoured.
-    async with open_database(path) as db:
-        async with db.conn.execute("SELECT value FROM bot_state WHERE key = 'k'") as cursor:
-            row = await cursor.fetchone()
+    async with open_database(fresh_url) as db:
+        row = await db.fetch_one("SELECT value FROM bot_state WHERE key = 'k'")
         assert await db.schema_version() == load_migrations()[-1][0]
     assert row is not None
     assert row[0] == "v"
 
 
 async def test_broken_migration_on_fresh_file_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "bot.sqlite3"
     monkeypatch.setattr(db_module, "load_migrations", with_broken_second)
     with pytest.raises(StorageError, match="migration failed"):
-        async with open_database(path):
+        async with open_database(fresh_url):
             pass
-    assert user_version(path) == 0
-    assert tables(path) == set()
+    assert await version_at(fresh_url) == 0
+    assert await tables_at(fresh_url) == set()
 
 
 async def test_broken_later_migration_keeps_schema_version(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "bot.sqlite3"
     monkeypatch.setattr(db_module, "load_migrations", only_first_migration)
-    async with open_database(path):
+    async with open_database(fresh_url):
         pass
     monkeypatch.setattr(db_module, "load_migrations", with_broken_second)
     with pytest.raises(StorageError, match="migration failed"):
-        async with open_database(path):
+        async with open_database(fresh_url):
             pass
-    assert user_version(path) == 1
-    assert "partial" not in tables(path)
-    assert tables(path) >= MY_TABLES
+    assert await version_at(fresh_url) == 1
+    assert "partial" not in await tables_at(fresh_url)
+    assert await tables_at(fresh_url) >= MY_TABLES
+
+
+async def test_two_processes_opening_one_new_database_migrate_it_once(
+    empty_postgres_url: str,
+) -> None:
+    async def open_and_read() -> int:
+        async with open_database(empty_postgres_url) as db:
+            return await db.schema_version()
+
+    versions = await asyncio.gather(*(open_and_read() for _ in range(3)))
+    assert versions == [load_migrations()[-1][0]] * 3
+
+
+def test_every_migration_number_is_shared_or_written_for_each_dialect() -> None:
+    for dialect in Dialect:
+        numbers = [migration.number for migration in load_migrations(dialect)]
+        assert numbers == list(range(1, len(numbers) + 1))
+    names = {d: [m.name for m in load_migrations(d)] for d in Dialect}
+    assert names[Dialect.SQLITE] == names[Dialect.POSTGRESQL]
 
 
 def test_no_trailing_comment_holds_a_semicolon() -> None:
@@ -202,8 +295,9 @@ async def test_per_paper_actions_migrate_a_database_with_summaries_in_it(tmp_pat
         )
     async with open_database(path) as db:
         assert await db.schema_version() == load_migrations()[-1][0]
-        async with db.conn.execute("SELECT purpose, cost_usd FROM claude_usage") as cursor:
-            rows = [tuple(row) for row in await cursor.fetchall()]
+        rows = [
+            tuple(row) for row in await db.fetch_all("SELECT purpose, cost_usd FROM claude_usage")
+        ]
     # The summary spending recorded before the upgrade still counts, as summaries.
     assert rows == [("summary", 0.1)]
     assert tables(path) >= {"deep_dives", "saved_papers", "paper_feedback", "paper_action_clicks"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -37,8 +36,8 @@ def messages(*contents: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    async with open_database(database_url) as database:
         yield database
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,8 @@ POLLED = dt.datetime(2026, 4, 28, 0, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    async with open_database(database_url) as database:
         yield database
 
 

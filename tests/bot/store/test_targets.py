@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
+from bot.errors import ConstraintError
 from bot.models import AnnounceType, Paper
 from bot.store.announcements import record_announcement
 from bot.store.db import Database, open_database
@@ -40,8 +39,8 @@ TUE = dt.date(2026, 4, 28)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    async with open_database(database_url) as database:
         yield database
 
 
@@ -137,7 +136,7 @@ async def test_posted_date_never_moves_back(db: Database) -> None:
 
 
 async def test_schema_refuses_more_than_25_papers(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         await upsert_digest(
             db, guild_id=GUILD, channel_id=CHANNEL, categories=["cs.AI"], max_papers=26
         )

@@ -1,22 +1,31 @@
-"""Queries of bot/store/summaries.py on a real SQLite file (migration 0002)."""
+"""Queries of bot/store/summaries.py on each backend (migration 0002)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot.models import FallbackReason, Summary
 from bot.store import summaries as store
-from bot.store.db import Database, _split_sql, load_migrations
+from bot.store.db import Database, load_migrations, open_database
+from bot.store.sqlite import _split_sql
 from bot.store.summaries import SummaryKey
 
 KEY = SummaryKey("2604.00001", 2, "en", "abc123def456", "claude-haiku-4-5")
 NOON = dt.datetime(2026, 4, 28, 12, 0, tzinfo=dt.UTC)
 SUMMARY = Summary("TL;DR.", "Why.", "How.", "What.", model=KEY.model, language=KEY.language)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """Open a migrated database, once per backend."""
+    async with open_database(database_url) as database:
+        yield database
 
 
 def test_migration_0002_needs_no_table_of_0001() -> None:

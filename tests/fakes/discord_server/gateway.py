@@ -28,7 +28,7 @@ RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 9, 10, 11
 IGNORED_OPS = {3, 4, 8}  # Presence, voice state, request guild members: accepted, no answer.
 # Close codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
 UNKNOWN_OPCODE, DECODE_ERROR, AUTHENTICATION_FAILED = 4001, 4002, 4004
-INVALID_API_VERSION, DISALLOWED_INTENTS = 4012, 4014
+INVALID_SHARD, INVALID_API_VERSION, DISALLOWED_INTENTS = 4010, 4012, 4014
 # Intents (https://discord.com/developers/docs/events/gateway#list-of-intents).
 GUILDS_INTENT = 1 << 0
 # GUILD_MEMBERS, GUILD_PRESENCES and MESSAGE_CONTENT must be enabled for the app to be asked for.
@@ -45,6 +45,8 @@ class GatewaySession:
     sequence: int = 0
     intents: int = 0
     ready: bool = False
+    #: [shard_id, num_shards] as IDENTIFY gave it; [0, 1] for an unsharded client.
+    shard: tuple[int, int] = (0, 1)
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def send(self, op: int, data: Any, event: str | None = None) -> None:
@@ -154,14 +156,20 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
             await session.socket.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s)")
             return
+        shard = data.get("shard", [0, 1])
+        if not _valid_shard(shard):
+            await session.socket.close(code=INVALID_SHARD, message=b"Invalid shard")
+            return
         self.identifies += 1
+        session.shard = (int(shard[0]), int(shard[1]))
         session.intents = intents
         session.session_id = secrets.token_hex(16)
         self._known[session.session_id] = session
         await session.send(DISPATCH, self._ready(session, data), "READY")
         if intents & GUILDS_INTENT:  # Without it Discord sends no GUILD_CREATE at all.
             for guild in self._world.guilds.values():
-                await session.send(DISPATCH, guild.create_payload(), "GUILD_CREATE")
+                if on_shard(guild.id, session.shard):
+                    await session.send(DISPATCH, guild.create_payload(), "GUILD_CREATE")
         session.ready = True
         await self._notifier.notify()
 
@@ -176,7 +184,11 @@ class Gateway:
             "relationships": [],
             "private_channels": [],
             "presences": [],
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self._world.guilds],
+            "guilds": [
+                {"id": str(gid), "unavailable": True}
+                for gid in self._world.guilds
+                if on_shard(gid, session.shard)
+            ],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": [],
             "auth": {},
@@ -203,9 +215,22 @@ class Gateway:
         session.ready = True
         await self._notifier.notify()
 
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """Return the live session that gets a server's events: the one of its shard.
+
+        Discord sends a server's events to shard `(guild_id >> 22) % num_shards`, and DMs
+        to shard 0 (https://discord.com/developers/docs/events/gateway#sharding).
+        """
+        for session in reversed(self.sessions):
+            live = session.ready and not session.socket.closed
+            if live and on_shard(guild_id or 0, session.shard):
+                return session
+        return None
+
     async def dispatch(self, event: str, data: JSON) -> None:
-        """Send an event to the live session; fail loudly when no bot is connected."""
-        session = self.current
+        """Send an event to the live session of its server's shard; fail loudly without one."""
+        guild_id = data.get("guild_id")
+        session = self.session_for(int(guild_id) if guild_id is not None else None)
         if session is None:
             raise RuntimeError(f"fake Discord: no ready gateway session to send {event} to")
         await session.send(DISPATCH, data, event)
@@ -232,3 +257,18 @@ class Gateway:
         for session in self.sessions:
             if not session.socket.closed:
                 await session.socket.close(code=1001, message=b"Going away")
+
+
+def on_shard(guild_id: int, shard: tuple[int, int]) -> bool:
+    """Say whether a server's events go to `shard` ([shard_id, num_shards])."""
+    return (guild_id >> 22) % shard[1] == shard[0]
+
+
+def _valid_shard(shard: object) -> bool:
+    """Say whether IDENTIFY's `shard` is [shard_id, num_shards] with 0 <= shard_id < num_shards."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )

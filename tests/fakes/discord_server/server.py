@@ -208,14 +208,19 @@ class FakeDiscord:
         system_channel: str | None = "general",
         bot_permissions: int = BOT_PERMISSIONS,
         everyone_permissions: int = MEMBER_PERMISSIONS,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """Create a guild (owner, bot member, text channels); add guilds before connecting."""
+        """Create a guild (owner, bot member, text channels); add guilds before connecting.
+
+        With `shard` ([shard_id, num_shards]) its id puts it on that gateway shard.
+        """
         return self.world.add_guild(
             name,
             text_channels=text_channels,
             system_channel=system_channel,
             bot_permissions=bot_permissions,
             everyone_permissions=everyone_permissions,
+            shard=shard,
         )
 
     def add_member(

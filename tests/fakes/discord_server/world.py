@@ -50,9 +50,15 @@ class World:
         system_channel: str | None = "general",
         bot_permissions: int = BOT_PERMISSIONS,
         everyone_permissions: int = MEMBER_PERMISSIONS,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """Create a guild with an owner, the bot as a member, and text channels."""
+        """Create a guild with an owner, the bot as a member, and text channels.
+
+        With `shard` ([shard_id, num_shards]), its id puts it on that shard.
+        """
         guild_id = self.new_id()
+        while shard is not None and (guild_id >> 22) % shard[1] != shard[0]:
+            guild_id = self.new_id()  # ids carry the millisecond: the next one comes soon
         owner = self.add_user(f"{name}-owner")
         bot_role = FakeRole(self.new_id(), self.bot.username, bot_permissions, 1, managed=True)
         roles = [FakeRole(guild_id, "@everyone", everyone_permissions), bot_role]

@@ -1,6 +1,6 @@
 -- 0006: never miss an announcement: API listings (backfill, cross-check), what each target saw, quiet and versions.
 --
--- Everything for issue 9 is in this one file, so renumbering it is a rename.
+-- PostgreSQL's twin is postgresql/0006_backfill_and_versions.sql.
 -- Times are ISO-8601 text in UTC, dates ISO text, lists JSON text, booleans 0/1, as in 0001.
 -- No comment may hold a semicolon: bot/store/db.py splits this file on them.
 
