@@ -48,7 +48,7 @@ from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status")
+EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status", "cogs.help")
 _SYNC_KEY = "commands.global_hash"
 
 #: After SIGTERM, how long running jobs get to finish what they are doing (a database write)

@@ -18,7 +18,7 @@ from bot.outcomes import PollStatus
 from bot.store import announcements, outbox_retries, poll_state, targets
 from bot.store.db import Database
 from bot.store.outbox_retries import UnsentPost
-from bot.summarize.service import Summarizer, UsageReport
+from bot.summarize.service import ServerUsage, Summarizer, UsageReport
 from bot.targets.model import PauseReason
 from bot.timeutil import known_zone
 
@@ -86,6 +86,8 @@ class StatusReport:
     unscheduled_digests: tuple[UnscheduledDigest, ...] = ()
     #: Digests of the server with messages not sent yet (planned, retrying or given up).
     unsent: tuple[UnsentPost, ...] = ()
+    #: What this server was charged for Claude today, and its share of the daily cap.
+    server_usage: ServerUsage | None = None
 
 
 async def status_report(
@@ -118,6 +120,7 @@ async def status_report(
             if config.paused
         ),
         usage=await summarizer.usage_report(),
+        server_usage=await summarizer.server_usage(guild_id),
         unscheduled_digests=tuple(
             UnscheduledDigest(config.channel_id, config.timezone)
             for config in configs

@@ -35,11 +35,13 @@ from bot.matching import KeywordQuery, Matcher, parse_keywords
 from bot.models import Digest, DigestItem, Match, Paper
 from bot.render import OutgoingMessage, render_digest
 from bot.render.messages import RenderCache
-from bot.store import announcements, deliveries, targets
+from bot.render.places import forum_labels, header_apart, ping_role, thread_name
+from bot.store import announcements, deliveries, guild_settings, targets
 from bot.store.db import Database
-from bot.store.deliveries import PostRecord
+from bot.store.deliveries import PostRecord, PostThread
 from bot.summarize.service import SummaryOutcome
-from bot.targets.model import Target, TargetKey, TargetKind
+from bot.summarize.spending import Payers
+from bot.targets.model import PostPlace, Target, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,15 @@ MAX_CATCH_UP = 3
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PlannedPost:
-    """One target's post of one announcement: the digest and its messages (none if empty)."""
+    """One target's post of one announcement: the digest and its messages (none if empty).
+
+    `thread`: the post goes into a thread or is a forum post (the target's `place`).
+    """
 
     target: Target
     digest: Digest
     messages: tuple[OutgoingMessage, ...]
+    thread: PostThread | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -149,8 +155,9 @@ class Planner:
                     sub = await targets.get_subscription(self._db, key.id)
                     subs += [sub] if sub else []
         settings = self._settings
+        languages = await guild_settings.languages(self._db) if configs else {}
         found = [
-            Target.of_digest(config, settings.default_language)
+            Target.of_digest(config, languages.get(config.guild_id, settings.default_language))
             for config in configs
             if not config.paused
         ]
@@ -193,11 +200,23 @@ class Planner:
         chosen = {m.paper.base_id: m.paper for c in choices for m in c.matches}
         enriched = await self._work.enrich(chosen.values())
         wanted: dict[str, dict[str, Paper]] = {}
+        servers: dict[tuple[str, str], set[int]] = {}  # who each summary is for
+        for_others: set[tuple[str, str]] = set()
         for target, choice in zip(due, choices, strict=True):
             bucket = wanted.setdefault(target.language, {})
             for match in choice.matches:
-                bucket[match.paper.base_id] = enriched[match.paper.base_id]
-        outcomes = await self._work.summarize(wanted)
+                base_id = match.paper.base_id
+                bucket[base_id] = enriched[base_id]
+                key = (target.language, base_id)
+                if target.guild_id is None:
+                    for_others.add(key)
+                else:
+                    servers.setdefault(key, set()).add(target.guild_id)
+        payers = {
+            key: Payers(frozenset(servers.get(key, ())), key in for_others)
+            for key in servers.keys() | for_others
+        }
+        outcomes = await self._work.summarize(wanted, payers)
         return await asyncio.to_thread(_render, date, due, choices, enriched, outcomes)
 
 
@@ -309,9 +328,24 @@ def _render_all(
                 item = made[key] = _item(enriched[base_id], match, outcome)
             items.append(item)
         digest = Digest(target.categories, date, tuple(items), choice.matched, choice.total)
-        messages = tuple(render_digest(digest, cache)) if items else ()
-        posts.append(PlannedPost(target, digest, messages))
+        if items:
+            messages, thread = _lay_out(target, digest, render_digest(digest, cache))
+            posts.append(PlannedPost(target, digest, messages, thread))
+        else:
+            posts.append(PlannedPost(target, digest, ()))
     return posts
+
+
+def _lay_out(
+    target: Target, digest: Digest, messages: Sequence[OutgoingMessage]
+) -> tuple[tuple[OutgoingMessage, ...], PostThread | None]:
+    """Fit a post to where the target's posts go: the role its header pings, its thread."""
+    pinged = ping_role(messages, target.mention_role)
+    if target.place is PostPlace.CHANNEL:
+        return tuple(pinged), None
+    labels = forum_labels(digest) if target.place is PostPlace.FORUM else ()
+    thread = PostThread(target.place, thread_name(digest), labels)
+    return tuple(header_apart(pinged)), thread
 
 
 def _records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
@@ -321,6 +355,7 @@ def _records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
         PostRecord(
             post.target.key,
             tuple((message.to_json(encoded), message.paper_ids) for message in post.messages),
+            post.thread,
         )
         for post in posts
         if post.target.key is not None and post.messages
