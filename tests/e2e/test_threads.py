@@ -166,3 +166,44 @@ async def test_a_deleted_thread_drops_the_rest_of_its_post_and_the_digest_goes_o
         config = await targets.get_digest(db, channel.id)
         assert config is not None and not config.paused  # the next announcement still comes
     assert len(fake_discord.messages(channel)) == 1  # the header, never posted again
+
+
+@pytest.mark.parametrize(
+    ("place", "lost"),
+    [
+        (PostPlace.FORUM, r"/channels/\d+/threads"),
+        (PostPlace.THREAD, r"/channels/\d+/messages/\d+/threads"),
+    ],
+    ids=["forum-post", "thread-under-header"],
+)
+async def test_a_thread_whose_answer_was_lost_while_running_is_reused_by_the_retry(
+    fake_discord: FakeDiscord,
+    discord_guild: FakeGuild,
+    fake_arxiv: FakeArxiv,
+    tmp_path: Path,
+    place: PostPlace,
+    lost: str,
+) -> None:
+    channel = (
+        fake_discord.world.add_channel(discord_guild, "forum", type=GUILD_FORUM)
+        if place is PostPlace.FORUM
+        else discord_guild.channel("papers")
+    )
+    key = TargetKey.channel(channel.id)
+    # Discord opens the thread, then the connection drops before its answer arrives.
+    fake_discord.lose_answer_next("POST", re.compile(lost))
+    settings = make_settings(tmp_path, fake_arxiv)
+    async with running_bot(settings, fake_discord) as bot:
+        await set_digest(bot.services.db, discord_guild, channel, place)
+        fake_arxiv.add_feed_papers(LLM_PAPERS)
+        await bot.services.poller.poll(("cs.CL",))
+        first = await bot.delivery.post_now(key)
+        assert first.problem is SendProblem.NO_ANSWER  # retried later, with backoff
+
+        again = await bot.delivery.post_now(key)  # an admin's /digest post: the retry
+
+        assert again.problem is None
+        assert await deliveries.pending_messages(bot.services.db, key) == []
+    (thread,) = fake_discord.threads(channel)
+    urls = paper_urls(fake_discord.messages(thread))
+    assert len(urls) == len(set(urls)) == 10

@@ -278,15 +278,15 @@ class FakeDiscord(Scenery):
         body = {"message": message, "code": code}
         self.rest.scripted.append(ScriptedFailure(method, path, times, status, body))
 
-    def hang_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def hang_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Never answer the next `times` requests to `method path`; nothing is done."""
         self.rest.faults.script(method, path, Fault.HANG, times)
 
-    def reset_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def reset_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Reset the connection of the next `times` requests before handling them."""
         self.rest.faults.script(method, path, Fault.RESET, times)
 
-    def lose_answer_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def lose_answer_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Handle the next `times` requests (a message is created), then drop the answer."""
         self.rest.faults.script(method, path, Fault.LOSE_ANSWER, times)
 
