@@ -49,7 +49,7 @@ from bot.targets.service import LostTargets, TargetService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status")
+EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status", "cogs.help")
 _SYNC_KEY = "commands.global_hash"
 
 #: After SIGTERM, how long running jobs get to finish what they are doing (a database write)

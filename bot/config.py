@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     summary_concurrency: int = Field(default=4, ge=1, le=64)
     daily_budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     monthly_budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    # The part of DAILY_BUDGET_USD one server may spend in a day (0.25: a quarter), so that
+    # one server's digests cannot use up what every other server shares.
+    guild_daily_budget_share: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
 
     database_path: Path = Path("data/arxiv-digest.sqlite3")
     # `sqlite:///path` or `postgresql://user:password@host/db`; wins over DATABASE_PATH. A
@@ -211,6 +214,7 @@ class Settings(BaseSettings):
         "anthropic_base_url",
         "daily_budget_usd",
         "monthly_budget_usd",
+        "guild_daily_budget_share",
         "arxiv_contact",
         "prompts_dir",
         "health_port",
@@ -309,6 +313,13 @@ class Settings(BaseSettings):
     def uses_postgres(self) -> bool:
         """Say whether the database is PostgreSQL (several processes may share it)."""
         return isinstance(self.database, str)
+
+    @field_validator("guild_daily_budget_share")
+    @classmethod
+    def _share_of_a_cap(cls, value: float | None, info: Any) -> float | None:
+        if value is not None and info.data.get("daily_budget_usd") is None:
+            raise ValueError("a share of the daily budget needs DAILY_BUDGET_USD set too")
+        return value
 
     def price_per_mtok(self, model: str) -> tuple[float, float] | None:
         """Return (input, output) USD per million tokens for `model`, if known."""

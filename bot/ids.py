@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import InvalidArxivIdError
@@ -43,6 +44,17 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _PREFIX = re.compile(r"arxiv:\s*", re.IGNORECASE)
+# An id somewhere in a message: a link to arxiv.org, an `arXiv:` id, or a bare id that is not
+# part of a longer number, word or path (a version number "2.1" or a date is not an id).
+_IN_TEXT = re.compile(
+    r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/[^\s<>()\[\]\"'|]+"
+    r"|arxiv:\s*[\w./-]+"
+    r"|(?<![\w./-])(?:[0-9]{4}\.[0-9]{4,5}(?:v[0-9]+)?"
+    r"|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/[0-9]{7}(?:v[0-9]+)?)(?![\w/-]|\.[0-9])",
+    re.IGNORECASE,
+)
+# A message is at most 2,000 (4,000) characters and its embeds 6,000: more is not a message.
+_MAX_SEARCHED = 10_000
 _VERSIONED = re.compile(r"(?P<base>.+)v(?P<version>[0-9]+)")
 
 
@@ -107,6 +119,23 @@ def parse_arxiv_id(text: str) -> ArxivId:
     if reason:
         raise _invalid(text, reason)
     return ArxivId(base, int(version) if version is not None else None)
+
+
+def find_arxiv_id(texts: Iterable[str]) -> ArxivId | None:
+    """Return the first arXiv id found in `texts` (a message's content, then its embeds).
+
+    Links to arxiv.org (abs, pdf, html), `arXiv:` ids and bare ids are found wherever they
+    are in the text; a candidate that does not parse as an id (`2023.12345`: no month 23) is
+    passed over. None when there is no id at all.
+    """
+    for text in texts:
+        for found in _IN_TEXT.finditer(text[:_MAX_SEARCHED]):
+            candidate = found.group(0).rstrip(".,;:!?")
+            try:
+                return parse_arxiv_id(candidate)
+            except InvalidArxivIdError:
+                continue
+    return None
 
 
 def split_version(versioned: str) -> tuple[str, int | None]:

@@ -172,10 +172,17 @@ class CountingSender:
         self._sender = sender
         self._metrics = metrics
 
-    async def send(self, target: TargetKey, payload: Mapping[str, Any], nonce: str) -> int:
+    async def send(
+        self,
+        target: TargetKey,
+        payload: Mapping[str, Any],
+        nonce: str,
+        *,
+        thread_id: int | None = None,
+    ) -> int:
         """Send through the wrapped sender; count the message or its failure."""
         try:
-            message_id = await self._sender.send(target, payload, nonce)
+            message_id = await self._sender.send(target, payload, nonce, thread_id=thread_id)
         except SendError as exc:
             self._metrics.observe_send_failure(target, exc.problem)
             raise
@@ -183,10 +190,35 @@ class CountingSender:
         return message_id
 
     async def find_sent(
-        self, target: TargetKey, messages: Sequence[OutboxMessage]
+        self,
+        target: TargetKey,
+        messages: Sequence[OutboxMessage],
+        *,
+        thread_id: int | None = None,
     ) -> dict[int, int]:
         """Pass on: reading history is not a post."""
-        return await self._sender.find_sent(target, messages)
+        return await self._sender.find_sent(target, messages, thread_id=thread_id)
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        """Pass on: opening a thread sends no message."""
+        return await self._sender.open_thread(channel_id, message_id, name)
+
+    async def open_forum_post(
+        self, channel_id: int, name: str, payload: Mapping[str, Any], labels: Sequence[str]
+    ) -> int:
+        """Create the post through the wrapped sender; its first message counts as sent."""
+        target = TargetKey.channel(channel_id)
+        try:
+            post_id = await self._sender.open_forum_post(channel_id, name, payload, labels)
+        except SendError as exc:
+            self._metrics.observe_send_failure(target, exc.problem)
+            raise
+        self._metrics.observe_sent(target)
+        return post_id
+
+    async def find_forum_post(self, channel_id: int, name: str) -> int | None:
+        """Pass on: looking for a post is not a post."""
+        return await self._sender.find_forum_post(channel_id, name)
 
     async def notify_guild(self, guild_id: int, text: str) -> bool:
         """Pass on: a notice to a server is not a digest message."""

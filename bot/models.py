@@ -118,6 +118,9 @@ class FallbackReason(StrEnum):
 
     NO_API_KEY = "no API key"
     BUDGET = "budget reached"
+    #: Every server that asked for the paper spent its share of today's budget
+    #: (GUILD_DAILY_BUDGET_SHARE).
+    SERVER_BUDGET = "server budget share reached"
     TIMEOUT = "timeout"
     OVERLOADED = "overloaded"
     RATE_LIMITED = "rate limited"

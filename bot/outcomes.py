@@ -58,6 +58,9 @@ class SendProblem(StrEnum):
     NO_PERMISSION = "no-permission"
     #: The channel is gone (404) or cannot hold messages: the digest is paused.
     CHANNEL_GONE = "channel-gone"
+    #: The thread or forum post a post was going into is gone (404): the rest of that
+    #: post is dropped, the digest goes on.
+    THREAD_GONE = "thread-gone"
     #: Discord refused the message (another 4xx, a rate limit we will not wait out): it did
     #: not arrive; tried again later, with backoff.
     DISCORD_ERROR = "discord-error"

@@ -23,7 +23,7 @@ from bot.store.db import Database
 from bot.store.listings import ListingPurpose
 from bot.store.outbox_retries import UnsentPost
 from bot.store.passes import Progress
-from bot.summarize.service import Summarizer, UsageReport
+from bot.summarize.service import ServerUsage, Summarizer, UsageReport
 from bot.targets.model import PauseReason
 from bot.timeutil import known_zone
 
@@ -91,6 +91,8 @@ class StatusReport:
     unscheduled_digests: tuple[UnscheduledDigest, ...] = ()
     #: Digests of the server with messages not sent yet (planned, retrying or given up).
     unsent: tuple[UnsentPost, ...] = ()
+    #: What this server was charged for Claude today, and its share of the daily cap.
+    server_usage: ServerUsage | None = None
     #: Each digest of the server with its latest announcement: seen, matched, posted.
     progress: tuple[tuple[int, Progress], ...] = ()
     #: Over the week before the last announcement: announcements the bot missed and listed
@@ -143,6 +145,7 @@ async def status_report(
             if config.paused
         ),
         usage=await summarizer.usage_report(),
+        server_usage=await summarizer.server_usage(guild_id),
         unscheduled_digests=tuple(
             UnscheduledDigest(config.channel_id, config.timezone)
             for config in configs

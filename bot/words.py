@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Final
 
 from bot.models import DigestItem, FallbackReason
 from bot.outcomes import NotPosted, PollStatus, PostResult, SendProblem
-from bot.targets.model import DigestConfig, PauseReason, Subscription
+from bot.targets.model import DigestConfig, PauseReason, PostPlace, Subscription
 from bot.timeutil import known_zone
 
 if TYPE_CHECKING:  # types only: this module stays cheap to import
     from bot.status import FeedPoll, StatusReport
     from bot.store.outbox_retries import UnsentPost
     from bot.store.passes import Progress
-    from bot.summarize.service import UsageReport
+    from bot.summarize.service import ServerUsage, UsageReport
     from bot.targets.outlook import Outlook
 
 # --- summaries ---------------------------------------------------------------------------
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # types only: this module stays cheap to import
 _FALLBACKS: Final = {
     FallbackReason.NO_API_KEY: "no API key",
     FallbackReason.BUDGET: "budget reached",
+    FallbackReason.SERVER_BUDGET: "server budget share reached",
     FallbackReason.TIMEOUT: "timeout",
     FallbackReason.OVERLOADED: "overloaded",
     FallbackReason.RATE_LIMITED: "rate limited",
@@ -64,6 +65,21 @@ _PAUSES: Final = {
     PauseReason.CHANNEL_GONE: "the channel no longer exists",
     PauseReason.SEND_FAILURES: "Discord kept failing to take its posts",
 }
+
+
+_PLACES: Final = {
+    PostPlace.CHANNEL: "in the channel",
+    PostPlace.THREAD: "the header in the channel, the papers in a thread under it",
+    PostPlace.FORUM: "one forum post per announcement",
+}
+
+
+def role_not_mentionable(role_id: int) -> str:
+    """Warn that a digest's role will show in its posts without notifying anyone."""
+    return (
+        f"Note: <@&{role_id}> is not mentionable, so posts will name it without notifying"
+        ' anyone. Turn on "Allow anyone to @mention this role" in Server Settings, Roles.'
+    )
 
 
 def pause_reason(reason: PauseReason | None) -> str:
@@ -133,6 +149,8 @@ def describe_digest(
         f"time: {when} · language: {config.language or 'default'}"
         f" · max papers: {config.max_papers}"
         f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}",
+        f"posts: {_PLACES[config.place]} · pings: "
+        + (f"<@&{config.mention_role}>" if config.mention_role else "nobody"),
         f"days without matches: {'say nothing' if config.quiet else 'say so (quiet: off)'}"
         f" · new versions: {'reply to the paper' if config.versions else 'not posted'}",
     ]
@@ -270,6 +288,9 @@ _SEND_PROBLEMS: Final = {
     SendProblem.DMS_CLOSED: "the member does not accept DMs from me",
     SendProblem.NO_PERMISSION: "I may not post there (missing permission); the digest is paused",
     SendProblem.CHANNEL_GONE: "the channel no longer exists; the digest is paused",
+    SendProblem.THREAD_GONE: (
+        "the post's thread was deleted, so the rest of that post was dropped"
+    ),
     SendProblem.DISCORD_ERROR: "Discord did not take the message; I will try again later",
     SendProblem.NO_ANSWER: (
         "Discord did not answer; I will look for the message in the channel before trying again"
@@ -284,6 +305,28 @@ _SEND_PROBLEMS: Final = {
 def send_problem(problem: SendProblem) -> str:
     """Say why sending stopped."""
     return _SEND_PROBLEMS[problem]
+
+
+# --- a server's defaults -----------------------------------------------------------------
+
+BOT_LANGUAGE_CHOICE: Final = "default: the bot's own language"
+
+
+def server_language_line(language: str | None, bot_language: str) -> str:
+    """Say which language the server's digests without one of their own are summarized in."""
+    if language is None:
+        return f"Server default language: none set, so the bot's ({bot_language})."
+    return f"Server default language: {language}."
+
+
+def server_defaults(language: str | None, bot_language: str, *, changed: bool) -> str:
+    """Answer `/digest defaults`: the server's default language and what it applies to."""
+    lead = "Saved. " if changed else ""
+    return (
+        f"{lead}{server_language_line(language, bot_language)} It is used by this server's"
+        " digests that set no language, and by /summarize here without one. Change it with"
+        " /digest defaults language:German (or language:default for the bot's)."
+    )
 
 
 # --- subscriptions -----------------------------------------------------------------------
@@ -331,11 +374,14 @@ def describe_subscription(sub: Subscription | None, default_categories: Sequence
 
 def status_fields(report: StatusReport) -> list[tuple[str, str]]:
     """Return the sections of `/status` as (title, text): polling, Claude, recent problems."""
+    claude = _claude(report.usage)
+    if report.server_usage is not None:
+        claude += "\n" + _server_usage(report.server_usage)
     return [
         ("Polling", _polling(report)),
         ("Delivery", _delivery(report.unsent)),
         ("Digests", _progress(report.progress)),
-        ("Claude", _claude(report.usage)),
+        ("Claude", claude),
         ("Recent problems", _problems(report) or "None."),
     ]
 
@@ -374,6 +420,22 @@ def _unsent(post: UnsentPost) -> str:
         f"{where}: {waiting} waiting after {_count(post.attempts, 'failed try', 'failed tries')}:"
         f" {why}. Next try {when}, or run /digest post"
     )
+
+
+def _usd(amount: float) -> str:
+    """Show dollars to the cent, or to a hundredth of a cent below one (a few summaries)."""
+    return f"${amount:.2f}" if amount == 0 or amount >= 0.01 else f"${amount:.4f}"
+
+
+def _server_usage(usage: ServerUsage) -> str:
+    """Say what this server spent today, against its share of the daily cap if it has one."""
+    line = f"This server today: ≈ {_usd(usage.spent_today_usd)}"
+    if usage.share_usd is None:
+        return line
+    line += f" of its {_usd(usage.share_usd)} share"
+    if usage.share_reached:
+        line += "; reached: new papers go out abstract-only until midnight UTC"
+    return line
 
 
 def _polling(report: StatusReport) -> str:
@@ -491,6 +553,11 @@ def _cap(cap: float | None) -> str:
 
 # --- commands --------------------------------------------------------------------------------
 
+NO_ARXIV_LINK: Final = (
+    "I found no arXiv paper in that message: it needs a link such as"
+    " https://arxiv.org/abs/2401.12345, an id such as arXiv:2401.12345, or a bare id."
+)
+
 NEEDS_MANAGE_SERVER: Final = "You need the Manage Server permission for this command."
 SOMETHING_WENT_WRONG: Final = (
     "Something went wrong on my side; it has been logged. Please try again later."
@@ -498,12 +565,19 @@ SOMETHING_WENT_WRONG: Final = (
 STATUS_TITLE: Final = "arXiv digest status"
 
 
-def cannot_post_in(channel_id: int) -> str:
-    """Refuse a digest channel the bot may not post embeds in."""
+def cannot_post_in(channel_id: int, missing: Sequence[str]) -> str:
+    """Refuse a digest channel where the bot lacks permissions, naming them."""
     return (
-        f"I cannot post in <#{channel_id}>: give me View Channel, Send Messages and"
-        " Embed Links there, then try again"
+        f"I cannot post in <#{channel_id}>: give me {_and(missing)} there"
+        " (channel settings, Permissions), then try again"
     )
+
+
+def _and(names: Sequence[str]) -> str:
+    """Join names as people do: "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # --- shared ------------------------------------------------------------------------------

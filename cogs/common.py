@@ -1,7 +1,7 @@
 """What the cogs share.
 
 The server a command runs in, the notice for members whose DMs had failed (issue 4 item 5),
-and the autocompletes for categories and timezones.
+and the autocompletes for categories, timezones and languages.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.arxiv.taxonomy import CATEGORY_NAMES, suggest
 from bot.client import DigestBot, reply_ephemeral
 from bot.errors import UserInputError
+from bot.languages import suggest_languages
 from bot.validate import suggest_timezones
 from bot.words import DMS_CLOSED_NOTICE
 
@@ -56,6 +57,17 @@ async def complete_timezones(
         app_commands.Choice(name=name, value=name)
         for name in suggest_timezones(current, MAX_CHOICES)
         if len(name) <= CHOICE_MAX
+    ]
+
+
+async def complete_languages(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Offer common languages (by tag, English or own name) matching what the user typed."""
+    return [
+        app_commands.Choice(name=cut_choice(language.label), value=language.tag)
+        for language in suggest_languages(current, MAX_CHOICES)
+        if len(language.tag) <= CHOICE_MAX
     ]
 
 

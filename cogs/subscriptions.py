@@ -16,6 +16,7 @@ from cogs.common import (
     CHOICE_MAX,
     MAX_CHOICES,
     complete_categories,
+    complete_languages,
     complete_timezones,
     member_notice,
 )
@@ -83,7 +84,9 @@ class SubscriptionsCog(commands.Cog):
         language="Language of the summaries, e.g. German or pt-BR",
         paused="Pause (true) or resume (false) your DMs",
     )
-    @app_commands.autocomplete(categories=complete_categories, timezone=complete_timezones)
+    @app_commands.autocomplete(
+        categories=complete_categories, timezone=complete_timezones, language=complete_languages
+    )
     async def subscriptions_command(
         self,
         interaction: discord.Interaction,

@@ -53,6 +53,7 @@ def filled_values(scratch: Path) -> dict[str, str]:
         "SUMMARY_CONCURRENCY": "1",
         "DAILY_BUDGET_USD": "0",
         "MONTHLY_BUDGET_USD": "0",
+        "GUILD_DAILY_BUDGET_SHARE": "0.01",
         "DATABASE_PATH": str(scratch / "developer.sqlite3"),
         "DATABASE_URL": f"sqlite:///{scratch / 'developer-url.sqlite3'}",
         "POLL_INTERVAL_SECONDS": "5",

@@ -36,8 +36,8 @@ def test_each_listed_permission_has_its_discord_value() -> None:
 
 
 def test_invite_url_asks_for_exactly_the_listed_permissions_and_scopes() -> None:
-    [url] = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
-    assert "scope=bot+applications.commands" in url
+    urls = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
+    [url] = [u for u in urls if "scope=bot+applications.commands" in u]
     [value] = re.findall(r"permissions=(\d+)", url)
     assert int(value) == discord.Permissions(**dict.fromkeys(LISTED.values(), True)).value
     assert not discord.Permissions(int(value)).mention_everyone
@@ -51,6 +51,14 @@ def test_the_minimum_named_is_what_todays_commands_use() -> None:
 def test_check_invites_with_the_same_permissions_as_the_readme() -> None:
     from bot.check.words import INVITE_PERMISSIONS, invite_url
 
-    [url] = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
+    urls = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
+    [url] = [u for u in urls if "scope=bot+applications.commands" in u]
     assert invite_url(1234) == url.replace("APPLICATION_ID", "1234")
     assert f"permissions={INVITE_PERMISSIONS}" in url
+
+
+def test_the_user_install_url_asks_for_commands_only() -> None:
+    urls = re.findall(r"https://discord\.com/oauth2/authorize\?\S+", invite_section())
+    [url] = [u for u in urls if "integration_type=1" in u]  # a user's own install
+    assert "scope=applications.commands" in url
+    assert "bot" not in url.split("scope=", 1)[1] and "permissions=" not in url

@@ -22,7 +22,7 @@ from bot.check.permissions import THREAD_TYPES, channel_access
 from bot.check.report import Checklist, Mark
 from bot.client import point_discord_at
 from bot.config import Settings
-from bot.targets.model import DigestConfig
+from bot.targets.model import DigestConfig, PostPlace
 from bot.timeutil import utc_now
 from bot.words import pause_reason
 
@@ -166,7 +166,10 @@ async def _check_digest(
     if int(channel.get("type", 0)) in THREAD_TYPES and parent is None:
         checks.add(Mark.FAIL, item, words.CHANNEL_HIDDEN)
         return
-    access = channel_access(guild, member, bot_id, channel, parent=parent, now=now)
+    threaded = digest.place is PostPlace.THREAD
+    access = channel_access(
+        guild, member, bot_id, channel, parent=parent, threaded=threaded, now=now
+    )
     paused = None if not digest.paused else pause_reason(digest.pause_reason)
     if not access.missing:
         checks.add(Mark.OK, item, words.digest_ok(paused))

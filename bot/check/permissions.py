@@ -37,6 +37,7 @@ EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
+CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL = (1 << 53) - 1
 #: What sending gates (step 5).
@@ -50,6 +51,7 @@ FORUM_TYPES = frozenset({15, 16})
 NAMES = {
     VIEW_CHANNEL: "View Channel",
     SEND_MESSAGES: "Send Messages",
+    CREATE_PUBLIC_THREADS: "Create Public Threads",
     SEND_MESSAGES_IN_THREADS: "Send Messages in Threads",
     EMBED_LINKS: "Embed Links",
     READ_MESSAGE_HISTORY: "Read Message History",
@@ -95,17 +97,20 @@ def names(bits: int) -> list[str]:
     return [name for bit, name in sorted(NAMES.items()) if bits & bit]
 
 
-def needed_in(channel_type: int) -> int:
+def needed_in(channel_type: int, *, threaded: bool = False) -> int:
     """Return what a digest needs in a channel of this type: see, post, embed, read back.
 
     In a forum a digest creates a post (Send Messages) and writes in it (Send Messages in
-    Threads); in a thread it only writes (Send Messages in Threads).
+    Threads); in a thread it only writes (Send Messages in Threads). A `threaded` digest
+    (`thread:true`) also opens a thread under each header and writes in it.
     """
     common = VIEW_CHANNEL | EMBED_LINKS | READ_MESSAGE_HISTORY
     if channel_type in THREAD_TYPES:
         return common | SEND_MESSAGES_IN_THREADS
     if channel_type in FORUM_TYPES:
         return common | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS
+    if threaded:
+        return common | SEND_MESSAGES | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
     return common | SEND_MESSAGES
 
 
@@ -147,11 +152,13 @@ def channel_access(
     channel: JSON,
     *,
     parent: JSON | None = None,
+    threaded: bool = False,
     now: dt.datetime,
 ) -> Access:
     """Return what `user_id` (the bot) may do in `channel`, and what a digest there needs.
 
-    A thread's permissions are its `parent`'s (required for a thread).
+    A thread's permissions are its `parent`'s (required for a thread); `threaded`: the
+    digest posts its papers in threads under its headers.
     """
     kind = int(channel.get("type", 0))
     holder = channel
@@ -166,7 +173,7 @@ def channel_access(
     timed_out = base != ALL and _timed_out(member, now)
     if timed_out:
         permissions &= VIEW_CHANNEL | READ_MESSAGE_HISTORY
-    return Access(permissions, needed_in(kind), base, set_here, timed_out)
+    return Access(permissions, needed_in(kind, threaded=threaded), base, set_here, timed_out)
 
 
 def _implicit(permissions: int, *, thread: bool) -> int:

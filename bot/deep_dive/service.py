@@ -28,7 +28,7 @@ from bot.summarize.budget import TokenUsage, estimate_cost_usd
 from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet
 from bot.summarize.service import OUTPUT_ATTEMPTS, normalize_language
-from bot.summarize.spending import check_budget
+from bot.summarize.spending import Payers, check_budget
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,13 @@ class DeepDiver:
         """Return whether Claude is configured (an API key is set); without it, no deep dives."""
         return self._client is not None
 
-    async def deep_dive(self, paper: Paper, language: str) -> DeepDiveOutcome:
+    async def deep_dive(
+        self, paper: Paper, language: str, *, payers: Payers | None = None
+    ) -> DeepDiveOutcome:
         """Return the deep dive of `paper` in `language`, or why there is none.
 
+        `payers`: whom the call is made for (the server whose member clicked), charged
+        against its share of the daily budget like a summary (bot.summarize.spending).
         Never raises for API failures, timeouts, budget or invalid output: those are
         fallbacks. Raise InvalidLanguageError for a `language` that is not one.
         """
@@ -78,7 +82,7 @@ class DeepDiver:
         key = SummaryKey(paper.base_id, paper.version, language, self._prompts.version, self.model)
         return await self._flights.run(
             key,
-            lambda: self._produce(key, paper, client),
+            lambda: self._produce(key, paper, client, payers or Payers()),
             name=f"deep dive {paper.versioned_id} ({language})",
         )
 
@@ -87,7 +91,7 @@ class DeepDiver:
         await self._flights.aclose()
 
     async def _produce(
-        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
     ) -> DeepDiveOutcome:
         """Deep-dive one key; whatever goes wrong, the member gets the reason.
 
@@ -96,7 +100,7 @@ class DeepDiver:
         on, a bug) is "invalid answer". Logged once, never cached.
         """
         try:
-            return await self._deep_dive_or_error(key, paper, client)
+            return await self._deep_dive_or_error(key, paper, client, payers)
         except SummaryError as exc:
             log.warning("deep dive of %s (%s) fell back: %s", paper.versioned_id, key.language, exc)
             return DeepDiveOutcome(fallback=FallbackReason(exc.reason))
@@ -112,14 +116,14 @@ class DeepDiver:
             return DeepDiveOutcome(fallback=FallbackReason.INVALID_ANSWER)
 
     async def _deep_dive_or_error(
-        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
     ) -> DeepDiveOutcome:
         """Serve the cache, or call Claude within the concurrency limit; store a valid answer."""
         cached = await store.get_deep_dive(self._db, key)
         if cached is not None:
             return DeepDiveOutcome(deep_dive=cached)
         async with self._limit:
-            output = await self._checked_output(key, paper, client)
+            output = await self._checked_output(key, paper, client, payers)
         deep_dive = _deep_dive(output, key)
         try:
             await store.put_deep_dive(self._db, key, deep_dive, self._now())
@@ -129,14 +133,14 @@ class DeepDiver:
         return DeepDiveOutcome(deep_dive=deep_dive)
 
     async def _checked_output(
-        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
     ) -> DeepDiveOutput:
         """Call Claude until an answer passes every check (at most twice); record each call."""
         prompt = self._prompts.render(paper, key.language)
         source = checked_source(paper)
         problems: list[str] = []
         for attempt in range(1, OUTPUT_ATTEMPTS + 1):
-            await check_budget(self._db, self._settings, self._now())
+            servers = await check_budget(self._db, self._settings, self._now(), payers)
             reply = await client.read_pdf(
                 paper.pdf_url, prompt, DeepDiveOutput, max_tokens=DEEP_DIVE_MAX_TOKENS
             )
@@ -144,7 +148,7 @@ class DeepDiver:
                 problems = [reply.problem or "no output"]
             else:
                 problems = deep_dive_problems(reply.output, source)
-            await self._record_usage(key, reply.usage, valid=not problems)
+            await self._record_usage(key, reply.usage, valid=not problems, servers=servers)
             if reply.output is not None and not problems:
                 return reply.output
             log.info(
@@ -152,7 +156,9 @@ class DeepDiver:
             )
         raise SummaryError(FallbackReason.INVALID_OUTPUT, "; ".join(problems))
 
-    async def _record_usage(self, key: SummaryKey, usage: TokenUsage, *, valid: bool) -> None:
+    async def _record_usage(
+        self, key: SummaryKey, usage: TokenUsage, *, valid: bool, servers: tuple[int, ...]
+    ) -> None:
         await record_usage(
             self._db,
             key,
@@ -162,6 +168,7 @@ class DeepDiver:
             cost_usd=estimate_cost_usd(usage, key.model, self._settings),
             valid=valid,
             purpose="deep-dive",
+            servers=servers,
         )
 
     def _now(self) -> dt.datetime:

@@ -16,6 +16,10 @@ nonce window lasts minutes; a retry may come hours later.
 With several bot processes (bot/fleet.py) a target is sent to only under its claim, so no
 two processes send the same message; one adopted from a process that died is read first.
 
+Posts in threads and forums go out the same way, through bot.delivery.threads: their threads
+are opened once, and what was sent is looked for in them too. A post whose thread a moderator
+deleted loses its unsent messages; the run goes on with the next post.
+
 A version reply goes out as a reply to the message that carried the paper: its Discord id
 is read from the outbox when the reply is sent, and the payload gets Discord's
 `message_reference` (https://discord.com/developers/docs/resources/message#create-message).
@@ -26,13 +30,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Protocol
 
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.sender import Sender, SendError
+from bot.delivery.threads import ThreadedPosts
 from bot.fleet import Fleet
 from bot.outcomes import NotPosted, PostResult, SendProblem
 from bot.store import deliveries, outbox_retries, targets
@@ -43,8 +47,6 @@ from bot.timeutil import utc_now
 from bot.words import digest_paused_by_the_bot
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _PAUSES = {
     SendProblem.NO_PERMISSION: PauseReason.NO_PERMISSION,
@@ -116,6 +118,7 @@ class Courier:
         self._policy = policy or RetryPolicy()
         self._fleet = fleet or Fleet(db)
         self._clock = clock
+        self._threads = ThreadedPosts(db, sender, self._policy, clock)
         # One sending run per target: a timed job, /digest post and the poll may overlap.
         self._locks: dict[TargetKey, asyncio.Lock] = {}
         # What the database could not record, kept until it can (a restart reads every
@@ -182,9 +185,10 @@ class Courier:
     async def reconcile(self) -> int:
         """Settle messages recorded but not marked sent (a crash mid-post); return how many.
 
-        Each is looked for in its target's recent messages: found ones are marked sent,
-        the rest stay pending and go out on the target's next sending run. A target another
-        process is sending to is skipped: its messages are not a crash's.
+        Each is looked for where it was going (the target's recent messages, its post's
+        thread, a forum post by its name): found ones are marked sent, the rest stay pending
+        and go out on the target's next sending run. A target another process is sending to is
+        skipped: its messages are not a crash's.
         """
         pending = await deliveries.pending_messages(self._db)
         by_target: dict[TargetKey, list[OutboxMessage]] = {}
@@ -204,7 +208,7 @@ class Courier:
         if not messages:
             return 0
         try:
-            found = await self._call(self._sender.find_sent(key, messages))
+            found = await self._threads.find_sent(key, messages)
         except SendError as exc:
             log.warning("cannot reconcile %s: %s", key, exc)
             return 0
@@ -242,7 +246,7 @@ class Courier:
         could not be read, or what was found could not be recorded).
         """
         try:
-            found = await self._call(self._sender.find_sent(key, messages))
+            found = await self._threads.find_sent(key, messages)
         except SendError as exc:
             return await self._failed(key, messages[0], exc, run, outcome_unknown=True)
         for message in messages:
@@ -260,15 +264,25 @@ class Courier:
         return [message for message in messages if message.id not in found]
 
     async def _send(self, key: TargetKey, messages: list[OutboxMessage], run: _Run) -> PostResult:
-        """Send messages in order and mark each sent; stop at the first failure."""
+        """Send messages in order and mark each sent; stop at the first failure.
+
+        A post whose thread is gone loses its remaining messages and the run goes on with
+        the next post.
+        """
+        opened: dict[dt.date, int] = {}  # the threads of this run's posts, by post
+        gone: set[dt.date] = set()
         for message in messages:
+            if message.announcement_date in gone:
+                continue
             if self._store_failing and not await self._store_works(key, message):
                 return run.result(SendProblem.STORAGE_ERROR)
             try:
-                message_id = await self._call(
-                    self._sender.send(key, _payload(message), message.nonce)
-                )
+                message_id = await self._threads.send(key, message, opened)
             except SendError as exc:
+                if exc.problem is SendProblem.THREAD_GONE:
+                    await self._threads.drop_rest(key, message.announcement_date, exc)
+                    gone.add(message.announcement_date)
+                    continue
                 unknown = exc.problem.may_have_arrived
                 return await self._failed(key, message, exc, run, outcome_unknown=unknown)
             try:
@@ -277,18 +291,7 @@ class Courier:
                 run.went_out(message)
                 return self._not_recorded(key, message, exc, run)
             run.went_out(message)
-        return run.result()
-
-    async def _call(self, call: Awaitable[T]) -> T:
-        """Await one call to Discord within its deadline; no answer in time is a SendError."""
-        timeout = self._policy.send_timeout
-        try:
-            async with asyncio.timeout(timeout):
-                return await call
-        except TimeoutError:
-            raise SendError(
-                SendProblem.NO_ANSWER, f"Discord did not answer within {timeout:g} s"
-            ) from None
+        return run.result(SendProblem.THREAD_GONE if gone else None)
 
     async def _failed(
         self,
@@ -380,7 +383,7 @@ class Courier:
             return
         text = digest_paused_by_the_bot(key.id, reason)
         try:
-            await self._call(self._sender.notify_guild(config.guild_id, text))
+            await self._policy.within(self._sender.notify_guild(config.guild_id, text))
         except SendError as exc:
             log.info("could not tell guild %s that %s is paused: %s", config.guild_id, key, exc)
 
@@ -424,17 +427,3 @@ class Courier:
             log.warning(
                 "could not record the last post of %s: %s", key, storage_failure(exc) or exc
             )
-
-
-def _payload(message: OutboxMessage) -> dict[str, object]:
-    """Return a message's payload; a reply names the message it answers, when that was sent.
-
-    `fail_if_not_exists` off: a reply to a message someone deleted still goes out.
-    """
-    payload: dict[str, object] = json.loads(message.payload)
-    if message.reply_to_message_id is not None:
-        payload["message_reference"] = {
-            "message_id": message.reply_to_message_id,
-            "fail_if_not_exists": False,
-        }
-    return payload

@@ -6,10 +6,17 @@ DELIVERY_MAX_FAILURES); docs/behaviour.md ("Retries") says why they are what the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from bot.config import Settings
+from bot.delivery.sender import SendError
+from bot.outcomes import SendProblem
+
+T = TypeVar("T")
 
 #: The longest wait between two tries, whatever DELIVERY_RETRY_SECONDS says: a target that
 #: keeps failing is still tried a few times a day until it is given up.
@@ -41,3 +48,13 @@ class RetryPolicy:
     def gives_up_at(self, failures: int) -> bool:
         """Say whether this many failures in a row is the last one tried."""
         return failures >= self.max_failures
+
+    async def within(self, call: Awaitable[T]) -> T:
+        """Await one call to Discord within its deadline; no answer in time is a SendError."""
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                return await call
+        except TimeoutError:
+            raise SendError(
+                SendProblem.NO_ANSWER, f"Discord did not answer within {self.send_timeout:g} s"
+            ) from None

@@ -31,7 +31,7 @@ from bot.errors import ArxivError
 from bot.fleet import Fleet, Ownership
 from bot.outcomes import NotPosted, PollResult, PollStatus, PostResult
 from bot.poller import Poller
-from bot.store import deliveries, outbox_retries, targets
+from bot.store import deliveries, guild_settings, outbox_retries, targets
 from bot.store.db import Database, storage_failure
 from bot.targets.model import Target, TargetKey, TargetKind
 from bot.targets.schedule import post_was_missed
@@ -313,7 +313,8 @@ class Delivery:
             config = await targets.get_digest(self._db, key.id)
             if config is None or (config.paused and not include_inactive):
                 return None
-            return Target.of_digest(config, settings.default_language)
+            language = await guild_settings.get_language(self._db, config.guild_id)
+            return Target.of_digest(config, language or settings.default_language)
         sub = await targets.get_subscription(self._db, key.id)
         if sub is None or not (sub.deliverable or include_inactive):
             return None

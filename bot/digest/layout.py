@@ -4,7 +4,8 @@ Pure CPU work (the pass runs it off the event loop). Each embed is rendered once
 targets show it. A target's post is its digest (a header and its papers), or, on a day
 without matches and only where the digest asked (`quiet:false`), one line saying so; then
 the version replies it asked for (`versions:true`), each answering the message that carried
-the paper.
+the paper. A post is fitted to where the target's posts go: the role its header pings, its
+thread or forum post (bot/render/places.py).
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from bot.digest.choice import Choice, gc_paused
 from bot.models import Digest, DigestItem, Match, Paper
 from bot.render import OutgoingMessage, render_digest
 from bot.render.messages import RenderCache, render_no_matches, render_version_reply
-from bot.store.deliveries import PostRecord
+from bot.render.places import forum_labels, header_apart, ping_role, thread_name
+from bot.store.deliveries import PostRecord, PostThread
 from bot.summarize.service import SummaryOutcome
-from bot.targets.model import Target
+from bot.targets.model import PostPlace, Target
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PlannedPost:
     """One target's post of one announcement: the digest and its messages (none if empty).
 
+    `thread`: the post goes into a thread or is a forum post (the target's `place`).
     `replies` are version replies, each with the outbox id of the message it answers.
     """
 
@@ -33,6 +36,7 @@ class PlannedPost:
     digest: Digest
     messages: tuple[OutgoingMessage, ...]
     replies: tuple[tuple[OutgoingMessage, int], ...] = ()
+    thread: PostThread | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,15 +81,17 @@ def lay_out(
                 skipped=heading.skipped,
                 late=heading.late,
             )
+            messages, thread = _messages(target, digest, cache)
             posts.append(
                 PlannedPost(
                     target,
                     digest,
-                    _messages(target, digest, cache),
+                    messages,
                     tuple(
                         (render_version_reply(_latest(paper, enriched)), outbox_id)
                         for paper, outbox_id in answers
                     ),
+                    thread,
                 )
             )
         return posts
@@ -98,6 +104,7 @@ def records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
         PostRecord(
             post.target.key,
             tuple((message.to_json(encoded), message.paper_ids) for message in post.messages),
+            post.thread,
             tuple((message.to_json(encoded), outbox_id) for message, outbox_id in post.replies),
         )
         for post in posts
@@ -105,13 +112,29 @@ def records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
     ]
 
 
-def _messages(target: Target, digest: Digest, cache: RenderCache) -> tuple[OutgoingMessage, ...]:
-    """Return the digest's messages; a day without matches posts only where asked."""
+def _messages(
+    target: Target, digest: Digest, cache: RenderCache
+) -> tuple[tuple[OutgoingMessage, ...], PostThread | None]:
+    """Return the digest's messages and thread; a day without matches posts only where asked.
+
+    The "No matches" line pings nobody: there is nothing to look at.
+    """
     if digest.items:
-        return tuple(render_digest(digest, cache))
+        return _placed(target, digest, ping_role(render_digest(digest, cache), target.mention_role))
     if not target.quiet and not digest.late and digest.matched == 0:
-        return (render_no_matches(digest),)
-    return ()
+        return _placed(target, digest, [render_no_matches(digest)])
+    return (), None
+
+
+def _placed(
+    target: Target, digest: Digest, messages: Sequence[OutgoingMessage]
+) -> tuple[tuple[OutgoingMessage, ...], PostThread | None]:
+    """Fit a post to where the target's posts go: the channel, a thread, a forum post."""
+    if target.place is PostPlace.CHANNEL:
+        return tuple(messages), None
+    labels = forum_labels(digest) if target.place is PostPlace.FORUM else ()
+    thread = PostThread(target.place, thread_name(digest), labels)
+    return tuple(header_apart(messages)), thread
 
 
 def _latest(announced: Paper, enriched: Mapping[str, Paper]) -> Paper:

@@ -20,6 +20,7 @@ from bot.models import DigestItem, Paper
 from bot.store import papers
 from bot.store.db import Database
 from bot.summarize.service import Summarizer, SummaryOutcome
+from bot.summarize.spending import Payers
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,14 @@ class PaperWork:
         }
 
     async def summarize(
-        self, wanted: Mapping[str, Mapping[str, Paper]]
+        self,
+        wanted: Mapping[str, Mapping[str, Paper]],
+        payers: Mapping[tuple[str, str], Payers] | None = None,
     ) -> dict[tuple[str, str], SummaryOutcome]:
         """Summarize each paper once per language; key the outcomes by (language, base id).
 
-        `wanted` maps each language to the papers (by base id) some target wants in it.
+        `wanted` maps each language to the papers (by base id) some target wants in it;
+        `payers`, keyed the same way, whom each call would be made for (servers' shares).
         """
         total = sum(len(bucket) for bucket in wanted.values())
         done = 0
@@ -86,7 +90,12 @@ class PaperWork:
 
         async def one_language(language: str, bucket: Mapping[str, Paper]) -> None:
             nonlocal done
-            results = await self._summarizer.summarize_many(list(bucket.values()), language)
+            by_id = {
+                base_id: payers[(language, base_id)]
+                for base_id in bucket
+                if payers is not None and (language, base_id) in payers
+            }
+            results = await self._summarizer.summarize_many(list(bucket.values()), language, by_id)
             for paper in bucket.values():
                 outcomes[(language, paper.base_id)] = results[(paper.base_id, paper.version)]
             done += len(bucket)
@@ -97,12 +106,18 @@ class PaperWork:
         return outcomes
 
     async def summarize_id(
-        self, arxiv_id: ArxivId, language: str, *, interactive: bool = False
+        self,
+        arxiv_id: ArxivId,
+        language: str,
+        *,
+        interactive: bool = False,
+        payers: Payers | None = None,
     ) -> DigestItem:
         """Return the item `/summarize` shows for one paper: stored if known, else fetched.
 
         Raise PaperNotFoundError for an id arXiv does not know, ArxivError when it fails
-        (`interactive`: soon, with `retry_in`, rather than after every retry).
+        (`interactive`: soon, with `retry_in`, rather than after every retry). `payers`: the
+        server asking, charged against its share of the daily budget.
         """
         paper = await papers.get_paper(self._db, arxiv_id.base, arxiv_id.version)
         if paper is None or arxiv_id.base in await papers.papers_needing_enrichment(
@@ -112,7 +127,7 @@ class PaperWork:
             paper = await self._api.get(arxiv_id, interactive=interactive)
             await papers.save_enriched(self._db, [paper])
         self._progress("summarizing", 0, 1)
-        outcome = await self._summarizer.summarize(paper, language)
+        outcome = await self._summarizer.summarize(paper, language, payers=payers)
         self._progress("summarizing", 1, 1)
         return DigestItem(paper=paper, summary=outcome.summary, fallback=outcome.fallback)
 

@@ -39,9 +39,10 @@ from bot.digest.layout import Heading, PlannedPost, lay_out, records
 from bot.digest.papers import PaperWork
 from bot.models import Paper
 from bot.render import render_digest
-from bot.store import announcements, deliveries, passes, targets
+from bot.store import announcements, deliveries, guild_settings, passes, targets
 from bot.store.db import Database
 from bot.store.passes import TargetPass
+from bot.summarize.spending import Payers
 from bot.targets.model import Target, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
@@ -162,8 +163,9 @@ class Planner:
                     sub = await targets.get_subscription(self._db, key.id)
                     subs += [sub] if sub else []
         settings = self._settings
+        languages = await guild_settings.languages(self._db) if configs else {}
         found = [
-            Target.of_digest(config, settings.default_language)
+            Target.of_digest(config, languages.get(config.guild_id, settings.default_language))
             for config in configs
             if not config.paused
         ]
@@ -242,11 +244,23 @@ class Planner:
             chosen.update((paper.base_id, paper) for paper, _ in found)
         enriched = await self._work.enrich(chosen.values())
         wanted: dict[str, dict[str, Paper]] = {}
+        servers: dict[tuple[str, str], set[int]] = {}  # who each summary is for
+        for_others: set[tuple[str, str]] = set()
         for target, choice in zip(wanted_targets, choices, strict=True):
             bucket = wanted.setdefault(target.language, {})
             for match in choice.matches:
-                bucket[match.paper.base_id] = enriched[match.paper.base_id]
-        outcomes = await self._work.summarize(wanted)
+                base_id = match.paper.base_id
+                bucket[base_id] = enriched[base_id]
+                key = (target.language, base_id)
+                if target.guild_id is None:
+                    for_others.add(key)
+                else:
+                    servers.setdefault(key, set()).add(target.guild_id)
+        payers = {
+            key: Payers(frozenset(servers.get(key, ())), key in for_others)
+            for key in servers.keys() | for_others
+        }
+        outcomes = await self._work.summarize(wanted, payers)
         if announced.backfilled:  # the bot missed it: whoever gets it now gets a catch-up
             due = [(t, dataclasses.replace(h, catch_up=not h.late)) for t, h in due]
         posts = await asyncio.to_thread(lay_out, date, due, choices, replies, enriched, outcomes)

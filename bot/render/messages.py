@@ -35,16 +35,31 @@ class OutgoingMessage:
     """One message to send: optional content and up to 10 embeds, mentions disabled.
 
     `paper_ids` are the base ids of the papers the embeds show, one per embed, in order.
+    `ping_role` is the one role the message may ping (a digest's `mention_role`, on its
+    header); every other mention in it pings nobody.
     """
 
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     paper_ids: tuple[str, ...] = ()
+    ping_role: int | None = None
 
     @property
     def allowed_mentions(self) -> discord.AllowedMentions:
-        """Return the mention policy every message uses: nobody is pinged."""
-        return discord.AllowedMentions.none()
+        """Return the mention policy: nobody is pinged, except `ping_role` when it is set.
+
+        Never @everyone or @here, and never a role named only in the text (a title that
+        says `<@&id>` pings nobody): Discord pings exactly what `allowed_mentions` lists
+        (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+        """
+        if self.ping_role is None:
+            return discord.AllowedMentions.none()
+        return discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            roles=[discord.Object(self.ping_role)],
+            replied_user=False,
+        )
 
     def to_payload(self) -> dict[str, object]:
         """Return the JSON body of Discord's Create Message call for this message.

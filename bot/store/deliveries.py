@@ -31,7 +31,7 @@ from bot.store.codec import (
 from bot.store.db import Connection, Database, PerDialect, Row
 from bot.store.passes import TargetPass
 from bot.store.targets import mark_planned_in_transaction
-from bot.targets.model import TargetKey, TargetKind
+from bot.targets.model import PostPlace, TargetKey, TargetKind
 from bot.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,21 @@ class MessageState(StrEnum):
     SENT = "sent"
     #: Given up after DELIVERY_MAX_FAILURES tries; pending again when its target is resumed.
     FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PostThread:
+    """The thread a post lives in: opened under its header (THREAD) or a forum post (FORUM).
+
+    The post's first message (seq 0) is its header: in the channel under which the thread is
+    opened, or the forum post's own first message; the others go into the thread. `labels`
+    choose a forum post's tags; `thread_id` is None until the thread is opened.
+    """
+
+    place: PostPlace
+    name: str
+    labels: tuple[str, ...] = ()
+    thread_id: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,18 +92,27 @@ class OutboxMessage:
     #: A version reply: the outbox message it answers, and that message's Discord id once sent.
     reply_to: int | None = None
     reply_to_message_id: int | None = None
+    #: The post's thread, for a post in a thread or a forum.
+    thread: PostThread | None = None
+
+    @property
+    def in_thread(self) -> bool:
+        """Say whether this message goes into its post's thread (not its header)."""
+        return self.thread is not None and self.seq > 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PostRecord:
     """One target's post of one announcement: each message's JSON payload and its base ids.
 
+    `thread`: the post lives in a thread or forum post (its `thread_id` is not stored).
     `replies` follow the messages: version replies, each a JSON payload and the outbox id of
     the message that carried the paper (it is sent as a reply to that message).
     """
 
     target: TargetKey
     messages: tuple[tuple[str, tuple[str, ...]], ...]
+    thread: PostThread | None = None
     replies: tuple[tuple[str, int], ...] = ()
 
     @property
@@ -124,8 +148,13 @@ SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.
            AS reply_to_message_id,
        (SELECT json_group_array(d.base_id) FROM
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
-       ) AS base_ids
+       ) AS base_ids,
+       t.place AS thread_place, t.name AS thread_name, t.labels AS thread_labels,
+       t.thread_id
 FROM outbox_messages AS o
+LEFT JOIN outbox_threads AS t
+  ON t.target_kind = o.target_kind AND t.target_id = o.target_id
+ AND t.announcement_date = o.announcement_date
 """,
     postgresql="""
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
@@ -134,8 +163,13 @@ SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.
        (SELECT r.message_id FROM outbox_messages AS r WHERE r.id = o.reply_to)
            AS reply_to_message_id,
        (SELECT coalesce(json_agg(d.base_id ORDER BY d.rowid), '[]')::text
-        FROM delivered_papers AS d WHERE d.outbox_id = o.id) AS base_ids
+        FROM delivered_papers AS d WHERE d.outbox_id = o.id) AS base_ids,
+       t.place AS thread_place, t.name AS thread_name, t.labels AS thread_labels,
+       t.thread_id
 FROM outbox_messages AS o
+LEFT JOIN outbox_threads AS t
+  ON t.target_kind = o.target_kind AND t.target_id = o.target_id
+ AND t.announcement_date = o.announcement_date
 """,
 )
 
@@ -220,6 +254,11 @@ WHERE d.announcement_date < :date
 _INSERT_PAPER = """
 INSERT INTO delivered_papers (target_kind, target_id, base_id, outbox_id, announcement_date)
 VALUES (?, ?, ?, ?, ?)
+"""
+
+_INSERT_THREAD = """
+INSERT INTO outbox_threads (target_kind, target_id, announcement_date, place, name, labels)
+VALUES (?, ?, ?, ?, ?, ?)
 """
 
 
@@ -474,9 +513,15 @@ async def _insert(
             first_seq[TargetKey(TargetKind(found[0]), int(found[1]))] = int(found[2])
     messages: list[tuple[object, ...]] = []
     papers: list[tuple[object, ...]] = []
+    threads: list[tuple[object, ...]] = []
     for post in posts:
         kind, target_id = str(post.target.kind), post.target.id
         seq = first_seq.get(post.target, 0)
+        if post.thread is not None and post.target not in first_seq:
+            # A late post (appended) goes into the thread its target's post already has.
+            thread = post.thread
+            labels = json_text(list(thread.labels))
+            threads.append((kind, target_id, day, str(thread.place), thread.name, labels))
         outgoing: list[tuple[str, tuple[str, ...], int | None]] = [
             (payload, base_ids, None) for payload, base_ids in post.messages
         ]
@@ -489,6 +534,7 @@ async def _insert(
             seq += 1
     await conn.executemany(_INSERT_MESSAGE, messages)
     await conn.executemany(_INSERT_PAPER, papers)
+    await conn.executemany(_INSERT_THREAD, threads)
 
 
 def _message_from_row(row: Row) -> OutboxMessage:
@@ -514,4 +560,17 @@ def _message_from_row(row: Row) -> OutboxMessage:
         reply_to_message_id=(
             None if row["reply_to_message_id"] is None else int(row["reply_to_message_id"])
         ),
+        thread=_thread_from_row(row),
+    )
+
+
+def _thread_from_row(row: Row) -> PostThread | None:
+    """Build the PostThread of an outbox row joined with outbox_threads (None without one)."""
+    if row["thread_place"] is None:
+        return None
+    return PostThread(
+        place=PostPlace(row["thread_place"]),
+        name=str(row["thread_name"]),
+        labels=parse_strings(row["thread_labels"]),
+        thread_id=None if row["thread_id"] is None else int(row["thread_id"]),
     )

@@ -8,6 +8,7 @@ while another task's transaction is open would otherwise join it, and vanish if 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -133,17 +134,21 @@ async def record_usage(
     cost_usd: float,
     valid: bool,
     purpose: Literal["summary", "deep-dive"] = "summary",
+    servers: Collection[int] = (),
 ) -> None:
     """Record one Claude call's tokens and estimated cost, in its UTC day and month.
 
     Summaries and deep dives share these records, and so the budget; `purpose` tells them apart.
+    `servers` are the servers the call was made for: each is charged an even part of its cost
+    against its share of the daily budget (GUILD_DAILY_BUDGET_SHARE).
     """
     utc = now.astimezone(dt.UTC)
+    day = utc.date().isoformat()
     async with db.transaction() as conn:
-        await conn.execute(
+        row = await conn.fetch_one(
             "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
             " input_tokens, output_tokens, cost_usd, valid, purpose)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 _text(utc),
                 utc.date().isoformat(),
@@ -159,6 +164,23 @@ async def record_usage(
                 purpose,
             ),
         )
+        if servers and row is not None:
+            part = cost_usd / len(servers)
+            await conn.executemany(
+                "INSERT INTO claude_usage_guilds (usage_id, guild_id, day, cost_usd)"
+                " VALUES (?, ?, ?, ?)",
+                [(int(row["id"]), server, day, part) for server in sorted(set(servers))],
+            )
+
+
+async def server_spending(db: Database, day: str) -> dict[int, float]:
+    """Return what each server was charged for Claude on UTC day `day` (servers charged only)."""
+    rows = await db.fetch_all(
+        "SELECT guild_id, sum(cost_usd) AS spent FROM claude_usage_guilds WHERE day = ?"
+        " GROUP BY guild_id",
+        (day,),
+    )
+    return {int(row["guild_id"]): float(row["spent"] or 0.0) for row in rows}
 
 
 _TOTALS = "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cost_usd) FROM claude_usage"

@@ -28,7 +28,14 @@ from bot.store.codec import (
     unique,
 )
 from bot.store.db import Connection, Database, Row
-from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey, TargetKind
+from bot.targets.model import (
+    DigestConfig,
+    PauseReason,
+    PostPlace,
+    Subscription,
+    TargetKey,
+    TargetKind,
+)
 from bot.timeutil import utc_now
 
 
@@ -47,19 +54,21 @@ T = TypeVar("T")
 
 _DIGEST_COLUMNS_SQL = """
 SELECT channel_id, guild_id, categories, keywords, post_time, timezone, language, max_papers,
-       include_cross_lists, quiet, versions, paused, pause_reason, start_date, planned_date,
-       last_posted_date, last_posted_at, created_at, updated_at
+       include_cross_lists, paused, pause_reason, start_date, planned_date, last_posted_date,
+       last_posted_at, created_at, updated_at,
+       place, mention_role_id, quiet, versions
 FROM digests
 """
 
 # A new digest starts from the latest announcement recorded, unless the caller says.
 _UPSERT_DIGEST = """
 INSERT INTO digests (channel_id, guild_id, categories, keywords, post_time, timezone, language,
-                     max_papers, include_cross_lists, quiet, versions, start_date, created_at,
-                     updated_at)
+                     max_papers, include_cross_lists, start_date, created_at, updated_at,
+                     place, mention_role_id, quiet, versions)
 VALUES (:channel_id, :guild_id, :categories, :keywords, :post_time, :timezone, :language,
-        :max_papers, :include_cross_lists, :quiet, :versions,
-        coalesce(:start_date, (SELECT max(announced_on) FROM announcements)), :now, :now)
+        :max_papers, :include_cross_lists,
+        coalesce(:start_date, (SELECT max(announced_on) FROM announcements)), :now, :now,
+        :place, :mention_role_id, :quiet, :versions)
 ON CONFLICT (channel_id) DO UPDATE SET
     guild_id = excluded.guild_id,
     categories = excluded.categories,
@@ -69,9 +78,11 @@ ON CONFLICT (channel_id) DO UPDATE SET
     language = excluded.language,
     max_papers = excluded.max_papers,
     include_cross_lists = excluded.include_cross_lists,
+    updated_at = excluded.updated_at,
+    place = excluded.place,
+    mention_role_id = excluded.mention_role_id,
     quiet = excluded.quiet,
-    versions = excluded.versions,
-    updated_at = excluded.updated_at
+    versions = excluded.versions
 """
 
 
@@ -91,6 +102,8 @@ async def upsert_digest(
     versions: bool = False,
     start_date: dt.date | None = None,
     now: dt.datetime | None = None,
+    place: PostPlace = PostPlace.CHANNEL,
+    mention_role: int | None = None,
 ) -> DigestConfig:
     """Create the channel's digest or replace its settings; return the stored digest.
 
@@ -111,6 +124,8 @@ async def upsert_digest(
         "versions": int(versions),
         "start_date": date_text(start_date),
         "now": datetime_text(now or utc_now()),
+        "place": str(place),
+        "mention_role_id": mention_role,
     }
     async with db.transaction() as conn:
         await conn.execute(_UPSERT_DIGEST, params)
@@ -191,6 +206,8 @@ def _digest_from_row(row: Row) -> DigestConfig:
         last_posted_at=parse_datetime(row["last_posted_at"]),
         created_at=parse_datetime(row["created_at"]),
         updated_at=parse_datetime(row["updated_at"]),
+        place=PostPlace(row["place"]),
+        mention_role=row["mention_role_id"],
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -26,7 +26,7 @@ from bot.summarize.budget import TokenUsage, day_key, estimate_cost_usd, month_k
 from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet, source_text
 from bot.summarize.schema import SummaryOutput, output_problems
-from bot.summarize.spending import check_budget
+from bot.summarize.spending import Payers, check_budget
 from bot.timeutil import utc_now
 from bot.validate import InvalidLanguageError as InvalidLanguageError  # re-exported
 from bot.validate import normalize_language as normalize_language  # re-exported
@@ -74,6 +74,19 @@ class UsageReport:
         return bool(self.budget_hits)
 
 
+@dataclass(frozen=True, slots=True)
+class ServerUsage:
+    """What one server was charged for Claude today, and its share of the daily cap (if any)."""
+
+    spent_today_usd: float
+    share_usd: float | None
+
+    @property
+    def share_reached(self) -> bool:
+        """Say whether the server's digests now go out abstract-only for today."""
+        return self.share_usd is not None and self.spent_today_usd >= self.share_usd
+
+
 class Summarizer:
     """Summaries for the whole process: cache, single-flight, concurrency, budget, fallback."""
 
@@ -100,11 +113,15 @@ class Summarizer:
         """Return whether Claude is configured (an API key is set); without it, no summaries."""
         return self._client is not None
 
-    async def summarize(self, paper: Paper, language: str) -> SummaryOutcome:
+    async def summarize(
+        self, paper: Paper, language: str, *, payers: Payers | None = None
+    ) -> SummaryOutcome:
         """Return the summary of `paper` in `language`, or why there is none.
 
-        Never raises for API failures, timeouts, budget or invalid output: those are fallbacks.
-        Raise InvalidLanguageError for a `language` that is not one.
+        `payers` are whom a Claude call would be made for (the servers charged against their
+        share of the daily budget); a cached summary costs nobody anything. Never raises for
+        API failures, timeouts, budget or invalid output: those are fallbacks. Raise
+        InvalidLanguageError for a `language` that is not one.
         """
         language = normalize_language(language, self._settings.default_language)
         if self._client is None:
@@ -113,7 +130,8 @@ class Summarizer:
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.create_task(
-                self._produce(key, paper, self._client), name=f"summarize {key}"
+                self._produce(key, paper, self._client, payers or Payers()),
+                name=f"summarize {key}",
             )
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._forget(key, done))
@@ -122,11 +140,21 @@ class Summarizer:
         return await asyncio.shield(task)
 
     async def summarize_many(
-        self, papers: Sequence[Paper], language: str
+        self,
+        papers: Sequence[Paper],
+        language: str,
+        payers: Mapping[str, Payers] | None = None,
     ) -> dict[tuple[str, int], SummaryOutcome]:
-        """Summarize every distinct paper version, concurrently; key the outcomes by version."""
+        """Summarize every distinct paper version, concurrently; key the outcomes by version.
+
+        `payers` maps a base id to whom its call would be made for (default: nobody in
+        particular).
+        """
         unique = {(paper.base_id, paper.version): paper for paper in papers}
-        outcomes = await asyncio.gather(*(self.summarize(p, language) for p in unique.values()))
+        by_id = payers or {}
+        outcomes = await asyncio.gather(
+            *(self.summarize(p, language, payers=by_id.get(p.base_id)) for p in unique.values())
+        )
         return dict(zip(unique, outcomes, strict=True))
 
     async def usage_report(self) -> UsageReport:
@@ -149,6 +177,15 @@ class Summarizer:
             fallbacks_today=tuple(await store.fallbacks_since(self._db, start_of_day)),
         )
 
+    async def server_usage(self, guild_id: int) -> ServerUsage:
+        """Return what a server was charged today, against its share (GUILD_DAILY_BUDGET_SHARE)."""
+        spent = await store.server_spending(self._db, day_key(self._now()))
+        share, cap = self._settings.guild_daily_budget_share, self._settings.daily_budget_usd
+        return ServerUsage(
+            spent_today_usd=spent.get(guild_id, 0.0),
+            share_usd=None if share is None or cap is None else share * cap,
+        )
+
     async def aclose(self) -> None:
         """Cancel the calls still in flight (at shutdown) and wait for them to end."""
         tasks = list(self._inflight.values())
@@ -158,7 +195,9 @@ class Summarizer:
 
     # -- one key ------------------------------------------------------------------------------
 
-    async def _produce(self, key: SummaryKey, paper: Paper, client: ClaudeClient) -> SummaryOutcome:
+    async def _produce(
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
+    ) -> SummaryOutcome:
         """Summarize one key; whatever goes wrong, the paper falls back to its abstract.
 
         This is the boundary that keeps a digest going: an API failure or budget arrives as
@@ -167,7 +206,7 @@ class Summarizer:
         recorded for /status, and never cached, so a later run asks Claude again.
         """
         try:
-            return await self._summary_or_error(key, paper, client)
+            return await self._summary_or_error(key, paper, client, payers)
         except SummaryError as exc:
             log.warning("summary of %s (%s) fell back: %s", paper.versioned_id, key.language, exc)
             reason, detail = exc.reason, exc.detail
@@ -186,7 +225,7 @@ class Summarizer:
         return SummaryOutcome(fallback=reason)
 
     async def _summary_or_error(
-        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
     ) -> SummaryOutcome:
         """Serve the cache, or call Claude within the concurrency limit; store a valid summary.
 
@@ -202,7 +241,7 @@ class Summarizer:
             cached = await store.get_summary(self._db, key)
             if cached is not None:
                 return SummaryOutcome(summary=cached)
-            output = await self._checked_output(key, paper, client)
+            output = await self._checked_output(key, paper, client, payers)
             summary = Summary(
                 tldr=output.tldr,
                 motivation=output.motivation,
@@ -227,20 +266,20 @@ class Summarizer:
             log.debug("could not record the fallback of %s: %s", key.base_id, exc)
 
     async def _checked_output(
-        self, key: SummaryKey, paper: Paper, client: ClaudeClient
+        self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
     ) -> SummaryOutput:
         """Call Claude until an answer passes every check (at most twice); record each call."""
         prompt = self._prompts.render(paper, key.language)
         source = source_text(paper)
         problems: list[str] = []
         for attempt in range(1, OUTPUT_ATTEMPTS + 1):
-            await self._check_budget()
+            charged = await check_budget(self._db, self._settings, self._now(), payers)
             reply = await client.summarize(prompt)
             if reply.output is None:
                 problems = [reply.problem or "no output"]
             else:
                 problems = output_problems(reply.output, source)
-            await self._record_usage(key, reply.usage, valid=not problems)
+            await self._record_usage(key, reply.usage, valid=not problems, servers=charged)
             if reply.output is not None and not problems:
                 return reply.output
             log.info(
@@ -248,11 +287,9 @@ class Summarizer:
             )
         raise SummaryError(FallbackReason.INVALID_OUTPUT, "; ".join(problems))
 
-    async def _check_budget(self) -> None:
-        """Raise a BUDGET SummaryError (and record the hit) when a cap is reached."""
-        await check_budget(self._db, self._settings, self._now())
-
-    async def _record_usage(self, key: SummaryKey, usage: TokenUsage, *, valid: bool) -> None:
+    async def _record_usage(
+        self, key: SummaryKey, usage: TokenUsage, *, valid: bool, servers: Sequence[int]
+    ) -> None:
         await store.record_usage(
             self._db,
             key,
@@ -261,6 +298,7 @@ class Summarizer:
             output_tokens=usage.output_tokens,
             cost_usd=estimate_cost_usd(usage, key.model, self._settings),
             valid=valid,
+            servers=servers,
         )
 
     def _now(self) -> dt.datetime:

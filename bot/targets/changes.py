@@ -12,8 +12,40 @@ import datetime as dt
 from bot.arxiv.taxonomy import normalize_categories
 from bot.errors import UserInputError
 from bot.matching import MAX_KEYWORDS, parse_keywords
-from bot.targets.model import DigestConfig
+from bot.targets.model import DigestConfig, PostPlace
 from bot.validate import check_max_papers, normalize_language, parse_time, parse_timezone
+from bot.words import cannot_post_in
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChannelRights:
+    """What the bot may do in a digest's channel, as Discord computes it for the bot there.
+
+    A digest needs to see the channel, post embeds and read back its own messages (to find
+    what a crash left unmarked); in a thread or a forum also to post in threads, and under a
+    header to open one. A forum's Send Messages is shown as "Create Posts".
+    """
+
+    view: bool = True
+    send: bool = True
+    embed: bool = True
+    read_history: bool = True
+    create_threads: bool = True
+    send_in_threads: bool = True
+
+    def missing(self, place: PostPlace) -> list[str]:
+        """Return the names of the permissions `place` needs that the bot lacks."""
+        needed = [
+            (self.view, "View Channel"),
+            (self.send, "Create Posts" if place is PostPlace.FORUM else "Send Messages"),
+            (self.embed, "Embed Links"),
+            (self.read_history, "Read Message History"),
+        ]
+        if place is not PostPlace.CHANNEL:
+            needed.append((self.send_in_threads, "Send Messages in Threads"))
+        if place is PostPlace.THREAD:
+            needed.append((self.create_threads, "Create Public Threads"))
+        return [name for granted, name in needed if not granted]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,8 +59,21 @@ class DigestChange:
     language: str | None = None
     max_papers: int | None = None
     include_cross_lists: bool | None = None
+    # Where posts go and whom they ping (issue 11). `forum`: the channel is a forum channel
+    # (its posts are forum posts, whatever `thread` says); `mention_role` NO_ROLE stops pinging.
+    forum: bool = False
+    thread: bool | None = None
+    mention_role: int | None = None
+    #: The bot's permissions in the channel; None skips the check (no Discord at hand).
+    rights: ChannelRights | None = None
+    # What a day without matches and a new version post (issue 9).
     quiet: bool | None = None
     versions: bool | None = None
+
+
+#: `DigestChange.mention_role` for "ping nobody" (`/digest set` maps the @everyone role to it:
+#: the bot never pings @everyone, and a role option cannot be left empty to clear it).
+NO_ROLE = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,14 +87,27 @@ class DigestSettings:
     language: str | None
     max_papers: int
     include_cross_lists: bool
+    place: PostPlace = PostPlace.CHANNEL
+    mention_role: int | None = None
     quiet: bool = True
     versions: bool = False
 
 
 def digest_settings(
-    change: DigestChange, current: DigestConfig | None, default_language: str
+    change: DigestChange,
+    current: DigestConfig | None,
+    default_language: str,
+    channel_id: int = 0,
 ) -> DigestSettings:
-    """Validate a `/digest set` against the digest as it is; raise UserInputError if wrong."""
+    """Validate a `/digest set` against the digest as it is; raise UserInputError if wrong.
+
+    The bot's permissions are checked against where the posts will go (`change.rights`),
+    so a thread digest is refused where the bot cannot open threads.
+    """
+    place = _place(change, current)
+    missing = change.rights.missing(place) if change.rights is not None else []
+    if missing:
+        raise UserInputError(cannot_post_in(channel_id, missing))
     keywords = (
         change.keywords if change.keywords is not None else (current.keywords if current else "")
     )
@@ -75,9 +133,29 @@ def digest_settings(
         include_cross_lists=_flag(
             change.include_cross_lists, current.include_cross_lists if current else False
         ),
+        place=place,
+        mention_role=_mention_role(change, current),
         quiet=_flag(change.quiet, current.quiet if current else True),
         versions=_flag(change.versions, current.versions if current else False),
     )
+
+
+def _place(change: DigestChange, current: DigestConfig | None) -> PostPlace:
+    """Return where posts go: a forum channel gets forum posts; `thread` chooses for the rest."""
+    if change.forum:
+        return PostPlace.FORUM
+    if change.thread is not None:
+        return PostPlace.THREAD if change.thread else PostPlace.CHANNEL
+    if current is None or current.place is PostPlace.FORUM:
+        return PostPlace.CHANNEL
+    return current.place
+
+
+def _mention_role(change: DigestChange, current: DigestConfig | None) -> int | None:
+    """Return the role posts ping: the one given, none for NO_ROLE, else the current one."""
+    if change.mention_role is None:
+        return current.mention_role if current else None
+    return None if change.mention_role == NO_ROLE else change.mention_role
 
 
 def _flag(given: bool | None, current: bool) -> bool:

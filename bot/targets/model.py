@@ -41,6 +41,19 @@ class TargetKey:
         return f"{self.kind} {self.id}"
 
 
+class PostPlace(StrEnum):
+    """Where a digest's posts go (the value is stored).
+
+    CHANNEL: header and papers in the channel. THREAD: the header in the channel and the
+    papers in a thread under it (`/digest set ... thread:true`). FORUM: one forum post per
+    announcement, the header as its first message (the channel is a forum channel).
+    """
+
+    CHANNEL = "channel"
+    THREAD = "thread"
+    FORUM = "forum"
+
+
 class PauseReason(StrEnum):
     """Why a digest is paused (the value is stored; `bot.words` says it to people)."""
 
@@ -82,6 +95,10 @@ class DigestConfig:
     last_posted_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    # Where posts go and whom they ping (issue 11): `mention_role` is the one role a post's
+    # header mentions, None for nobody.
+    place: PostPlace = PostPlace.CHANNEL
+    mention_role: int | None = None
 
     @property
     def key(self) -> TargetKey:
@@ -157,12 +174,21 @@ class Target:
     #: None: sent as soon as planned; else the local time of day its job sends at.
     time: dt.time | None = None
     timezone: str = "UTC"
+    # A digest's server (whose budget share its summaries spend), where its posts go and
+    # whom they ping; a member's subscription has none of these.
+    guild_id: int | None = None
+    place: PostPlace = PostPlace.CHANNEL
+    mention_role: int | None = None
     quiet: bool = True
     versions: bool = False
 
     @classmethod
     def of_digest(cls, config: DigestConfig, default_language: str) -> Target:
-        """Return what a channel digest asks of each announcement."""
+        """Return what a channel digest asks of each announcement.
+
+        `default_language` is the language of a digest that set none: its server's default
+        (`/digest defaults`), else the bot's.
+        """
         return cls(
             key=config.key,
             categories=config.categories,
@@ -174,6 +200,9 @@ class Target:
             planned_date=config.planned_date,
             time=config.time,
             timezone=config.timezone,
+            guild_id=config.guild_id,
+            place=config.place,
+            mention_role=config.mention_role,
             quiet=config.quiet,
             versions=config.versions,
         )

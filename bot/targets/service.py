@@ -17,7 +17,7 @@ from typing import Protocol
 from bot.arxiv.taxonomy import normalize_categories
 from bot.config import Settings
 from bot.errors import UserInputError
-from bot.store import passes, targets
+from bot.store import guild_settings, passes, targets
 from bot.store.db import Database
 from bot.store.passes import Progress
 from bot.store.targets import UNSET
@@ -34,6 +34,9 @@ from bot.validate import normalize_language, parse_time, parse_timezone
 from bot.words import no_digest
 
 log = logging.getLogger(__name__)
+
+#: Words that set a server's default language back to the bot's.
+NO_LANGUAGE_WORDS = frozenset({"default", "none", "off"})
 
 
 class Deliveries(Protocol):
@@ -99,7 +102,7 @@ class TargetService:
     async def set_digest(self, guild_id: int, channel_id: int, change: DigestChange) -> DigestSaved:
         """Create or update a channel's digest; a new one posts the latest announcement."""
         current = await targets.get_digest(self._db, channel_id)
-        wanted = digest_settings(change, current, self._settings.default_language)
+        wanted = digest_settings(change, current, self._settings.default_language, channel_id)
         stored = await targets.upsert_digest(
             self._db,
             guild_id=guild_id,
@@ -111,6 +114,8 @@ class TargetService:
             language=wanted.language,
             max_papers=wanted.max_papers,
             include_cross_lists=wanted.include_cross_lists,
+            place=wanted.place,
+            mention_role=wanted.mention_role,
             quiet=wanted.quiet,
             versions=wanted.versions,
             now=self._now(),
@@ -152,6 +157,26 @@ class TargetService:
         await self.digest(channel_id)
         await targets.remove_digest(self._db, channel_id)
         await self._schedule.sync(TargetKey.channel(channel_id))
+
+    # --- a server's defaults -------------------------------------------------------------
+
+    async def server_language(self, guild_id: int) -> str | None:
+        """Return the server's default summary language (None: the bot's DEFAULT_LANGUAGE)."""
+        return await guild_settings.get_language(self._db, guild_id)
+
+    async def set_server_language(self, guild_id: int, text: str) -> str | None:
+        """Set the server's default summary language; a word in NO_LANGUAGE_WORDS clears it.
+
+        Return the language now in force for the server's digests that set none (None: the
+        bot's). Raise UserInputError for a value that is not a language.
+        """
+        language = (
+            None
+            if text.strip().casefold() in NO_LANGUAGE_WORDS
+            else normalize_language(text, self._settings.default_language)
+        )
+        await guild_settings.set_language(self._db, guild_id, language)
+        return language
 
     # --- personal subscriptions ---------------------------------------------------------
 

@@ -53,16 +53,39 @@ class Channel:
         self.refusal = refusal
         self.sent: list[Mapping[str, Any]] = []
 
-    async def send(self, target: TargetKey, payload: Mapping[str, Any], nonce: str) -> int:
+    async def send(
+        self,
+        target: TargetKey,
+        payload: Mapping[str, Any],
+        nonce: str,
+        *,
+        thread_id: int | None = None,
+    ) -> int:
         if target == MEMBER:
             raise SendError(self.refusal, "refused")
         self.sent.append(payload)
         return len(self.sent)
 
     async def find_sent(
-        self, target: TargetKey, messages: Sequence[OutboxMessage]
+        self,
+        target: TargetKey,
+        messages: Sequence[OutboxMessage],
+        *,
+        thread_id: int | None = None,
     ) -> dict[int, int]:
         return {}
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        return message_id
+
+    async def open_forum_post(
+        self, channel_id: int, name: str, payload: Mapping[str, Any], labels: Sequence[str]
+    ) -> int:
+        self.sent.append(payload)
+        return len(self.sent)
+
+    async def find_forum_post(self, channel_id: int, name: str) -> int | None:
+        return None
 
     async def notify_guild(self, guild_id: int, text: str) -> bool:
         return True
@@ -111,6 +134,17 @@ async def test_sent_and_refused_messages_count_by_target_and_problem(db: Databas
     assert samples[("arxiv_digest_messages_sent_total", (("target", "user"),))] == 0
     refused = (("problem", "dms_closed"), ("target", "user"))
     assert samples[("arxiv_digest_send_failures_total", refused)] == 1
+
+
+async def test_a_forum_post_and_the_papers_in_its_thread_count_as_messages_sent(
+    db: Database,
+) -> None:
+    metrics = Metrics()
+    sender = CountingSender(Channel(SendProblem.DMS_CLOSED), metrics)
+    post = await sender.open_forum_post(CHANNEL.id, "cs.CL · 2026-04-28 · 2 papers", {}, [])
+    await sender.send(CHANNEL, {"content": "papers"}, "nonce-1", thread_id=post)
+    samples = await scrape(metrics, db)
+    assert samples[("arxiv_digest_messages_sent_total", (("target", "channel"),))] == 2
 
 
 async def test_the_queue_depth_is_what_waits_in_the_outbox(db: Database) -> None:

@@ -44,9 +44,32 @@ async def test_every_command_of_spec_section_3_is_synced(harness: Harness) -> No
     commands = {command["name"]: command for command in synced_commands(harness)}
     digest_subcommands = [option["name"] for option in commands["digest"]["options"]]
 
-    assert sorted(commands) == ["digest", "status", "subscribe", "subscriptions", "summarize",
-                                "unsubscribe"]  # fmt: skip
-    assert digest_subcommands == ["set", "show", "preview", "post", "pause", "resume", "remove"]
+    assert sorted(commands) == ["Summarize arXiv paper", "digest", "help", "status", "subscribe",
+                                "subscriptions", "summarize", "unsubscribe"]  # fmt: skip
+    assert digest_subcommands == [
+        "set", "show", "preview", "post", "pause", "resume", "remove", "defaults"
+    ]  # fmt: skip
+    assert commands["Summarize arXiv paper"]["type"] == 3  # a message command
+
+
+@pytest.mark.parametrize("name", ["summarize", "Summarize arXiv paper", "help"])
+async def test_users_can_install_summarize_and_help_and_use_them_anywhere(
+    harness: Harness, name: str
+) -> None:
+    (command,) = [c for c in synced_commands(harness) if c["name"] == name]
+
+    assert sorted(command["integration_types"]) == [0, 1]  # server and user installs
+    assert sorted(command["contexts"]) == [0, 1, 2]  # servers, the bot's DMs, private channels
+
+
+async def test_digest_set_offers_text_announcement_and_forum_channels(harness: Harness) -> None:
+    (digest,) = [c for c in synced_commands(harness) if c["name"] == "digest"]
+    (set_command,) = [o for o in digest["options"] if o["name"] == "set"]
+    options = {option["name"]: option for option in set_command["options"]}
+
+    assert sorted(options["channel"]["channel_types"]) == [0, 5, 15]
+    assert options["thread"]["type"] == 5  # boolean
+    assert options["mention_role"]["type"] == 8  # role
 
 
 @pytest.mark.parametrize("name", ["digest", "status"])

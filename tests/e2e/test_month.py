@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -413,7 +414,7 @@ async def simulate(world: World) -> tuple[dt.date, list[str], set[str]]:
         world.claude.default = Reply.valid()
         await jobs.run_until(DISCORD_429[0])
         world.discord.rate_limit_next(
-            "POST", "/channels/*/messages", times=1_000_000, retry_after=0.01
+            "POST", re.compile(r"/channels/\d+/messages"), times=1_000_000, retry_after=0.01
         )
         await jobs.run_until(DISCORD_429[1])
         world.discord.rest.scripted.clear()

@@ -15,6 +15,7 @@ import pytest
 
 from bot.check.permissions import (
     ADMINISTRATOR,
+    CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
@@ -179,3 +180,15 @@ def test_the_bits_are_discords() -> None:
     assert discord.Permissions(read_message_history=True).value == READ_MESSAGE_HISTORY
     assert discord.Permissions(send_messages_in_threads=True).value == SEND_MESSAGES_IN_THREADS
     assert discord.Permissions(administrator=True).value == ADMINISTRATOR
+
+
+def test_a_digest_posting_in_threads_also_needs_to_open_them_and_write_in_them() -> None:
+    # Discord's page: starting a thread needs Create Public Threads, writing in it Send
+    # Messages in Threads; everyone here has only what a plain digest needs.
+    access = channel_access(guild(), member(), BOT, channel(), threaded=True, now=NOW)
+    assert access.missing_in_roles == ["Create Public Threads", "Send Messages in Threads"]
+    assert channel_access(guild(), member(), BOT, channel(), now=NOW).missing == 0
+
+
+def test_create_public_threads_is_discords_bit() -> None:
+    assert discord.Permissions(create_public_threads=True).value == CREATE_PUBLIC_THREADS

@@ -11,6 +11,7 @@ from bot.deep_dive import DeepDiver
 from bot.models import FallbackReason
 from bot.store.db import Database
 from bot.summarize import ClaudeClient, Summarizer, load_prompts, open_sdk_client
+from bot.summarize.spending import Payers
 from tests.bot.deep_dive.conftest import DeepDiverFactory, paper, served
 from tests.bot.summarize.conftest import Clock, make_settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -30,9 +31,18 @@ async def no_api_key(build: DeepDiverFactory, fake: FakeAnthropic) -> DeepDiver:
     return await build(api_key=False)
 
 
+async def server_share_spent(build: DeepDiverFactory, fake: FakeAnthropic) -> DeepDiver:
+    # A deep dive costs more than a $0.0005 share: one spends it for the server.
+    diver = await build(daily_budget_usd=1.0, guild_daily_budget_share=0.0005)
+    first = await diver.deep_dive(served(fake, paper(2)), "en", payers=PAYERS[SERVER_BUDGET])
+    assert first.deep_dive is not None
+    return diver
+
+
 CASES: dict[FallbackReason, Setup] = {
     FallbackReason.NO_API_KEY: no_api_key,
     FallbackReason.BUDGET: scripted(daily_budget_usd=0.0),
+    FallbackReason.SERVER_BUDGET: server_share_spent,
     FallbackReason.TIMEOUT: scripted(Reply.slow(), anthropic_timeout_seconds=0.2),
     FallbackReason.OVERLOADED: scripted(Reply.overloaded()),
     FallbackReason.RATE_LIMITED: scripted(Reply.rate_limited(retry_after="30")),
@@ -40,6 +50,10 @@ CASES: dict[FallbackReason, Setup] = {
     FallbackReason.INVALID_OUTPUT: scripted(Reply.raw_text("not json"), Reply.raw_text("{")),
     FallbackReason.INVALID_ANSWER: scripted(Reply.html()),
 }
+
+SERVER_BUDGET = FallbackReason.SERVER_BUDGET
+#: Whom the deep dive is for, where it matters (by default: nobody in particular).
+PAYERS = {SERVER_BUDGET: Payers.server(1)}
 
 
 def test_every_reason_has_a_case() -> None:
@@ -51,10 +65,13 @@ async def test_each_failure_is_a_reason_and_is_not_cached(
     reason: FallbackReason, build: DeepDiverFactory, fake_anthropic: FakeAnthropic
 ) -> None:
     diver = await CASES[reason](build, fake_anthropic)
-    outcome = await diver.deep_dive(served(fake_anthropic, paper(1)), "en")
+    asked = len(fake_anthropic.requests)
+    outcome = await diver.deep_dive(
+        served(fake_anthropic, paper(1)), "en", payers=PAYERS.get(reason)
+    )
     assert (outcome.deep_dive, outcome.fallback) == (None, reason)
-    if reason in (FallbackReason.NO_API_KEY, FallbackReason.BUDGET):
-        assert fake_anthropic.requests == []
+    if reason in (FallbackReason.NO_API_KEY, FallbackReason.BUDGET, SERVER_BUDGET):
+        assert len(fake_anthropic.requests) == asked  # Claude was not asked
         return
     # The next click asks Claude again, and this time gets a deep dive.
     asked = len(fake_anthropic.requests)

@@ -10,6 +10,7 @@ import pytest
 from bot.models import DigestItem, FallbackReason
 from bot.render import render_single
 from bot.summarize import Summarizer
+from bot.summarize.spending import Payers
 from bot.words import fallback_notice
 from tests.bot.summarize.conftest import SummarizerFactory, make_paper
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -25,6 +26,13 @@ async def budget_spent(build: SummarizerFactory, fake: FakeAnthropic) -> Summari
     return await build(daily_budget_usd=0.0)
 
 
+async def server_share_spent(build: SummarizerFactory, fake: FakeAnthropic) -> Summarizer:
+    # One call spends a $0.0005 share (tests/bot/summarize/test_server_share.py).
+    summarizer = await build(daily_budget_usd=1.0, guild_daily_budget_share=0.0005)
+    await summarizer.summarize(make_paper(2), "en", payers=PAYERS[FallbackReason.SERVER_BUDGET])
+    return summarizer
+
+
 def scripted(*replies: Reply, **overrides: Any) -> Setup:
     async def setup(build: SummarizerFactory, fake: FakeAnthropic) -> Summarizer:
         fake.script(*replies)
@@ -36,6 +44,7 @@ def scripted(*replies: Reply, **overrides: Any) -> Setup:
 CASES: dict[FallbackReason, Setup] = {
     FallbackReason.NO_API_KEY: no_api_key,
     FallbackReason.BUDGET: budget_spent,
+    FallbackReason.SERVER_BUDGET: server_share_spent,
     FallbackReason.TIMEOUT: scripted(Reply.slow(), anthropic_timeout_seconds=0.2),
     FallbackReason.OVERLOADED: scripted(Reply.overloaded()),
     FallbackReason.RATE_LIMITED: scripted(Reply.rate_limited(retry_after="30")),
@@ -43,6 +52,10 @@ CASES: dict[FallbackReason, Setup] = {
     FallbackReason.INVALID_OUTPUT: scripted(Reply.raw_text("not json"), Reply.raw_text("{")),
     FallbackReason.INVALID_ANSWER: scripted(Reply.html()),
 }
+
+
+#: Whom the paper is summarized for, where it matters (by default: nobody in particular).
+PAYERS = {FallbackReason.SERVER_BUDGET: Payers.server(1)}
 
 
 def test_every_reason_has_a_case() -> None:
@@ -54,7 +67,7 @@ async def test_fallback_reason_reaches_the_item(
     reason: FallbackReason, build: SummarizerFactory, fake_anthropic: FakeAnthropic
 ) -> None:
     summarizer = await CASES[reason](build, fake_anthropic)
-    outcome = await summarizer.summarize(make_paper(1), "en")
+    outcome = await summarizer.summarize(make_paper(1), "en", payers=PAYERS.get(reason))
     assert outcome.summary is None
     assert outcome.fallback == reason
 
@@ -65,7 +78,7 @@ async def test_fallback_payload_shows_notice_and_abstract(
 ) -> None:
     paper = make_paper(1)
     summarizer = await CASES[reason](build, fake_anthropic)
-    outcome = await summarizer.summarize(paper, "en")
+    outcome = await summarizer.summarize(paper, "en", payers=PAYERS.get(reason))
     item = DigestItem(paper, ("sparse attention",), outcome.summary, outcome.fallback)
 
     embed = render_single(item).to_payload()["embeds"][0]  # type: ignore[index]

@@ -17,6 +17,7 @@ from tests.fakes.discord_server.state import (
     JSON,
     FakeChannel,
     FakeGuild,
+    FakeRole,
     FakeUser,
 )
 from tests.fakes.discord_server.world import World
@@ -24,7 +25,6 @@ from tests.fakes.discord_server.world import World
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
-BOT_DM_CONTEXT = 1
 
 
 @dataclass(frozen=True)
@@ -75,22 +75,26 @@ class CommandRegistry:
         """Return the commands registered in one scope."""
         return list(self._scopes.get(guild_id, {}).values())
 
-    def find(self, name: str, guild_id: int | None) -> JSON:
-        """Return the slash command a user would pick: the guild's first, then the global one."""
+    def find(self, name: str, guild_id: int | None, kind: int = 1) -> JSON:
+        """Return the command a user would pick: the guild's first, then the global one.
+
+        `kind` is the command type: 1 a slash command, 3 a message command.
+        """
         for scope in (guild_id, None) if guild_id is not None else (None,):
-            command = self._scopes.get(scope, {}).get((name, 1))
+            command = self._scopes.get(scope, {}).get((name, kind))
             if command is not None:
                 return command
-        raise LookupError(f"/{name} is not registered for guild {guild_id} nor globally")
+        raise LookupError(f"{name!r} is not registered for guild {guild_id} nor globally")
 
 
 def check_visible(command: JSON, user: FakeUser, guild: FakeGuild | None) -> None:
-    """Raise PermissionError when Discord would not let this user run the command here."""
+    """Raise PermissionError when Discord would not let this user run the command here.
+
+    Outside a server only the older `dm_permission` is checked here; `contexts`, which
+    replaces it, is checked with the installs (tests/fakes/discord_server/installs.py).
+    """
     if guild is None:
-        contexts = command.get("contexts")
-        if command.get("dm_permission") is False or (
-            contexts is not None and BOT_DM_CONTEXT not in contexts
-        ):
+        if command.get("contexts") is None and command.get("dm_permission") is False:
             raise PermissionError(f"/{command['name']} cannot be used in DMs")
         return
     required = command.get("default_member_permissions")
@@ -158,7 +162,7 @@ class OptionBuilder:
         """Return the wire value, checked as the Discord client checks what users enter."""
         kind = definition["type"]
         if kind in (USER, CHANNEL, ROLE, MENTIONABLE):
-            return self._resolve(kind, value)
+            return self._resolve(kind, value, definition.get("channel_types"))
         choices = definition.get("choices")
         if choices and value not in [choice["value"] for choice in choices]:
             raise ValueError(f"{value!r} is not a choice of option {definition['name']!r}")
@@ -178,9 +182,16 @@ class OptionBuilder:
             return bool(value)
         raise ValueError(f"option type {kind} is not supported by the fake")
 
-    def _resolve(self, kind: int, value: Any) -> str:
+    def _resolve(self, kind: int, value: Any, channel_types: list[int] | None = None) -> str:
         """Add a user, channel or role to `resolved` and return its id as Discord sends it."""
+        if isinstance(value, FakeRole):
+            if kind not in (ROLE, MENTIONABLE):
+                raise ValueError(f"a role is not a value for an option of type {kind}")
+            self.resolved.setdefault("roles", {})[str(value.id)] = value.payload()
+            return str(value.id)
         if isinstance(value, FakeChannel):
+            if channel_types is not None and value.type not in channel_types:
+                raise ValueError(f"the channel picker offers no channel of type {value.type}")
             permissions = self._permissions()
             self.resolved.setdefault("channels", {})[str(value.id)] = value.payload(permissions)
             return str(value.id)
@@ -192,7 +203,7 @@ class OptionBuilder:
                 self.resolved.setdefault("members", {})[str(value.id)] = member
             return str(value.id)
         if isinstance(value, int) and value in self._world.channels:
-            return self._resolve(kind, self._world.channels[value])
+            return self._resolve(kind, self._world.channels[value], channel_types)
         if isinstance(value, int) and value in self._world.users:
             return self._resolve(kind, self._world.users[value])
         raise ValueError(f"cannot resolve {value!r} for an option of type {kind}")

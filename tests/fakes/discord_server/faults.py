@@ -7,6 +7,11 @@ tell apart from its side:
 - `RESET`: the connection is reset (TCP RST) before the request is handled; nothing happens.
 - `LOSE_ANSWER`: the request is handled (a message is created) and the connection then
   drops before the answer: "sent, but the answer was lost".
+- `ACT_THEN_HANG`: the request is handled (a thread is opened) and its answer never comes
+  (until the fake stops): the bot is stopped while it waits, as by a crash.
+
+A path is the exact path below /api/v10, or a compiled regular expression matching all of it
+(for ids the test does not know in advance).
 - a `Hold`: the request waits until the test releases it, then is handled as usual; while
   it waits the test can change the world (fill a disk, say).
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 import socket
 import struct
 from collections.abc import Awaitable, Callable
@@ -29,6 +35,11 @@ class Fault(enum.Enum):
     HANG = "hang"
     RESET = "reset"
     LOSE_ANSWER = "lose-answer"
+    ACT_THEN_HANG = "act-then-hang"
+
+
+#: The path of a scripted fault: exact, or a pattern matching the whole path.
+Path = str | re.Pattern[str]
 
 
 @dataclass
@@ -58,7 +69,7 @@ class Hold:
 @dataclass
 class _Scripted:
     method: str
-    path: str
+    path: Path
     fault: Fault
     times: int
 
@@ -71,7 +82,7 @@ class Faults:
         self._holds: list[Hold] = []
         self._stopping = asyncio.Event()
 
-    def script(self, method: str, path: str, fault: Fault, times: int) -> None:
+    def script(self, method: str, path: Path, fault: Fault, times: int) -> None:
         """Apply `fault` to the next `times` requests to `method path`."""
         self._scripted.append(_Scripted(method, path, fault, times))
 
@@ -111,6 +122,11 @@ class Faults:
             response = await answer()
             _drop(request, reset=False)
             return response, True
+        if fault is Fault.ACT_THEN_HANG:
+            response = await answer()
+            await self._stopping.wait()
+            _drop(request, reset=False)
+            return response, True
         if fault is Fault.HANG:
             await self._stopping.wait()
         _drop(request, reset=fault is Fault.RESET)
@@ -118,7 +134,9 @@ class Faults:
 
     def _take(self, method: str, path: str) -> Fault | None:
         for scripted in self._scripted:
-            if (scripted.method, scripted.path) == (method, path) and scripted.times > 0:
+            wanted = scripted.path
+            matches = wanted.fullmatch(path) if isinstance(wanted, re.Pattern) else wanted == path
+            if scripted.method == method and matches and scripted.times > 0:
                 scripted.times -= 1
                 return scripted.fault
         return None

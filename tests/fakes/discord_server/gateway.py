@@ -168,7 +168,7 @@ class Gateway:
         await session.send(DISPATCH, self._ready(session, data), "READY")
         if intents & GUILDS_INTENT:  # Without it Discord sends no GUILD_CREATE at all.
             for guild in self._world.guilds.values():
-                if on_shard(guild.id, session.shard):
+                if on_shard(guild.id, session.shard) and self._world.bot.id in guild.members:
                     await session.send(DISPATCH, guild.create_payload(), "GUILD_CREATE")
         session.ready = True
         await self._notifier.notify()
@@ -185,9 +185,9 @@ class Gateway:
             "private_channels": [],
             "presences": [],
             "guilds": [
-                {"id": str(gid), "unavailable": True}
-                for gid in self._world.guilds
-                if on_shard(gid, session.shard)
+                {"id": str(guild.id), "unavailable": True}
+                for guild in self._world.guilds.values()
+                if on_shard(guild.id, session.shard) and self._world.bot.id in guild.members
             ],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": [],

@@ -111,8 +111,14 @@ def interaction_payload(
     guild: FakeGuild | None,
     channel: FakeChannel,
     bot: FakeUser,
+    context: int | None = None,
+    owners: JSON | None = None,
 ) -> JSON:
-    """Return the INTERACTION_CREATE data for a command invoked by `user` in `channel`."""
+    """Return the INTERACTION_CREATE data for a command invoked by `user` in `channel`.
+
+    `context` and `owners` (`authorizing_integration_owners`) default to a guild install:
+    the guild, or the bot's DM outside one.
+    """
     payload: JSON = {
         "id": str(interaction_id),
         "application_id": str(application_id),
@@ -133,8 +139,8 @@ def interaction_payload(
                 "channel": channel.payload(),
                 "app_permissions": str(_dm_app_permissions()),
                 # The key 0 is GUILD_INSTALL; "0" as its value means the bot's DM.
-                "authorizing_integration_owners": {"0": "0"},
-                "context": BOT_DM_CONTEXT,
+                "authorizing_integration_owners": owners or {"0": "0"},
+                "context": BOT_DM_CONTEXT if context is None else context,
             }
         )
         return payload
@@ -147,12 +153,20 @@ def interaction_payload(
             "member": guild.members[user.id].payload(user_permissions),
             "channel_id": str(channel.id),
             "channel": channel.payload(user_permissions),
-            "app_permissions": str(guild.permissions_of(bot)),
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": GUILD_CONTEXT,
+            "app_permissions": str(_app_permissions(guild, bot)),
+            "authorizing_integration_owners": owners or {"0": str(guild.id)},
+            "context": GUILD_CONTEXT if context is None else context,
         }
     )
     return payload
+
+
+def _app_permissions(guild: FakeGuild, bot: FakeUser) -> int:
+    """Return the bot's permissions in a guild; a guild it is not in gives what a user
+    install gets there: what @everyone may do."""
+    if bot.id in guild.members:
+        return guild.permissions_of(bot)
+    return next(role.permissions for role in guild.roles if role.id == guild.id)
 
 
 def _dm_app_permissions() -> int:

@@ -59,11 +59,18 @@ class Composer:
         return EMPTY_MESSAGE if is_empty_message(body) else None
 
     def make(
-        self, channel: FakeChannel, author: FakeUser, body: JSON, **extra: Any
+        self,
+        channel: FakeChannel,
+        author: FakeUser,
+        body: JSON,
+        *,
+        message_id: int | None = None,
+        **extra: Any,
     ) -> StoredMessage:
-        """Store a new message at the end of the channel."""
+        """Store a new message at the end of the channel (a forum post's first message takes
+        the post's id as its own)."""
         message = StoredMessage(
-            id=self.new_id(),
+            id=self.new_id() if message_id is None else message_id,
             channel_id=channel.id,
             author=author,
             payload=body,

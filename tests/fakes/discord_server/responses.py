@@ -129,7 +129,7 @@ class InteractionResponses:
             "user": interaction.user.payload(),
             "authorizing_integration_owners": interaction.payload["authorizing_integration_owners"],
             "name": interaction.payload["data"].get("name"),
-            "command_type": 1,
+            "command_type": interaction.payload["data"].get("type", 1),
         }
 
     def _callback_response(self, interaction: FakeInteraction, kind: int) -> JSON:

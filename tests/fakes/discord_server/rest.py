@@ -8,8 +8,8 @@ or a network fault (tests/fakes/discord_server/faults.py).
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +50,7 @@ from tests.fakes.discord_server.state import (
     FakeGuild,
     StoredMessage,
 )
+from tests.fakes.discord_server.threads import ThreadApi
 from tests.fakes.discord_server.waiting import Notifier
 from tests.fakes.discord_server.world import World
 
@@ -83,10 +84,14 @@ class RecordedRequest:
 
 @dataclass
 class ScriptedFailure:
-    """Answer the next `times` requests to `method path` with an error instead."""
+    """Answer the next `times` requests to `method path` with an error instead.
+
+    `path` is the exact path below /api/v10, or a pattern the whole path must match (for
+    ids not known in advance, such as a thread's).
+    """
 
     method: str
-    path: str
+    path: str | re.Pattern[str]
     times: int
     status: int
     body: JSON
@@ -119,6 +124,7 @@ class RestApi:
         self.requests: list[RecordedRequest] = []
         self.scripted: list[ScriptedFailure] = []
         self.faults = Faults()
+        self.threads = ThreadApi(world, composer, notifier)
 
     def install(self, app: web.Application) -> None:
         """Add the routes and the middleware to an aiohttp application."""
@@ -148,6 +154,7 @@ class RestApi:
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message),
             ("POST", "/interactions/{interaction_id}/{token}/callback", responses.callback),
+            *self.threads.routes(),
         ):
             add(method, API + path, handler)
         add("POST", hook, responses.followup)
@@ -202,7 +209,8 @@ class RestApi:
 
     def _take_scripted(self, method: str, path: str) -> ScriptedFailure | None:
         for failure in self.scripted:
-            matches = fnmatch.fnmatchcase(path, failure.path)  # a path may hold `*`
+            wanted = failure.path
+            matches = wanted.fullmatch(path) if isinstance(wanted, re.Pattern) else wanted == path
             if failure.method == method and matches and failure.times > 0:
                 failure.times -= 1
                 return failure
@@ -348,6 +356,9 @@ class RestApi:
         channel = self._channel(request)
         if channel is None:
             return reply_error(channel_refusal(None, writing=True) or NOT_FOUND)
+        refused = self.threads.refuse_post(channel)
+        if refused is not None:
+            return reply_error(refused)
         body = with_files(request[BODY], request[FILES])
         created = self._composer.post(channel, self._world.bot, body)
         if isinstance(created, ErrorReply):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +30,13 @@ from tests.fakes.discord_server.commands import (
 )
 from tests.fakes.discord_server.faults import Fault, Hold
 from tests.fakes.discord_server.gateway import Gateway
+from tests.fakes.discord_server.installs import (
+    MESSAGE_COMMAND,
+    check_installed,
+    context_of,
+    message_command_data,
+    owners,
+)
 from tests.fakes.discord_server.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -40,6 +48,7 @@ from tests.fakes.discord_server.limits import RateLimiter, too_many_requests
 from tests.fakes.discord_server.messages import Composer
 from tests.fakes.discord_server.responses import InteractionResponses
 from tests.fakes.discord_server.rest import RecordedRequest, RestApi, ScriptedFailure
+from tests.fakes.discord_server.scenery import ChannelRef, Scenery
 from tests.fakes.discord_server.snowflake import SnowflakeFactory
 from tests.fakes.discord_server.state import (
     BOT_PERMISSIONS,
@@ -55,11 +64,10 @@ from tests.fakes.discord_server.state import (
 from tests.fakes.discord_server.waiting import Notifier
 from tests.fakes.discord_server.world import World
 
-ChannelRef = FakeChannel | int
 FAKE_TOKEN = "fake-discord-token"  # Any string works; the fake checks the bot sends it back.
 
 
-class FakeDiscord:
+class FakeDiscord(Scenery):
     """A loopback Discord for one bot: REST under `/api/v10`, the gateway at `/`."""
 
     def __init__(
@@ -209,10 +217,12 @@ class FakeDiscord:
         bot_permissions: int = BOT_PERMISSIONS,
         everyone_permissions: int = MEMBER_PERMISSIONS,
         shard: tuple[int, int] | None = None,
+        with_bot: bool = True,
     ) -> FakeGuild:
         """Create a guild (owner, bot member, text channels); add guilds before connecting.
 
         With `shard` ([shard_id, num_shards]) its id puts it on that gateway shard.
+        `with_bot=False`: a server the bot was never invited to (only user installs reach it).
         """
         return self.world.add_guild(
             name,
@@ -221,6 +231,7 @@ class FakeDiscord:
             bot_permissions=bot_permissions,
             everyone_permissions=everyone_permissions,
             shard=shard,
+            with_bot=with_bot,
         )
 
     def add_member(
@@ -231,10 +242,6 @@ class FakeDiscord:
             guild, username, permissions=permissions, dms_closed=dms_closed
         )
 
-    def channel(self, ref: ChannelRef) -> FakeChannel:
-        """Return a channel by object or id."""
-        return ref if isinstance(ref, FakeChannel) else self.world.channels[ref]
-
     def dm_channel(self, user: FakeUser) -> FakeChannel:
         """Return the bot's DM channel with a user."""
         return self.world.dm_channel(user)
@@ -244,7 +251,7 @@ class FakeDiscord:
     def rate_limit_next(
         self,
         method: str,
-        path: str,
+        path: str | re.Pattern[str],
         *,
         times: int = 1,
         retry_after: float = 0.01,
@@ -252,33 +259,51 @@ class FakeDiscord:
     ) -> None:
         """Answer the next `times` requests to `method path` (below /api/v10) with 429.
 
-        `path` may hold `*` wildcards: `/channels/*/messages` is every channel's messages.
+        `path` may be a compiled pattern for the whole path (e.g. every channel's messages).
         """
         body, headers = too_many_requests("scripted", retry_after, is_global=is_global)
         self.rest.scripted.append(ScriptedFailure(method, path, times, 429, body, headers))
 
     def fail_next(
-        self, method: str, path: str, *, status: int, code: int, message: str, times: int = 1
+        self,
+        method: str,
+        path: str | re.Pattern[str],
+        *,
+        status: int,
+        code: int,
+        message: str,
+        times: int = 1,
     ) -> None:
-        """Answer the next `times` requests to `method path` with a JSON error."""
+        """Answer the next `times` requests to `method path` with a JSON error.
+
+        `path` may be a compiled pattern for the whole path (e.g. any thread's messages).
+        """
         body = {"message": message, "code": code}
         self.rest.scripted.append(ScriptedFailure(method, path, times, status, body))
 
-    def hang_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def hang_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Never answer the next `times` requests to `method path`; nothing is done."""
         self.rest.faults.script(method, path, Fault.HANG, times)
 
-    def reset_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def reset_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Reset the connection of the next `times` requests before handling them."""
         self.rest.faults.script(method, path, Fault.RESET, times)
 
-    def lose_answer_next(self, method: str, path: str, *, times: int = 1) -> None:
+    def lose_answer_next(self, method: str, path: str | re.Pattern[str], *, times: int = 1) -> None:
         """Handle the next `times` requests (a message is created), then drop the answer."""
         self.rest.faults.script(method, path, Fault.LOSE_ANSWER, times)
 
     def hold_next(self, method: str, path: str, *, skip: int = 0) -> Hold:
         """Hold the next request to `method path` (after `skip` others) until released."""
         return self.rest.faults.hold(method, path, skip=skip)
+
+    def act_then_hang_next(self, method: str, path: str | re.Pattern[str]) -> None:
+        """Handle the next request to `method path` (a thread is opened), then never answer.
+
+        `path` may be a compiled pattern for the whole path below /api/v10, e.g.
+        `re.compile(r"/channels/\\d+/messages/\\d+/threads")`. What the request did stays done.
+        """
+        self.rest.faults.script(method, path, Fault.ACT_THEN_HANG, 1)
 
     def forbid_channel(self, ref: ChannelRef) -> None:
         """Make the channel refuse the bot: 403 (50013 to post, 50001 to read)."""
@@ -358,14 +383,25 @@ class FakeDiscord:
         guild: FakeGuild | None = None,
         channel: ChannelRef | None = None,
         subcommand: str | None = None,
+        user_install: bool = False,
     ) -> FakeInteraction:
         """Dispatch `/name [subcommand] option:value ...` as `user` typed it; return its handle.
 
         `name` may include the subcommand ("digest set"). Without a channel the command runs
         in the guild's system channel, or in the user's DM when there is no guild either.
+        With `user_install` the user runs it from their own install of the app (in a server
+        without the bot, or a private channel).
         """
         return await self._invoke(
-            APPLICATION_COMMAND, name, options or {}, user, guild, channel, subcommand, None
+            APPLICATION_COMMAND,
+            name,
+            options or {},
+            user,
+            guild,
+            channel,
+            subcommand,
+            None,
+            user_install,
         )
 
     async def run_autocomplete(
@@ -384,6 +420,23 @@ class FakeDiscord:
             AUTOCOMPLETE, name, options, user, guild, channel, subcommand, focused
         )
 
+    async def run_message_command(
+        self,
+        name: str,
+        message: StoredMessage,
+        *,
+        user: FakeUser,
+        user_install: bool = False,
+    ) -> FakeInteraction:
+        """Run the message command `name` (a message's Apps menu) on `message` as `user`."""
+        channel = self.channel(message.channel_id)
+        guild = self.world.guild_of(channel)
+        command = self.registry.find(name, None if guild is None else guild.id, MESSAGE_COMMAND)
+        data = message_command_data(command, message)
+        return await self._dispatch(
+            APPLICATION_COMMAND, command, data, user, guild, channel, user_install
+        )
+
     async def _invoke(
         self,
         kind: int,
@@ -394,6 +447,7 @@ class FakeDiscord:
         channel_ref: ChannelRef | None,
         subcommand: str | None,
         focused: str | None,
+        user_install: bool = False,
     ) -> FakeInteraction:
         top, *path = name.split()
         path += subcommand.split() if subcommand else []
@@ -402,23 +456,44 @@ class FakeDiscord:
         invoker = user or (guild.owner if guild is not None else None)
         if invoker is None:
             raise ValueError("a DM command needs a user")
-        if guild is not None and invoker.id not in guild.members:
-            raise ValueError(f"{invoker.username} is not a member of {guild.name}")
-        command = self.registry.find(top, None if guild is None else guild.id)
-        check_visible(command, invoker, guild)
+        scope = None if guild is None or user_install else guild.id
+        command = self.registry.find(top, scope)
         builder = OptionBuilder(self.world, invoker, guild)
         built = builder.build(command, path, options, focused=focused)
+        data = command_data(command, built, builder.resolved)
+        return await self._dispatch(kind, command, data, invoker, guild, channel, user_install)
+
+    async def _dispatch(
+        self,
+        kind: int,
+        command: JSON,
+        data: JSON,
+        invoker: FakeUser,
+        guild: FakeGuild | None,
+        channel: FakeChannel,
+        user_install: bool,
+    ) -> FakeInteraction:
+        """Check that Discord would offer the command there, then send the interaction."""
+        if guild is not None and invoker.id not in guild.members:
+            raise ValueError(f"{invoker.username} is not a member of {guild.name}")
+        if guild is not None and not user_install and self.world.bot.id not in guild.members:
+            raise PermissionError(f"the bot is not in {guild.name}: only a user install works")
+        context = context_of(channel, guild, self.world.is_bot_dm(channel))
+        check_installed(command, context=context, user_install=user_install)
+        check_visible(command, invoker, guild)
         interaction_id, token = self.new_id(), "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         payload = interaction_payload(
             interaction_id=interaction_id,
             token=token,
             kind=kind,
             application_id=self.world.application_id,
-            data=command_data(command, built, builder.resolved),
+            data=data,
             user=invoker,
             guild=guild,
             channel=channel,
             bot=self.world.bot,
+            context=context,
+            owners=owners(invoker, guild, user_install=user_install),
         )
         interaction = FakeInteraction(
             interaction_id, token, kind, payload, invoker, channel, self.clock(), self.notifier

@@ -26,7 +26,10 @@ SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17
 USE_APPLICATION_COMMANDS = 1 << 31
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 51) - 1
 MEMBER_PERMISSIONS = (
     VIEW_CHANNEL
@@ -36,12 +39,22 @@ MEMBER_PERMISSIONS = (
     | ADD_REACTIONS
     | READ_MESSAGE_HISTORY
     | USE_APPLICATION_COMMANDS
+    | CREATE_PUBLIC_THREADS
+    | SEND_MESSAGES_IN_THREADS
 )
 BOT_PERMISSIONS = MEMBER_PERMISSIONS
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
 GUILD_TEXT = 0
 DM = 1
+GROUP_DM = 3
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+GUILD_FORUM = 15
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD)
+# Channel flags: a forum that requires a tag on every post.
+REQUIRE_TAG = 1 << 4
 
 # Message flags (https://discord.com/developers/docs/resources/message#message-object-message-flags).
 EPHEMERAL = 1 << 6
@@ -105,6 +118,7 @@ class FakeRole:
     permissions: int
     position: int = 0
     managed: bool = False
+    mentionable: bool = False
 
     def payload(self) -> JSON:
         """Return the Role object."""
@@ -119,7 +133,7 @@ class FakeRole:
             "position": self.position,
             "permissions": str(self.permissions),
             "managed": self.managed,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -266,7 +280,12 @@ def _as_received(embed: JSON) -> JSON:
 
 @dataclass(eq=False)
 class FakeChannel:
-    """A guild text channel or a DM channel, with the messages posted in it (oldest first)."""
+    """A guild channel (text, announcement, forum), a thread or a DM, with its messages.
+
+    Messages are kept oldest first. A thread (or forum post) has the channel it belongs to as
+    `parent_id` and the user who opened it as `owner_id`; a forum has `available_tags`
+    (Forum Tag objects) and a thread in a forum the ids of its `applied_tags`.
+    """
 
     id: int
     name: str
@@ -280,15 +299,26 @@ class FakeChannel:
     #: `{"id", "type" (0 role, 1 member), "allow", "deny"}` with the bit sets as strings.
     overwrites: list[JSON] = field(default_factory=list)
     parent_id: int | None = None
+    owner_id: int | None = None
+    flags: int = 0
+    available_tags: list[JSON] = field(default_factory=list)
+    applied_tags: list[int] = field(default_factory=list)
+    archived: bool = False
+    created_at: dt.datetime | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        """Return whether this is a thread (a forum post is one too)."""
+        return self.type in THREAD_TYPES
 
     def payload(self, permissions: int | None = None) -> JSON:
         """Return the Channel object (with `permissions` when resolved in an interaction)."""
         last = self.messages[-1].id if self.messages else None
-        if self.type == DM:
+        if self.type in (DM, GROUP_DM):
             assert self.recipient is not None
             return {
                 "id": str(self.id),
-                "type": DM,
+                "type": self.type,
                 "last_message_id": None if last is None else str(last),
                 "flags": 0,
                 "recipients": [self.recipient.payload()],
@@ -305,11 +335,42 @@ class FakeChannel:
             "nsfw": False,
             "last_message_id": None if last is None else str(last),
             "rate_limit_per_user": 0,
-            "flags": 0,
+            "flags": self.flags,
         }
+        if self.type == GUILD_FORUM:
+            data.update(
+                {
+                    "available_tags": self.available_tags,
+                    "default_auto_archive_duration": 1440,
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                    "default_thread_rate_limit_per_user": 0,
+                }
+            )
+        if self.is_thread:
+            data.update(self._thread_fields())
         if permissions is not None:
             data["permissions"] = str(permissions)
         return data
+
+    def _thread_fields(self) -> JSON:
+        """Return what a Channel object of a thread adds (discord.py's `Thread._from_data`)."""
+        created = iso(self.created_at or snowflake_time(self.id))
+        return {
+            "owner_id": str(self.owner_id),
+            "message_count": len(self.visible_messages()),
+            "member_count": 1,
+            "total_message_sent": len(self.messages),
+            "applied_tags": [str(tag) for tag in self.applied_tags],
+            "thread_metadata": {
+                "archived": self.archived,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": created,
+                "locked": False,
+                "create_timestamp": created,
+            },
+        }
 
     def visible_messages(self) -> list[StoredMessage]:
         """Return what a user reading the channel sees: not deleted, not ephemeral."""
@@ -328,6 +389,8 @@ class FakeGuild:
     channels: dict[str, FakeChannel]
     system_channel_id: int | None
     created_at: dt.datetime
+    #: Threads and forum posts, oldest first (not in `channels`: names repeat).
+    threads: list[FakeChannel] = field(default_factory=list)
 
     def channel(self, name: str) -> FakeChannel:
         """Return the channel with this name."""
@@ -412,7 +475,7 @@ class FakeGuild:
             "voice_states": [],
             "members": [member.payload() for member in self.members.values()],
             "channels": [channel.payload() for channel in self.channels.values()],
-            "threads": [],
+            "threads": [thread.payload() for thread in self.threads if not thread.archived],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],

@@ -9,8 +9,10 @@ from tests.fakes.discord_server.snowflake import SnowflakeFactory
 from tests.fakes.discord_server.state import (
     BOT_PERMISSIONS,
     DM,
+    GUILD_FORUM,
     GUILD_TEXT,
     MEMBER_PERMISSIONS,
+    REQUIRE_TAG,
     SEND_MESSAGES,
     VIEW_CHANNEL,
     ChannelAccess,
@@ -51,10 +53,13 @@ class World:
         bot_permissions: int = BOT_PERMISSIONS,
         everyone_permissions: int = MEMBER_PERMISSIONS,
         shard: tuple[int, int] | None = None,
+        with_bot: bool = True,
     ) -> FakeGuild:
-        """Create a guild with an owner, the bot as a member, and text channels.
+        """Create a guild with an owner, the bot as a member (unless not), and text channels.
 
-        With `shard` ([shard_id, num_shards]), its id puts it on that shard.
+        With `shard` ([shard_id, num_shards]), its id puts it on that shard. A guild without
+        the bot is one where only members who installed the app to their account can use its
+        commands.
         """
         guild_id = self.new_id()
         while shard is not None and (guild_id >> 22) % shard[1] != shard[0]:
@@ -63,10 +68,9 @@ class World:
         bot_role = FakeRole(self.new_id(), self.bot.username, bot_permissions, 1, managed=True)
         roles = [FakeRole(guild_id, "@everyone", everyone_permissions), bot_role]
         joined = self._now()
-        members = {
-            owner.id: FakeMember(owner, [], joined),
-            self.bot.id: FakeMember(self.bot, [bot_role.id], joined),
-        }
+        members = {owner.id: FakeMember(owner, [], joined)}
+        if with_bot:
+            members[self.bot.id] = FakeMember(self.bot, [bot_role.id], joined)
         channels = {
             channel_name: FakeChannel(self.new_id(), channel_name, GUILD_TEXT, guild_id, position)
             for position, channel_name in enumerate(text_channels)
@@ -76,6 +80,37 @@ class World:
         self.guilds[guild_id] = guild
         self.channels.update({channel.id: channel for channel in channels.values()})
         return guild
+
+    def add_channel(
+        self,
+        guild: FakeGuild,
+        name: str,
+        *,
+        type: int = GUILD_TEXT,
+        tags: tuple[str, ...] = (),
+        require_tag: bool = False,
+    ) -> FakeChannel:
+        """Add a text, announcement or forum channel; a forum gets tags of these names."""
+        channel = FakeChannel(
+            self.new_id(),
+            name,
+            type,
+            guild.id,
+            len(guild.channels),
+            flags=REQUIRE_TAG if require_tag else 0,
+            available_tags=[_tag(self.new_id(), tag) for tag in tags]
+            if type == GUILD_FORUM
+            else [],
+        )
+        guild.channels[name] = channel
+        self.channels[channel.id] = channel
+        return channel
+
+    def add_role(self, guild: FakeGuild, name: str, *, mentionable: bool = True) -> FakeRole:
+        """Add a role without permissions (a role to ping, such as @paper-readers)."""
+        role = FakeRole(self.new_id(), name, 0, len(guild.roles), mentionable=mentionable)
+        guild.roles.append(role)
+        return role
 
     def add_member(
         self, guild: FakeGuild, username: str, *, permissions: int = 0, dms_closed: bool = False
@@ -98,6 +133,18 @@ class World:
             self._dm_by_user[user.id] = channel
             self.channels[channel.id] = channel
         return channel
+
+    def private_channel(self, user: FakeUser, other: FakeUser) -> FakeChannel:
+        """Return a DM between two users (the bot is not in it; `user` sees `other`)."""
+        channel = FakeChannel(self.new_id(), "", DM, recipient=other)
+        self.channels[channel.id] = channel
+        return channel
+
+    def is_bot_dm(self, channel: FakeChannel) -> bool:
+        """Return whether a channel is the bot's DM with a user."""
+        return (
+            channel.recipient is not None and self._dm_by_user.get(channel.recipient.id) is channel
+        )
 
     def guild_of(self, channel: FakeChannel) -> FakeGuild | None:
         """Return the guild a channel belongs to (None for DMs)."""
@@ -142,3 +189,14 @@ class World:
     def time_out_bot(self, guild: FakeGuild, until: dt.datetime) -> None:
         """Time the bot out in `guild` until `until`, as a moderator would."""
         guild.members[self.bot.id].timed_out_until = until
+
+
+def _tag(tag_id: int, name: str) -> dict[str, object]:
+    """Return a Forum Tag object (no emoji, not moderated)."""
+    return {
+        "id": str(tag_id),
+        "name": name,
+        "moderated": False,
+        "emoji_id": None,
+        "emoji_name": None,
+    }
