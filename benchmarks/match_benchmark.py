@@ -15,12 +15,19 @@ The baseline is too slow to run in full on every invocation, so by default it ru
 first `--baseline-papers` papers and its time is scaled to all of them (its cost is linear in
 papers: every keyword's regex runs over every paper). `--baseline-papers 2000` runs it all.
 
-Run: `.venv/bin/python benchmarks/match_benchmark.py [--seed N] [--baseline-papers N]`
+The machine this runs on is often shared and noisy: `--against PATH` times the matcher of
+another checkout (e.g. `git worktree add /tmp/old 0f3aa5f`, the matcher before issue 13's
+rules) on the same workload, interleaved run by run with this one, and prints each pair's
+ratio: a ratio measured under the same load means more than either time alone.
+
+Run: `.venv/bin/python benchmarks/match_benchmark.py [--seed N] [--baseline-papers N]
+[--against PATH]`
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -30,6 +37,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import defusedxml.ElementTree as ElementTree
 
@@ -205,12 +214,69 @@ def run_baseline(
     return found
 
 
+def load_other_matching(root: Path) -> ModuleType:
+    """Import `bot.matching` of another checkout at `root`, beside this one's `bot`."""
+    ours = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "bot"}
+    for name in ours:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    try:
+        other = importlib.import_module("bot.matching")
+        if not str(other.__file__).startswith(str(root)):
+            raise SystemExit(f"{root} has no bot/matching package")
+    finally:
+        sys.path.remove(str(root))
+        for name in [name for name in sys.modules if name.split(".")[0] == "bot"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+    return other
+
+
+def run_interleaved(
+    other: ModuleType, keywords: list[str], papers: list[Paper], repeats: int
+) -> None:
+    """Time this matcher and `other` alternately (who goes first alternates too); print ratios."""
+    ours_targets = build_targets(keywords)
+    other_targets: dict[int, Any] = {
+        number: other.parse_keywords(keywords[start : start + PER_TARGET])
+        for number, start in enumerate(range(0, len(keywords), PER_TARGET))
+    }
+
+    def timed(matching: Any, targets: dict[int, Any]) -> tuple[float, int]:
+        forget_readable_text()
+        started = time.process_time()
+        result = matching.Matcher(targets).match(papers)
+        spent = time.process_time() - started
+        return spent, sum(len(found) for found in result.values())
+
+    pairs = []
+    for number in range(repeats):
+        if number % 2:
+            theirs, their_matches = timed(other, other_targets)
+            ours, our_matches = timed(sys.modules["bot.matching"], ours_targets)
+        else:
+            ours, our_matches = timed(sys.modules["bot.matching"], ours_targets)
+            theirs, their_matches = timed(other, other_targets)
+        pairs.append((ours, theirs))
+        print(
+            f"  run {number + 1}: this {ours:.3f} s ({our_matches} matches), "
+            f"other {theirs:.3f} s ({their_matches} matches), ratio {ours / theirs:.2f}"
+        )
+    ratios = sorted(ours / theirs for ours, theirs in pairs)
+    print(
+        f"this / other: median ratio {statistics.median(ratios):.2f} "
+        f"(spread {ratios[0]:.2f}-{ratios[-1]:.2f} over {repeats} pairs); best this "
+        f"{min(p[0] for p in pairs):.3f} s, best other {min(p[1] for p in pairs):.3f} s"
+    )
+
+
 def main() -> None:
     """Build the workload, time both approaches, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline-papers", type=int, default=50)
+    parser.add_argument("--against", type=Path, help="another checkout to time interleaved")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     entries = load_entries()
@@ -245,6 +311,10 @@ def main() -> None:
         f"({matches / len(targets) / len(papers):.1%}), {matches / len(papers):.0f} targets "
         "per paper"
     )
+
+    if args.against is not None:
+        print(f"interleaved with the matcher of {args.against}:")
+        run_interleaved(load_other_matching(args.against), keywords, papers, max(args.repeats, 6))
 
     sample = papers[: args.baseline_papers]
     started = time.process_time()

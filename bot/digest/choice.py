@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from bot.digest.announced import Announced
 from bot.errors import InvalidKeywordsError
-from bot.matching import KeywordQuery, Matcher, parse_keywords
+from bot.matching import KeywordQuery, Matcher, Wanted, parse_keywords
 from bot.models import Match, Paper
 from bot.targets.model import Target, TargetKey
 
@@ -89,36 +89,35 @@ def _choose_all(
     delivered: Mapping[TargetKey, set[str]],
 ) -> list[Choice]:
     """Do `choose`'s work (with the collector paused)."""
-    # Targets with the same keywords share one entry of the matcher, and its matches.
-    distinct: dict[tuple[str, ...], int] = {}
+    # Targets with the same keywords, the same papers to choose from and the same cut share
+    # one entry of the matcher, which keeps only each entry's best `max_papers` and a count.
+    entries: dict[tuple[tuple[str, ...], frozenset[str], int], int] = {}
     compiled: dict[int, KeywordQuery] = {}
-    for target, query in zip(due, parsed, strict=True):
-        if query is not None and target.keywords not in distinct:
-            distinct[target.keywords] = len(distinct)
-            compiled[distinct[target.keywords]] = query
-    hits = Matcher(compiled).match(announced.papers)
-    matched_ids = {key: frozenset(m.paper.base_id for m in found) for key, found in hits.items()}
-    choices = []
+    wanted: dict[int, Wanted] = {}
+    planned: list[tuple[int | None, int]] = []  # per target: its entry, its total
     for target, query in zip(due, parsed, strict=True):
         offered, offered_ids = announced.view(
             target.categories, include_cross_lists=target.include_cross_lists
         )
         have = delivered.get(target.key, set()) if target.key is not None else set()
-        total = len(offered) - len(have & offered_ids)
+        had = have & offered_ids
+        total = len(offered) - len(had)
         if query is None:
-            choices.append(Choice((), 0, total))
+            planned.append((None, total))
             continue
-        entry = distinct[target.keywords]
-        wanted = (matched_ids[entry] & offered_ids) - have
-        # Ranked order is the matcher's; only the first `max_papers` are walked to.
-        chosen: list[Match] = []
-        for match in hits[entry]:
-            if len(chosen) == target.max_papers:
-                break
-            if match.paper.base_id in wanted:
-                chosen.append(match)
-        choices.append(Choice(tuple(chosen), len(wanted), total))
-    return choices
+        among = offered_ids - had if had else offered_ids  # the view, shared, most often
+        entry = entries.setdefault((target.keywords, among, target.max_papers), len(entries))
+        if entry not in compiled:
+            compiled[entry] = query
+            wanted[entry] = Wanted(target.max_papers, among)
+        planned.append((entry, total))
+    best = Matcher(compiled).best(announced.papers, wanted)
+    return [
+        Choice((), 0, total)
+        if entry is None
+        else Choice(best[entry].matches, best[entry].count, total)
+        for entry, total in planned
+    ]
 
 
 @contextmanager

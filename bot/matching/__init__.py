@@ -6,7 +6,8 @@
 - `case`: what a keyword typed with capitals asks of the text;
 - `authors`: `au:` names;
 - `index`: the distinct terms of all targets compiled for lookup by the tokens of a text;
-- `matcher`: Matcher, which scans each paper once and hands each target its ranked matches;
+- `matcher`: Matcher, which scans each paper once and hands each target its ranked matches
+  (all of them, or its best few and a count);
 - `report`: what a keyword list finds in one announcement (for the reply to `/subscribe`).
 """
 
@@ -21,7 +22,7 @@ from bot.matching.keywords import (
     parse_keywords,
     parse_term,
 )
-from bot.matching.matcher import Matcher, match_papers
+from bot.matching.matcher import Best, Matcher, Wanted, match_papers
 from bot.matching.text import normalize, tokenize
 
 # The name the tests of the function-word rule import.
@@ -32,10 +33,12 @@ __all__ = [
     "MAX_KEYWORDS",
     "MAX_KEYWORD_LENGTH",
     "MIN_PREFIX_LENGTH",
+    "Best",
     "KeywordQuery",
     "Matcher",
     "Term",
     "TermKind",
+    "Wanted",
     "match_papers",
     "normalize",
     "parse_keywords",

@@ -12,8 +12,9 @@ out to the targets that want them.
 from __future__ import annotations
 
 import gc
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Container, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.matching.index import SeenTokens, TermIndex
@@ -29,6 +30,25 @@ K = TypeVar("K", bound=Hashable)
 _Keyword = tuple[int, int, tuple[str]]
 # A match ranked apart (several keywords, or some in the title): Match.rank_key, then the match.
 _Ranked = tuple[int, int, int, Match]
+# What one paper's hits mean to targets (Matcher._found): per target its first keyword found,
+# all of them if several, how many the title holds; and the targets that exclude the paper.
+_Hits = tuple[dict[int, _Keyword], dict[int, list[_Keyword]], dict[int, int], set[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What one target wants of a batch: its best `limit` matches among some papers."""
+
+    limit: int | None = None  # None: every match
+    among: Container[str] | None = None  # the base ids of the papers it may get; None: all
+
+
+@dataclass(frozen=True, slots=True)
+class Best:
+    """A target's best matches of a batch, ranked, and how many papers it matched in all."""
+
+    matches: tuple[Match, ...]
+    count: int
 
 
 def match_papers(query: KeywordQuery, papers: Sequence[Paper]) -> list[Match]:
@@ -89,8 +109,20 @@ class Matcher(Generic[K]):
         with _gc_paused():
             return self._match(papers)
 
+    def best(self, papers: Sequence[Paper], wanted: Mapping[K, Wanted]) -> dict[K, Best]:
+        """Return, for every target, its best matches as `wanted` says, and how many in all.
+
+        What `match` returns, cut: a target's `Best.matches` are the first `Wanted.limit` of
+        its ranked matches among the papers it may get (`Wanted.among`); `Best.count` counts
+        them all. Only the matches kept are built and held (a pass over 20,000 targets
+        matches millions and keeps tens of thousands). A target not in `wanted` gets all.
+        """
+        every = Wanted()
+        with _gc_paused():
+            return self._best(papers, [wanted.get(key, every) for key in self._keys])
+
     def _match(self, papers: Sequence[Paper]) -> dict[K, list[Match]]:
-        """Scan each paper once; turn its hits into one Match per target that wants them.
+        """Turn each paper's hits into one Match per target that wants them.
 
         Most matches have one keyword, not in the title: they rank after every other match
         and among themselves in paper order, which is the order they are found in. They go
@@ -98,6 +130,79 @@ class Matcher(Generic[K]):
         """
         plain: list[list[Match]] = [[] for _ in self._keys]
         ranked: list[list[_Ranked]] = [[] for _ in self._keys]
+        for order, paper, hits in self._found(papers):
+            first, several, titled, excluded = hits
+            special = several.keys() | titled.keys()
+            skipped = special | excluded
+            for target, keyword in first.items():
+                if target not in skipped:
+                    plain[target].append(Match(paper, keyword[2], 0, order))
+            for target in special - excluded:
+                ranked[target].append(
+                    _ranked(paper, order, several.get(target) or [first[target]], titled)
+                )
+            for target in self._match_all:
+                if target not in excluded:
+                    plain[target].append(Match(paper, (), 0, order))
+        result: dict[K, list[Match]] = {}
+        for key, ahead, rest in zip(self._keys, ranked, plain, strict=True):
+            ahead.sort()
+            result[key] = [entry[3] for entry in ahead] + rest
+        return result
+
+    def _best(self, papers: Sequence[Paper], wanted: Sequence[Wanted]) -> dict[K, Best]:
+        """Do `best`'s work: `_match`, keeping only what can still be among the best.
+
+        Plain matches arrive best first among themselves: a target keeps its first `limit`.
+        The others are kept in a list cut back to the best `limit` whenever it doubles.
+        """
+        limits = [len(papers) if w.limit is None else w.limit for w in wanted]
+        among = [w.among for w in wanted]
+        counts = [0] * len(self._keys)
+        plain: list[list[Match]] = [[] for _ in self._keys]
+        ranked: list[list[_Ranked]] = [[] for _ in self._keys]
+        for order, paper, hits in self._found(papers):
+            first, several, titled, excluded = hits
+            base_id = paper.base_id
+            special = several.keys() | titled.keys()
+            skipped = special | excluded
+            for target, keyword in first.items():
+                if target in skipped or not _admits(among[target], base_id):
+                    continue
+                counts[target] += 1
+                if len(kept := plain[target]) < limits[target]:
+                    kept.append(Match(paper, keyword[2], 0, order))
+            for target in special - excluded:
+                if not _admits(among[target], base_id):
+                    continue
+                counts[target] += 1
+                ahead = ranked[target]
+                ahead.append(_ranked(paper, order, several.get(target) or [first[target]], titled))
+                if len(ahead) > 2 * limits[target]:
+                    ahead.sort()
+                    del ahead[limits[target] :]
+            for target in self._match_all:
+                if target not in excluded and _admits(among[target], base_id):
+                    counts[target] += 1
+                    if len(kept := plain[target]) < limits[target]:
+                        kept.append(Match(paper, (), 0, order))
+        result: dict[K, Best] = {}
+        for key, ahead, rest, limit, count in zip(
+            self._keys, ranked, plain, limits, counts, strict=True
+        ):
+            ahead.sort()
+            chosen = [entry[3] for entry in ahead[:limit]]
+            chosen += rest[: limit - len(chosen)]
+            result[key] = Best(tuple(chosen), count)
+        return result
+
+    def _found(self, papers: Sequence[Paper]) -> Iterator[tuple[int, Paper, _Hits]]:
+        """Scan each paper once; yield, per paper, which targets its hits concern and how.
+
+        Per target that wants the paper: its first keyword found, then all of them if it has
+        several; how many of its keywords the title holds, if any; and which targets exclude
+        the paper.
+        """
         index, includers, included = self._index, self._includers, self._included
         all_included = self._all_included
         seen = SeenTokens()
@@ -109,7 +214,6 @@ class Matcher(Generic[K]):
             hits |= in_title
             if paper.authors and authors:
                 hits |= authors.scan(paper.authors)
-            # Per target that wants the paper: its first keyword found, then all if several.
             first: dict[int, _Keyword] = {}
             several: dict[int, list[_Keyword]] = {}
             for term in hits if all_included else hits & included:
@@ -123,25 +227,7 @@ class Matcher(Generic[K]):
                         several[target] = [first[target], keyword]
             titled = self._title_hits(in_title) if in_title else {}
             excluded = self._excluded(hits, in_title) if any_excluders else set()
-            special = several.keys() | titled.keys()
-            skipped = special | excluded
-            for target, keyword in first.items():
-                if target not in skipped:
-                    plain[target].append(Match(paper, keyword[2], 0, order))
-            for target in special - excluded:
-                keywords = sorted(several.get(target) or [first[target]])  # to written order
-                texts = tuple([text for _, _, (text,) in keywords])
-                title_hits = titled.get(target, 0)
-                match = Match(paper, texts, title_hits, order)
-                ranked[target].append((-len(texts), -title_hits, order, match))
-            for target in self._match_all:
-                if target not in excluded:
-                    plain[target].append(Match(paper, (), 0, order))
-        result: dict[K, list[Match]] = {}
-        for key, ahead, rest in zip(self._keys, ranked, plain, strict=True):
-            ahead.sort()
-            result[key] = [entry[3] for entry in ahead] + rest
-        return result
+            yield order, paper, (first, several, titled, excluded)
 
     def _title_hits(self, in_title: set[int]) -> dict[int, int]:
         """Return, per target, how many of its keywords `in_title` (title hits) holds."""
@@ -161,6 +247,21 @@ class Matcher(Generic[K]):
         return excluded
 
 
+def _ranked(
+    paper: Paper, order: int, keywords: list[_Keyword], titled: Mapping[int, int]
+) -> _Ranked:
+    """Return a match ranked apart, led by its `Match.rank_key`; `keywords` are one target's."""
+    target = keywords[0][0]
+    texts = tuple([text for _, _, (text,) in sorted(keywords)])  # to written order
+    title_hits = titled.get(target, 0)
+    return (-len(texts), -title_hits, order, Match(paper, texts, title_hits, order))
+
+
+def _admits(among: Container[str] | None, base_id: str) -> bool:
+    """Return whether a target that may get the papers `among` (None: all) may get this one."""
+    return among is None or base_id in among
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause CPython's cyclic garbage collector for one batch.
@@ -168,6 +269,11 @@ def _gc_paused() -> Iterator[None]:
     Compiling and matching allocate some 10^5 small objects (index entries, matches) that all
     stay alive, and none in a reference cycle; the collector would traverse them again and
     again for nothing: about 10% of the time in benchmarks/match_benchmark.py.
+
+    On the way out they go straight to the oldest generation (`freeze` then `unfreeze`: two
+    list splices), where the young collections that follow leave them alone; otherwise the
+    first one would traverse them all at once, some 5% of the benchmark. Full collections
+    still visit them. (Nothing else in the bot freezes objects, which `unfreeze` would thaw.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -175,4 +281,6 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

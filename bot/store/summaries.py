@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.models import FallbackReason, Summary
-from bot.store.db import Database
+from bot.store.db import Connection, Database
 
 FALLBACK_RETENTION = dt.timedelta(days=30)
 
@@ -94,9 +94,37 @@ async def get_summary(db: Database, key: SummaryKey) -> Summary | None:
     )
 
 
-async def put_summary(db: Database, key: SummaryKey, summary: Summary, now: dt.datetime) -> None:
-    """Store a valid summary under `key`; an existing one for the same key is kept."""
+@dataclass(frozen=True, slots=True)
+class CallUsage:
+    """One Claude call's record: tokens, cost, whether its answer passed, and who pays.
+
+    `servers` are the servers the call was made for (each charged an even part of its cost,
+    as `record_usage` says).
+    """
+
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    valid: bool
+    servers: tuple[int, ...] = ()
+
+
+async def put_summary(
+    db: Database,
+    key: SummaryKey,
+    summary: Summary,
+    now: dt.datetime,
+    *,
+    usage: CallUsage | None = None,
+) -> None:
+    """Store a valid summary under `key`; an existing one for the same key is kept.
+
+    With `usage`, the record of the call that produced it goes in the same transaction (one
+    commit, one sync to disk per summary instead of two; `record_usage` says what it holds).
+    """
     async with db.transaction() as conn:
+        if usage is not None:
+            await _insert_usage(conn, key, now, usage, "summary")
         await conn.execute(
             "INSERT INTO summaries (base_id, version, language, prompt_version, model, tldr,"
             " motivation, method, results, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -142,35 +170,47 @@ async def record_usage(
     `servers` are the servers the call was made for: each is charged an even part of its cost
     against its share of the daily budget (GUILD_DAILY_BUDGET_SHARE).
     """
+    usage = CallUsage(input_tokens, output_tokens, cost_usd, valid, tuple(servers))
+    async with db.transaction() as conn:
+        await _insert_usage(conn, key, now, usage, purpose)
+
+
+async def _insert_usage(
+    conn: Connection,
+    key: SummaryKey,
+    now: dt.datetime,
+    usage: CallUsage,
+    purpose: Literal["summary", "deep-dive"],
+) -> None:
+    """Insert one call's usage record (and its servers' parts) into the open transaction."""
     utc = now.astimezone(dt.UTC)
     day = utc.date().isoformat()
-    async with db.transaction() as conn:
-        row = await conn.fetch_one(
-            "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
-            " input_tokens, output_tokens, cost_usd, valid, purpose)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                _text(utc),
-                utc.date().isoformat(),
-                utc.strftime("%Y-%m"),
-                key.model,
-                key.base_id,
-                key.version,
-                key.language,
-                input_tokens,
-                output_tokens,
-                cost_usd,
-                int(valid),
-                purpose,
-            ),
+    row = await conn.fetch_one(
+        "INSERT INTO claude_usage (at, day, month, model, base_id, version, language,"
+        " input_tokens, output_tokens, cost_usd, valid, purpose)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            _text(utc),
+            day,
+            utc.strftime("%Y-%m"),
+            key.model,
+            key.base_id,
+            key.version,
+            key.language,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cost_usd,
+            int(usage.valid),
+            purpose,
+        ),
+    )
+    if usage.servers and row is not None:
+        part = usage.cost_usd / len(usage.servers)
+        await conn.executemany(
+            "INSERT INTO claude_usage_guilds (usage_id, guild_id, day, cost_usd)"
+            " VALUES (?, ?, ?, ?)",
+            [(int(row["id"]), server, day, part) for server in sorted(set(usage.servers))],
         )
-        if servers and row is not None:
-            part = cost_usd / len(servers)
-            await conn.executemany(
-                "INSERT INTO claude_usage_guilds (usage_id, guild_id, day, cost_usd)"
-                " VALUES (?, ?, ?, ?)",
-                [(int(row["id"]), server, day, part) for server in sorted(set(servers))],
-            )
 
 
 async def server_spending(db: Database, day: str) -> dict[int, float]:

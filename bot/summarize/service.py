@@ -21,7 +21,7 @@ from bot.errors import SummaryError
 from bot.models import FallbackReason, Paper, Summary
 from bot.store import summaries as store
 from bot.store.db import Database
-from bot.store.summaries import BudgetHit, FallbackRecord, SummaryKey, UsageTotals
+from bot.store.summaries import BudgetHit, CallUsage, FallbackRecord, SummaryKey, UsageTotals
 from bot.summarize.budget import TokenUsage, day_key, estimate_cost_usd, month_key
 from bot.summarize.claude import ClaudeClient
 from bot.summarize.prompts import PromptSet, source_text
@@ -241,7 +241,7 @@ class Summarizer:
             cached = await store.get_summary(self._db, key)
             if cached is not None:
                 return SummaryOutcome(summary=cached)
-            output = await self._checked_output(key, paper, client, payers)
+            output, usage = await self._checked_output(key, paper, client, payers)
             summary = Summary(
                 tldr=output.tldr,
                 motivation=output.motivation,
@@ -250,13 +250,25 @@ class Summarizer:
                 model=key.model,
                 language=key.language,
             )
-            try:
-                await store.put_summary(self._db, key, summary, self._now())
-            except Exception as exc:
-                # The summary is good and paid for: use it now; not cached, a later run
-                # asks again.
-                log.warning("could not cache the summary of %s: %s", paper.versioned_id, exc)
+            # Within the limit, as every usage record: the next call's budget check sees it.
+            await self._store(key, summary, usage, paper)
         return SummaryOutcome(summary=summary)
+
+    async def _store(
+        self, key: SummaryKey, summary: Summary, usage: CallUsage, paper: Paper
+    ) -> None:
+        """Cache a valid summary with its call's usage record, in one transaction (one commit).
+
+        If that fails, the summary is still good and paid for: it is used now and not cached
+        (a later run asks again), and its usage is recorded on its own, since its cost counts
+        against the budget; if that fails too, the paper falls back, as when any usage record
+        cannot be written.
+        """
+        try:
+            await store.put_summary(self._db, key, summary, self._now(), usage=usage)
+        except Exception as exc:
+            log.warning("could not cache the summary of %s: %s", paper.versioned_id, exc)
+            await self._record_usage(key, usage)
 
     async def _record_fallback(self, key: SummaryKey, reason: FallbackReason, detail: str) -> None:
         """Record a fallback for /status; if the store refuses, the warning logged is enough."""
@@ -267,8 +279,12 @@ class Summarizer:
 
     async def _checked_output(
         self, key: SummaryKey, paper: Paper, client: ClaudeClient, payers: Payers
-    ) -> SummaryOutput:
-        """Call Claude until an answer passes every check (at most twice); record each call."""
+    ) -> tuple[SummaryOutput, CallUsage]:
+        """Call Claude until an answer passes every check (at most twice).
+
+        Record each rejected call's usage here; return the passing answer with its call's
+        usage record, which the caller writes with the summary.
+        """
         prompt = self._prompts.render(paper, key.language)
         source = source_text(paper)
         problems: list[str] = []
@@ -279,27 +295,34 @@ class Summarizer:
                 problems = [reply.problem or "no output"]
             else:
                 problems = output_problems(reply.output, source)
-            await self._record_usage(key, reply.usage, valid=not problems, servers=charged)
+            usage = self._call_usage(key, reply.usage, valid=not problems, servers=charged)
             if reply.output is not None and not problems:
-                return reply.output
+                return reply.output, usage
+            await self._record_usage(key, usage)
             log.info(
                 "rejected output for %s, attempt %d: %s", paper.versioned_id, attempt, problems
             )
         raise SummaryError(FallbackReason.INVALID_OUTPUT, "; ".join(problems))
 
-    async def _record_usage(
-        self, key: SummaryKey, usage: TokenUsage, *, valid: bool, servers: Sequence[int]
-    ) -> None:
+    async def _record_usage(self, key: SummaryKey, usage: CallUsage) -> None:
+        """Record one call's usage on its own (a rejected answer, or a summary not cached)."""
         await store.record_usage(
             self._db,
             key,
             now=self._now(),
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
-            cost_usd=estimate_cost_usd(usage, key.model, self._settings),
-            valid=valid,
-            servers=servers,
+            cost_usd=usage.cost_usd,
+            valid=usage.valid,
+            servers=usage.servers,
         )
+
+    def _call_usage(
+        self, key: SummaryKey, usage: TokenUsage, *, valid: bool, servers: Sequence[int]
+    ) -> CallUsage:
+        """Return one call's usage record: its tokens, their estimated cost, who pays."""
+        cost = estimate_cost_usd(usage, key.model, self._settings)
+        return CallUsage(usage.input_tokens, usage.output_tokens, cost, valid, tuple(servers))
 
     def _now(self) -> dt.datetime:
         now = self._clock()
