@@ -18,10 +18,13 @@ from bot.arxiv.api import ArxivApi
 from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
 from bot.config import Settings
+from bot.deep_dive import DeepDiver, load_deep_dive_prompts
 from bot.digest.papers import PaperWork, Progress, no_progress
 from bot.digest.planner import Planner
+from bot.feedback import Feedback
 from bot.metrics import CountingClaude, Metrics
 from bot.poller import Poller
+from bot.saved import SavedPapers
 from bot.store.db import Database, open_database
 from bot.summarize.claude import open_sdk_client
 from bot.summarize.prompts import load_prompts
@@ -41,6 +44,9 @@ class Services:
     planner: Planner
     #: The process's one metrics registry (`GET /metrics` while the bot runs).
     metrics: Metrics
+    feedback: Feedback
+    saved: SavedPapers
+    deep_diver: DeepDiver
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,7 +107,9 @@ async def open_services(
     settings: Settings, *, progress: Progress = no_progress
 ) -> AsyncIterator[Services]:
     """Open the database, HTTP clients and Claude client; close them all on exit."""
-    prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
+    # A broken prompt file fails before any I/O.
+    prompts = load_prompts(settings.prompts_dir)
+    deep_dive_prompts = load_deep_dive_prompts(settings.prompts_dir)
     metrics = Metrics()
     async with (
         open_database(settings.database) as db,
@@ -113,7 +121,9 @@ async def open_services(
             model = settings.anthropic_model
             claude = CountingClaude(sdk, model=model, settings=settings, metrics=metrics)
         summarizer = Summarizer(db, claude, settings, prompts=prompts)
+        deep_diver = DeepDiver(db, claude, settings, prompts=deep_dive_prompts)
         papers = PaperWork(db, arxiv.api, summarizer, progress=progress)
+        feedback = Feedback(db)
         try:
             yield Services(
                 settings=settings,
@@ -122,8 +132,12 @@ async def open_services(
                 poller=Poller(db, arxiv.feed),
                 summarizer=summarizer,
                 papers=papers,
-                planner=Planner(db, papers, settings),
+                planner=Planner(db, papers, settings, ranking=feedback),
                 metrics=metrics,
+                feedback=feedback,
+                saved=SavedPapers(db),
+                deep_diver=deep_diver,
             )
         finally:
+            await deep_diver.aclose()
             await summarizer.aclose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -38,6 +38,33 @@ HISTORY_LIMIT = 100
 ARCHIVED_POSTS_LIMIT = 50
 
 
+class StoredComponents(discord.ui.View):
+    """A message's buttons and menus kept as Discord's JSON (in the outbox), sent as they are.
+
+    discord.py sends whatever `to_components()` returns. Clicks are handled by the dynamic
+    items registered at start-up (cogs/papers.py), which match custom ids on any message,
+    also after a restart; so this view is never stored for dispatch (`is_dispatchable`),
+    which would route clicks to items that do nothing.
+    """
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = [dict(row) for row in rows]
+
+    def to_components(self) -> list[dict[str, Any]]:
+        """Return the rows as stored."""
+        return self._rows
+
+    def is_dispatchable(self) -> bool:
+        """Say no: clicks go to the dynamic items, never to this view."""
+        return False
+
+
+def view_of(payload: Mapping[str, Any]) -> discord.ui.View:
+    """Return the view that sends a stored payload's components (none: an empty view)."""
+    return StoredComponents(payload.get("components") or [])
+
+
 class DiscordSender:
     """Send outbox payloads through a connected discord.py client."""
 
@@ -62,6 +89,7 @@ class DiscordSender:
                 embeds=embeds,
                 allowed_mentions=allowed_mentions(payload),
                 nonce=nonce,
+                view=view_of(payload),
             )
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
             raise _send_error(exc, where, in_thread=thread_id is not None) from exc

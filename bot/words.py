@@ -34,6 +34,7 @@ _FALLBACKS: Final = {
     FallbackReason.API_ERROR: "API error",
     FallbackReason.INVALID_OUTPUT: "invalid output",
     FallbackReason.INVALID_ANSWER: "invalid answer",
+    FallbackReason.NOT_SUMMARIZED: "not summarized",
 }
 
 
@@ -48,6 +49,8 @@ def fallback_notice(item: DigestItem) -> str | None:
         return None
     if item.fallback is None:
         return "No summarizer configured; showing the abstract."
+    if item.fallback is FallbackReason.NOT_SUMMARIZED:
+        return "No summary of this paper yet; showing the abstract."
     return (
         f"Automated summary unavailable ({fallback_reason(item.fallback)}); showing the abstract."
     )
@@ -141,7 +144,8 @@ def describe_digest(config: DigestConfig, next_post: dt.datetime | None) -> str:
         f"keywords: {config.keywords or '(all papers)'}",
         f"time: {when} · language: {config.language or 'default'}"
         f" · max papers: {config.max_papers}"
-        f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}",
+        f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}"
+        f" · style: {config.style}",
         f"posts: {_PLACES[config.place]} · pings: "
         + (f"<@&{config.mention_role}>" if config.mention_role else "nobody"),
     ]
@@ -274,7 +278,7 @@ def describe_subscription(sub: Subscription | None, default_categories: Sequence
         [
             f"Keywords: {', '.join(sub.keywords)}",
             f"Categories: {categories}{'' if sub.categories else ' (default)'}",
-            f"Time: {when} · language: {sub.language or 'default'}"
+            f"Time: {when} · language: {sub.language or 'default'} · style: {sub.style}"
             f"{' · paused' if sub.paused else ''}",
         ]
     )

@@ -3,17 +3,20 @@
 Per announcement, whatever the number or variety of targets:
 
 1. the announcement, and which targets already have which of its papers, are read once;
-2. every target's keywords go through ONE compiled matcher (bot.matching), over every paper
-   the announcement offers; each target keeps the matches its categories see, minus what it
-   already has, ranked, cut at its `max_papers`;
+2. every target's keywords go through ONE compiled matcher, over every paper the announcement
+   offers; each target keeps the matches its categories see, minus what it already has,
+   ranked, cut at its `max_papers` (bot.digest.choice);
 3. the union of the papers chosen is enriched (one API request per 100 papers not enriched
    yet) and each paper is summarized once per language;
 4. each target's digest is rendered (each embed once, however many targets show it) and the
    posts are recorded in the outbox with each target's planned date, in batched
    transactions.
 
-What is left per target is planning: filtering its matches and laying out its messages. The
-poll, catch-up, a new target's first post and `/digest post` record what they plan; previews
+What is left per target is planning: filtering its matches and laying out its messages. A
+member who marked papers ("More like this", "Not interested") gets their matches reordered by
+those marks before the cut (bot.feedback). A post that shows fewer papers than matched keeps
+the query it answered (bot.store.post_queries), for its "Show all N" button. The poll,
+catch-up, a new target's first post and `/digest post` record what they plan; previews
 (`/digest preview`, the CLI's `preview`) plan in memory and record nothing.
 """
 
@@ -22,23 +25,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import gc
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Protocol
 
 from bot.config import Settings
 from bot.digest.announced import Announced
+from bot.digest.choice import Choice, choose, gc_paused, parse_queries
 from bot.digest.papers import PaperWork
-from bot.errors import InvalidKeywordsError
-from bot.matching import KeywordQuery, Matcher, Wanted, parse_keywords
+from bot.matching import KeywordQuery
 from bot.models import Digest, DigestItem, Match, Paper
+from bot.paper_actions import list_page_custom_id
 from bot.render import OutgoingMessage, render_digest
 from bot.render.messages import RenderCache
 from bot.render.places import forum_labels, header_apart, ping_role, thread_name
-from bot.store import announcements, deliveries, guild_settings, targets
+from bot.store import announcements, deliveries, guild_settings, post_queries, targets
 from bot.store.db import Database
 from bot.store.deliveries import PostRecord, PostThread
+from bot.store.post_queries import PostQuery
 from bot.summarize.service import SummaryOutcome
 from bot.summarize.spending import Payers
 from bot.targets.model import PostPlace, Target, TargetKey, TargetKind
@@ -75,13 +79,16 @@ class PassReport:
     messages: int
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Choice:
-    """What a target gets from an announcement before enrichment: ranked, cut matches."""
+class MemberRanking(Protocol):
+    """How members' marks reorder their matches (bot.feedback.Feedback provides it)."""
 
-    matches: tuple[Match, ...]
-    matched: int
-    total: int
+    async def members_with_marks(self) -> set[int]:
+        """Return the members who marked at least one paper."""
+
+    async def rank_for_member(
+        self, user_id: int, candidates: Sequence[Match], query: KeywordQuery
+    ) -> list[Match]:
+        """Return the member's matches best first, moved by their marks."""
 
 
 class Planner:
@@ -93,11 +100,13 @@ class Planner:
         work: PaperWork,
         settings: Settings,
         *,
+        ranking: MemberRanking | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self._work = work
         self._settings = settings
+        self._ranking = ranking
         self._clock = clock
         # One recording pass at a time: the poll, a first post and /digest post may overlap,
         # and each must see what the others recorded.
@@ -130,7 +139,8 @@ class Planner:
         """
         (post,) = await self._pass(date, [target])
         if not post.messages:
-            return dataclasses.replace(post, messages=tuple(render_digest(post.digest)))
+            messages = render_digest(post.digest, style=target.style)
+            return dataclasses.replace(post, messages=tuple(messages))
         return post
 
     async def latest_date(self, target: Target) -> dt.date | None:
@@ -174,6 +184,13 @@ class Planner:
         records = await asyncio.to_thread(_records, posts)
         keys = [post.target.key for post in posts if post.target.key is not None]
         result = await deliveries.record_posts(self._db, date, records, keys, now=self._clock())
+        queries = [query for post in posts if (query := _query_of(post)) is not None]
+        await post_queries.record(
+            self._db,
+            date,
+            [query for query in queries if query.target in result.recorded],
+            now=self._clock(),
+        )
         report = PassReport(
             date=date,
             targets=len(due),
@@ -194,9 +211,11 @@ class Planner:
         """Plan every target of `due` for `date`: match once, enrich and summarize once."""
         announced = await Announced.load(self._db, date)
         delivered = await deliveries.delivered_of_announcement(self._db, date)
-        queries = _queries(due)
+        queries = parse_queries(due)
+        ranked = await self._ranked_members(due)
         # Matching and rendering are CPU work: off the event loop, so commands stay quick.
-        choices = await asyncio.to_thread(_choose, announced, due, queries, delivered)
+        choices = await asyncio.to_thread(choose, announced, due, queries, delivered, ranked)
+        choices = await self._rerank(due, queries, choices, ranked)
         chosen = {m.paper.base_id: m.paper for c in choices for m in c.matches}
         enriched = await self._work.enrich(chosen.values())
         wanted: dict[str, dict[str, Paper]] = {}
@@ -219,96 +238,71 @@ class Planner:
         outcomes = await self._work.summarize(wanted, payers)
         return await asyncio.to_thread(_render, date, due, choices, enriched, outcomes)
 
+    async def _ranked_members(self, due: Sequence[Target]) -> frozenset[TargetKey]:
+        """Return the subscriptions of `due` whose member marked papers (ranked by them)."""
+        users = [t.key for t in due if t.key is not None and t.key.kind is TargetKind.USER]
+        if self._ranking is None or not users:
+            return frozenset()
+        marked = await self._ranking.members_with_marks()
+        return frozenset(key for key in users if key.id in marked)
+
+    async def _rerank(
+        self,
+        due: Sequence[Target],
+        queries: Sequence[KeywordQuery | None],
+        choices: Sequence[Choice],
+        ranked: frozenset[TargetKey],
+    ) -> list[Choice]:
+        """Reorder the uncut matches of members with marks by those marks, then cut them."""
+        result = list(choices)
+        if self._ranking is None or not ranked:
+            return result
+        for index, (target, query) in enumerate(zip(due, queries, strict=True)):
+            if target.key not in ranked or query is None:
+                continue
+            choice = result[index]
+            order = await self._ranking.rank_for_member(target.key.id, choice.matches, query)
+            matches = tuple(order[: target.max_papers])
+            result[index] = dataclasses.replace(choice, matches=matches)
+        return result
+
+
+def _query_of(post: PlannedPost) -> PostQuery | None:
+    """Return what a post answered when it shows fewer papers than matched, else None."""
+    target, digest = post.target, post.digest
+    if target.key is None or not digest.items or len(digest.items) >= digest.matched:
+        return None
+    return PostQuery(
+        target=target.key,
+        categories=target.categories,
+        keywords=target.keywords,
+        include_cross_lists=target.include_cross_lists,
+        language=target.language,
+        matched=digest.matched,
+    )
+
 
 def _day_before(date: dt.date | None) -> dt.date | None:
     """Return the day before `date` (None stays None)."""
     return None if date is None else date - dt.timedelta(days=1)
 
 
-def _queries(due: Sequence[Target]) -> list[KeywordQuery | None]:
-    """Parse each target's keywords once per distinct list; None for a list that no longer parses.
-
-    A stored list was valid when it was written; a later change of the keyword rules must
-    cost that one target its post (logged), not stop the pass for everyone.
-    """
-    parsed: dict[tuple[str, ...], KeywordQuery | None] = {}
-    result: list[KeywordQuery | None] = []
-    for target in due:
-        if target.keywords not in parsed:
-            try:
-                parsed[target.keywords] = parse_keywords(list(target.keywords))
-            except InvalidKeywordsError as exc:
-                log.warning("keywords of %s no longer parse, skipping it: %s", target.key, exc)
-                parsed[target.keywords] = None
-        result.append(parsed[target.keywords])
-    return result
-
-
-def _choose(
-    announced: Announced,
-    due: Sequence[Target],
-    queries: Sequence[KeywordQuery | None],
-    delivered: Mapping[TargetKey, set[str]],
-) -> list[_Choice]:
-    """Match every target at once with one compiled matcher; keep what each may receive."""
-    with _gc_paused():
-        return _choose_all(announced, due, queries, delivered)
-
-
-def _choose_all(
-    announced: Announced,
-    due: Sequence[Target],
-    queries: Sequence[KeywordQuery | None],
-    delivered: Mapping[TargetKey, set[str]],
-) -> list[_Choice]:
-    """Do `_choose`'s work (with the collector paused)."""
-    # Targets with the same keywords, the same papers to choose from and the same cut share
-    # one entry of the matcher, which keeps only each entry's best `max_papers` and a count.
-    entries: dict[tuple[tuple[str, ...], frozenset[str], int], int] = {}
-    compiled: dict[int, KeywordQuery] = {}
-    wanted: dict[int, Wanted] = {}
-    planned: list[tuple[int | None, int]] = []  # per target: its entry, its total
-    for target, query in zip(due, queries, strict=True):
-        offered, offered_ids = announced.view(
-            target.categories, include_cross_lists=target.include_cross_lists
-        )
-        have = delivered.get(target.key, set()) if target.key is not None else set()
-        had = have & offered_ids
-        total = len(offered) - len(had)
-        if query is None:
-            planned.append((None, total))
-            continue
-        among = offered_ids - had if had else offered_ids  # the view, shared, most often
-        entry = entries.setdefault((target.keywords, among, target.max_papers), len(entries))
-        if entry not in compiled:
-            compiled[entry] = query
-            wanted[entry] = Wanted(target.max_papers, among)
-        planned.append((entry, total))
-    best = Matcher(compiled).best(announced.papers, wanted)
-    return [
-        _Choice((), 0, total)
-        if entry is None
-        else _Choice(best[entry].matches, best[entry].count, total)
-        for entry, total in planned
-    ]
-
-
 def _render(
     date: dt.date,
     due: Sequence[Target],
-    choices: Sequence[_Choice],
+    choices: Sequence[Choice],
     enriched: Mapping[str, Paper],
     outcomes: Mapping[tuple[str, str], SummaryOutcome],
 ) -> list[PlannedPost]:
     """Lay out every target's digest; an embed shown to many targets is rendered once."""
-    with _gc_paused():
+    with gc_paused():
         return _render_all(date, due, choices, enriched, outcomes)
 
 
 def _render_all(
     date: dt.date,
     due: Sequence[Target],
-    choices: Sequence[_Choice],
+    choices: Sequence[Choice],
     enriched: Mapping[str, Paper],
     outcomes: Mapping[tuple[str, str], SummaryOutcome],
 ) -> list[PlannedPost]:
@@ -327,8 +321,10 @@ def _render_all(
                 item = made[key] = _item(enriched[base_id], match, outcome)
             items.append(item)
         digest = Digest(target.categories, date, tuple(items), choice.matched, choice.total)
+        show_all = list_page_custom_id(target.key, date, 1) if target.key is not None else None
         if items:
-            messages, thread = _lay_out(target, digest, render_digest(digest, cache))
+            rendered = render_digest(digest, cache, style=target.style, show_all_id=show_all)
+            messages, thread = _lay_out(target, digest, rendered)
             posts.append(PlannedPost(target, digest, messages, thread))
         else:
             posts.append(PlannedPost(target, digest, ()))
@@ -359,23 +355,6 @@ def _records(posts: Sequence[PlannedPost]) -> list[PostRecord]:
         for post in posts
         if post.target.key is not None and post.messages
     ]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector for one batch of a pass.
-
-    A pass holds some 10^5 matches and items alive, none in a reference cycle; the collector
-    would walk them again and again as the batch allocates (about a quarter of the time of
-    matching 2,000 targets against 1,000 papers, benchmarks/announcement_benchmark.py).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _item(paper: Paper, match: Match, outcome: SummaryOutcome) -> DigestItem:

@@ -14,13 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.render.embeds import render_item
-    from bot.render.messages import OutgoingMessage, header_text, render_digest, render_single
+    from bot.render.messages import (
+        OutgoingMessage,
+        header_text,
+        render_digest,
+        render_embed,
+        render_single,
+    )
 
 _HOMES = {
     "render_item": "bot.render.embeds",
     "OutgoingMessage": "bot.render.messages",
     "header_text": "bot.render.messages",
     "render_digest": "bot.render.messages",
+    "render_embed": "bot.render.messages",
     "render_single": "bot.render.messages",
 }
 
@@ -33,4 +40,11 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(home), name)
 
 
-__all__ = ["OutgoingMessage", "header_text", "render_digest", "render_item", "render_single"]
+__all__ = [
+    "OutgoingMessage",
+    "header_text",
+    "render_digest",
+    "render_embed",
+    "render_item",
+    "render_single",
+]

@@ -14,6 +14,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from bot.models import DigestStyle
 from bot.store.codec import (
     date_text,
     datetime_text,
@@ -56,7 +57,7 @@ _DIGEST_COLUMNS_SQL = """
 SELECT channel_id, guild_id, categories, keywords, post_time, timezone, language, max_papers,
        include_cross_lists, paused, pause_reason, start_date, planned_date, last_posted_date,
        last_posted_at, created_at, updated_at,
-       place, mention_role_id
+       place, mention_role_id, style
 FROM digests
 """
 
@@ -64,11 +65,11 @@ FROM digests
 _UPSERT_DIGEST = """
 INSERT INTO digests (channel_id, guild_id, categories, keywords, post_time, timezone, language,
                      max_papers, include_cross_lists, start_date, created_at, updated_at,
-                     place, mention_role_id)
+                     place, mention_role_id, style)
 VALUES (:channel_id, :guild_id, :categories, :keywords, :post_time, :timezone, :language,
         :max_papers, :include_cross_lists,
         coalesce(:start_date, (SELECT max(announced_on) FROM announcements)), :now, :now,
-        :place, :mention_role_id)
+        :place, :mention_role_id, :style)
 ON CONFLICT (channel_id) DO UPDATE SET
     guild_id = excluded.guild_id,
     categories = excluded.categories,
@@ -80,7 +81,8 @@ ON CONFLICT (channel_id) DO UPDATE SET
     include_cross_lists = excluded.include_cross_lists,
     updated_at = excluded.updated_at,
     place = excluded.place,
-    mention_role_id = excluded.mention_role_id
+    mention_role_id = excluded.mention_role_id,
+    style = excluded.style
 """
 
 
@@ -96,6 +98,7 @@ async def upsert_digest(
     language: str | None = None,
     max_papers: int = 10,
     include_cross_lists: bool = False,
+    style: DigestStyle = DigestStyle.COMPACT,
     start_date: dt.date | None = None,
     now: dt.datetime | None = None,
     place: PostPlace = PostPlace.CHANNEL,
@@ -116,6 +119,7 @@ async def upsert_digest(
         "language": language,
         "max_papers": max_papers,
         "include_cross_lists": int(include_cross_lists),
+        "style": str(style),
         "start_date": date_text(start_date),
         "now": datetime_text(now or utc_now()),
         "place": str(place),
@@ -190,6 +194,7 @@ def _digest_from_row(row: Row) -> DigestConfig:
         language=row["language"],
         max_papers=int(row["max_papers"]),
         include_cross_lists=bool(row["include_cross_lists"]),
+        style=_style(row["style"]),
         paused=bool(row["paused"]),
         pause_reason=_pause_reason(row["pause_reason"]),
         start_date=parse_date(row["start_date"]),
@@ -201,6 +206,14 @@ def _digest_from_row(row: Row) -> DigestConfig:
         place=PostPlace(row["place"]),
         mention_role=row["mention_role_id"],
     )
+
+
+def _style(text: str) -> DigestStyle:
+    """Read a stored style; anything unknown reads as the default, compact."""
+    try:
+        return DigestStyle(text)
+    except ValueError:
+        return DigestStyle.COMPACT
 
 
 def _pause_reason(text: str | None) -> PauseReason | None:
@@ -216,7 +229,7 @@ def _pause_reason(text: str | None) -> PauseReason | None:
 # --- subscriptions ------------------------------------------------------------------------
 
 _SUBSCRIPTION_COLUMNS_SQL = """
-SELECT user_id, keywords, categories, post_time, timezone, language, paused, dm_blocked_at,
+SELECT user_id, keywords, categories, post_time, timezone, language, style, paused, dm_blocked_at,
        start_date, planned_date, last_sent_date, last_sent_at, created_at, updated_at
 FROM subscriptions
 """
@@ -231,8 +244,8 @@ ON CONFLICT (user_id) DO NOTHING
 
 _WRITE_SUBSCRIPTION = """
 UPDATE subscriptions
-SET keywords = ?, categories = ?, post_time = ?, timezone = ?, language = ?, paused = ?,
-    updated_at = ?
+SET keywords = ?, categories = ?, post_time = ?, timezone = ?, language = ?, style = ?,
+    paused = ?, updated_at = ?
 WHERE user_id = ?
 """
 
@@ -306,6 +319,7 @@ async def update_settings(
     time: dt.time | _Unset | None = UNSET,
     timezone: str | _Unset = UNSET,
     language: str | _Unset | None = UNSET,
+    style: DigestStyle | _Unset = UNSET,
     paused: bool | _Unset = UNSET,
     start_date: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -324,6 +338,7 @@ async def update_settings(
             time=_given(time, current.time),
             timezone=_given(timezone, current.timezone),
             language=_given(language, current.language),
+            style=_given(style, current.style),
             paused=_given(paused, current.paused),
         )
         await _write(conn, updated, now)
@@ -393,6 +408,7 @@ async def _write(conn: Connection, subscription: Subscription, now: dt.datetime 
             time_text(subscription.time),
             subscription.timezone,
             subscription.language,
+            str(subscription.style),
             int(subscription.paused),
             datetime_text(now or utc_now()),
             subscription.user_id,
@@ -485,6 +501,7 @@ def _subscription_from_row(row: Row) -> Subscription:
         time=parse_time(row["post_time"]),
         timezone=str(row["timezone"]),
         language=row["language"],
+        style=_style(row["style"]),
         paused=bool(row["paused"]),
         dm_blocked_at=parse_datetime(row["dm_blocked_at"]),
         start_date=parse_date(row["start_date"]),

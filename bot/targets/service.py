@@ -27,7 +27,7 @@ from bot.targets.changes import (
 )
 from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey
 from bot.targets.schedule import TargetSchedule
-from bot.validate import normalize_language, parse_time, parse_timezone
+from bot.validate import normalize_language, parse_style, parse_time, parse_timezone
 from bot.words import no_digest
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class TargetService:
             language=wanted.language,
             max_papers=wanted.max_papers,
             include_cross_lists=wanted.include_cross_lists,
+            style=wanted.style,
             place=wanted.place,
             mention_role=wanted.mention_role,
         )
@@ -219,6 +220,7 @@ class TargetService:
                 if change.language is not None
                 else UNSET
             ),
+            style=parse_style(change.style) if change.style is not None else UNSET,
             paused=change.paused if change.paused is not None else UNSET,
         )
         await self._schedule.sync(sub.key)
