@@ -43,8 +43,8 @@ class StoredComponents(discord.ui.View):
 
     discord.py sends whatever `to_components()` returns. Clicks are handled by the dynamic
     items registered at start-up (cogs/papers.py), which match custom ids on any message,
-    also after a restart; so this view is never stored for dispatch (`is_dispatchable`),
-    which would route clicks to items that do nothing.
+    also after a restart; so discord.py must never keep this view for dispatch or start a
+    timeout for it: it reports itself finished and not dispatchable.
     """
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -58,6 +58,10 @@ class StoredComponents(discord.ui.View):
     def is_dispatchable(self) -> bool:
         """Say no: clicks go to the dynamic items, never to this view."""
         return False
+
+    def is_finished(self) -> bool:
+        """Say yes: discord.py has nothing to wait for or time out on this view."""
+        return True
 
 
 def view_of(payload: Mapping[str, Any]) -> discord.ui.View:

@@ -1,7 +1,8 @@
 """What the cogs share.
 
 The server a command runs in, the notice for members whose DMs had failed (issue 4 item 5),
-and the autocompletes for categories, timezones and languages.
+the autocompletes for categories, timezones and languages, and how an action on a paper is
+answered.
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.actions import Place
 from bot.arxiv.taxonomy import CATEGORY_NAMES, suggest
 from bot.client import DigestBot, reply_ephemeral
+from bot.discord_sender import StoredComponents
 from bot.errors import UserInputError
 from bot.languages import suggest_languages
+from bot.render.messages import OutgoingMessage
 from bot.validate import suggest_timezones
 from bot.words import DMS_CLOSED_NOTICE
 
@@ -93,3 +98,30 @@ async def complete_categories(
 def cut_choice(text: str, limit: int = CHOICE_MAX) -> str:
     """Shorten a choice name to Discord's limit."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def place_of(interaction: discord.Interaction) -> Place:
+    """Return where an interaction happened: a server's channel, or a DM with the bot."""
+    return Place(interaction.channel_id or 0, interaction.guild_id is not None)
+
+
+async def answer(
+    interaction: discord.Interaction, message: OutgoingMessage | str, *, ephemeral: bool = True
+) -> None:
+    """Answer an interaction with a line or a message, whether or not it was acknowledged.
+
+    Ephemeral by default: what a member does with a paper is theirs. Mentions are off.
+    """
+    if isinstance(message, str):
+        message = OutgoingMessage(message)
+    options: dict[str, Any] = {
+        "embeds": list(message.embeds),
+        "ephemeral": ephemeral,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    if message.components:
+        options["view"] = StoredComponents(message.components)
+    if interaction.response.is_done():
+        await interaction.followup.send(message.content or "", **options)
+    else:
+        await interaction.response.send_message(message.content, **options)

@@ -8,14 +8,15 @@ digest itself is what the channel sees.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import words
+from bot import paper_words, words
 from bot.client import DigestBot
+from bot.discord_sender import view_of
 from bot.errors import UserInputError
 from bot.targets.changes import NO_ROLE, ChannelRights, DigestChange
 from bot.targets.model import DigestConfig
@@ -100,6 +101,7 @@ class DigestCog(commands.Cog):
         include_cross_lists="Include papers cross-listed from other categories (default: no)",
         thread="Post each day's papers in a thread under its header (default: no)",
         mention_role="The one role each post pings (pick @everyone to ping nobody)",
+        style="compact: title, authors, TL;DR, links (default); full: the whole summary",
     )
     @app_commands.autocomplete(
         categories=complete_categories, timezone=complete_timezones, language=complete_languages
@@ -117,6 +119,7 @@ class DigestCog(commands.Cog):
         include_cross_lists: bool | None = None,
         thread: bool | None = None,
         mention_role: discord.Role | None = None,
+        style: Literal["compact", "full"] | None = None,
     ) -> None:
         """Create or change a channel's digest (a text, announcement or forum channel)."""
         async with member_notice(self.bot, interaction):
@@ -132,6 +135,7 @@ class DigestCog(commands.Cog):
                 thread=thread,
                 mention_role=_role_id(mention_role),
                 rights=channel_rights(channel),
+                style=style,
             )
             saved = await self.bot.targets.set_digest(guild_id(interaction), channel.id, change)
             text = words.digest_set(saved.config, saved.next_post, created=saved.created)
@@ -147,12 +151,8 @@ class DigestCog(commands.Cog):
             configs = await self.bot.targets.digests(server)
             language = await self.bot.targets.server_language(server)
             defaults = words.server_language_line(language, self.bot.settings.default_language)
-            await send_pages(
-                interaction,
-                [*(self._describe(config) for config in configs), defaults]
-                if configs
-                else [words.NO_DIGESTS],
-            )
+            blocks = [await self._describe(config) for config in configs]
+            await send_pages(interaction, [*blocks, defaults] if configs else [words.NO_DIGESTS])
 
     @digest.command(name="preview")
     @app_commands.describe(channel="The channel whose next post to preview")
@@ -232,9 +232,11 @@ class DigestCog(commands.Cog):
             )
             await send_pages(interaction, [text])
 
-    def _describe(self, config: DigestConfig) -> str:
-        """Describe a digest with its next scheduled post."""
-        return words.describe_digest(config, self.bot.targets.next_post(config.key))
+    async def _describe(self, config: DigestConfig) -> str:
+        """Describe a digest with its next scheduled post and how its buttons were used."""
+        tally = await self.bot.services.feedback.tally(config.channel_id)
+        described = words.describe_digest(config, self.bot.targets.next_post(config.key))
+        return f"{described}\n{paper_words.tally(tally)}"
 
 
 def channel_rights(channel: DigestChannel) -> ChannelRights:
@@ -275,17 +277,16 @@ def with_intro(intro: str, payloads: Iterable[Mapping[str, Any]]) -> list[Mappin
 
 
 async def send_followup(interaction: discord.Interaction, payload: Mapping[str, Any]) -> None:
-    """Send one message payload as an ephemeral followup, mentions off."""
+    """Send one message payload as an ephemeral followup, with its buttons, mentions off."""
     embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
     content = payload.get("content")
+    options: dict[str, Any] = {"ephemeral": True, "allowed_mentions": _MENTIONS_OFF}
+    if payload.get("components"):
+        options["view"] = view_of(payload)
     if content:
-        await interaction.followup.send(
-            content, embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
-        )
+        await interaction.followup.send(content, embeds=embeds, **options)
     else:
-        await interaction.followup.send(
-            embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
-        )
+        await interaction.followup.send(embeds=embeds, **options)
 
 
 async def send_pages(interaction: discord.Interaction, blocks: Iterable[str]) -> None:
