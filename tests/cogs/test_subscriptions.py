@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import JobKey
+from bot.models import DigestStyle
 from bot.store import targets
 from bot.targets.model import TargetKey
 from bot.words import DMS_CLOSED_NOTICE
@@ -193,3 +194,15 @@ async def test_a_member_whose_dms_were_closed_gets_dms_tried_again(harness: Harn
 
     sub = await targets.get_subscription(harness.db, reader.id)
     assert sub is not None and not sub.dm_blocked
+
+
+async def test_subscriptions_take_a_style_compact_by_default(harness: Harness) -> None:
+    await harness.reply("subscribe", {"keywords": "llm"})
+    before = await harness.reply("subscriptions")
+
+    after = await harness.reply("subscriptions", {"style": "full"})
+
+    assert "style: compact" in before.content
+    assert "style: full" in after.content
+    sub = await targets.get_subscription(harness.db, harness.guild.owner.id)
+    assert sub is not None and sub.style is DigestStyle.FULL
