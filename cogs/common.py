@@ -7,6 +7,7 @@ answered.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +24,9 @@ from bot.errors import UserInputError
 from bot.languages import suggest_languages
 from bot.render.messages import OutgoingMessage
 from bot.validate import suggest_timezones
-from bot.words import DMS_CLOSED_NOTICE
+from bot.words import DMS_CLOSED_NOTICE, SOMETHING_WENT_WRONG
+
+log = logging.getLogger(__name__)
 
 #: Discord's caps on autocomplete: 25 choices, names and string values of 1-100 characters.
 #: Source: https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-choice-structure
@@ -125,3 +128,20 @@ async def answer(
         await interaction.followup.send(message.content or "", **options)
     else:
         await interaction.response.send_message(message.content, **options)
+
+
+@asynccontextmanager
+async def answering_failures(interaction: discord.Interaction, what: str) -> AsyncIterator[None]:
+    """Answer whoever clicked when a button's work fails, as slash commands are answered.
+
+    discord.py only logs an error of a component's callback, and the member would see
+    "This interaction failed": a mistake of theirs gets its reason, anything else is logged
+    here and they are told it was on the bot's side.
+    """
+    try:
+        yield
+    except UserInputError as exc:
+        await reply_ephemeral(interaction, str(exc))
+    except Exception:
+        log.exception("%s failed", what)
+        await reply_ephemeral(interaction, SOMETHING_WENT_WRONG)

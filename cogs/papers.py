@@ -36,7 +36,7 @@ from bot.render.components import page_buttons
 from bot.render.messages import OutgoingMessage
 from bot.render.replies import ListEntry, deep_dive_message, details_message, paper_list_message
 from bot.render.text import markdown_line
-from cogs.common import answer, place_of
+from cogs.common import answer, answering_failures, place_of
 from cogs.threads import post_deep_dive
 
 log = logging.getLogger(__name__)
@@ -72,14 +72,15 @@ class PaperButton(
             await answer(interaction, paper_words.NOT_MY_BUTTON)
             return
         action, ref = self.request.action, self.request.paper
-        if action is PaperAction.DEEP_DIVE:
-            await deep_dive(interaction, ref)
-        elif action is PaperAction.DETAILS:
-            await details(interaction, ref)
-        elif action is PaperAction.SAVE:
-            await save(interaction, ref)
-        else:
-            await mark(interaction, ref, action)
+        async with answering_failures(interaction, f"{action} on {ref}"):
+            if action is PaperAction.DEEP_DIVE:
+                await deep_dive(interaction, ref)
+            elif action is PaperAction.DETAILS:
+                await details(interaction, ref)
+            elif action is PaperAction.SAVE:
+                await save(interaction, ref)
+            else:
+                await mark(interaction, ref, action)
 
 
 class PaperChoice(discord.ui.DynamicItem[Select], template=re.escape(CHOOSE_CUSTOM_ID)):
@@ -102,7 +103,8 @@ class PaperChoice(discord.ui.DynamicItem[Select], template=re.escape(CHOOSE_CUST
         if ref is None:
             await answer(interaction, paper_words.NOT_MY_BUTTON)
             return
-        await details(interaction, ref)
+        async with answering_failures(interaction, f"choosing {ref}"):
+            await details(interaction, ref)
 
 
 class OthersButton(
@@ -128,6 +130,11 @@ class OthersButton(
         if request is None:
             await answer(interaction, paper_words.NOT_MY_BUTTON)
             return
+        async with answering_failures(interaction, f"page {request.page} of {request.target}"):
+            await self._show(interaction, request)
+
+    async def _show(self, interaction: discord.Interaction, request: ListPage) -> None:
+        """Answer with the page asked for."""
         place = place_of(interaction)
         if not may_see(request.target, place, interaction.user.id):
             await answer(interaction, paper_words.list_belongs_elsewhere(request.target))

@@ -26,7 +26,7 @@ from bot.render.messages import OutgoingMessage
 from bot.render.replies import ListEntry, paper_list_message
 from bot.render.text import plain_line, truncate
 from bot.saved import ExportFormat, RemoveResult, SavedPage
-from cogs.common import CHOICE_MAX, MAX_CHOICES, answer, member_notice
+from cogs.common import CHOICE_MAX, MAX_CHOICES, answer, answering_failures, member_notice
 from cogs.papers import digest_bot
 
 Button = discord.ui.Button[discord.ui.View]
@@ -65,15 +65,16 @@ class SavedPageButton(discord.ui.DynamicItem[Button], template=r"saved:page:(?P<
         if self.page is None:
             await answer(interaction, paper_words.NOT_MY_BUTTON)
             return
-        await interaction.response.defer()
-        page = await digest_bot(interaction).services.saved.page(interaction.user.id, self.page)
-        shown = saved_message(page)
-        if isinstance(shown, str):
-            await interaction.edit_original_response(content=shown, embeds=[], view=None)
-            return
-        await interaction.edit_original_response(
-            embeds=list(shown.embeds), view=StoredComponents(shown.components)
-        )
+        async with answering_failures(interaction, f"saved papers page {self.page}"):
+            await interaction.response.defer()
+            saved = digest_bot(interaction).services.saved
+            shown = saved_message(await saved.page(interaction.user.id, self.page))
+            if isinstance(shown, str):
+                await interaction.edit_original_response(content=shown, embeds=[], view=None)
+                return
+            await interaction.edit_original_response(
+                embeds=list(shown.embeds), view=StoredComponents(shown.components)
+            )
 
 
 class SavedCog(commands.Cog):

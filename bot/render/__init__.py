@@ -1,9 +1,11 @@
 """Digest items -> Discord message payloads within Discord's limits.
 
-The one place in `bot/` that imports `discord` (in `embeds`, `messages` and `text`):
-everything upstream deals in `bot.models`, everything downstream (delivery, cogs, the CLI's
-`--json`) sends what this returns. `latex` (readable text) needs no discord, and the keyword
-matcher uses it: so the names below are imported on first use, and importing
+With bot/client.py and bot/discord_sender.py, the place in `bot/` that imports `discord`
+(`embeds` and `compact`, the two styles of a paper; `messages`; `replies`, what the paper
+buttons answer; `text`): everything upstream deals in `bot.models`, everything downstream
+(delivery, cogs, the CLI's `--json`) sends what this returns. `latex` (readable text),
+`comment` and `components` (buttons and menus as JSON) need no discord, and the keyword
+matcher uses `latex`: so the names below are imported on first use, and importing
 `bot.render.latex` does not load discord.py (half a second).
 """
 
