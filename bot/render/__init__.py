@@ -2,10 +2,10 @@
 
 With bot/client.py and bot/discord_sender.py, the place in `bot/` that imports `discord`
 (`embeds` and `compact`, the two styles of a paper; `messages`; `replies`, what the paper
-buttons answer; `text`): everything upstream deals in `bot.models`, everything downstream
-(delivery, cogs, the CLI's `--json`) sends what this returns. `latex` (readable text),
-`comment` and `components` (buttons and menus as JSON) need no discord, and the keyword
-matcher uses `latex`: so the names below are imported on first use, and importing
+buttons answer; `components`, their buttons and menus as JSON; `text`): everything upstream
+deals in `bot.models`, everything downstream (delivery, cogs, the CLI's `--json`) sends what
+this returns. `latex` (readable text) and `comment` need no discord, and the keyword matcher
+uses `latex`: so the names below are imported on first use, and importing
 `bot.render.latex` does not load discord.py (half a second).
 """
 

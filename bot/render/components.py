@@ -11,8 +11,8 @@ Discord's limits, checked by the fake Discord and the property tests: at most 5 
 each with up to 5 buttons or one select menu; custom ids up to 100 characters and unique in a
 message; button labels up to 80; a select's placeholder up to 150, 1 to 25 options, each
 with a label, value and description of up to 100 characters, values unique
-(https://discord.com/developers/docs/components/reference). No discord.py here: payloads
-stay JSON from the pass to the outbox to Discord.
+(https://discord.com/developers/docs/components/reference). Payloads stay JSON from the pass
+to the outbox to Discord (bot/discord_sender.py sends them as they are).
 """
 
 from __future__ import annotations
