@@ -8,6 +8,7 @@ buttons and menus included.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import replace
@@ -16,11 +17,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.deep_dive.model import DeepDive, KeyNumber
 from bot.models import Author, Digest, DigestItem, DigestStyle, FallbackReason, Paper, Summary
 from bot.paper_actions import parse_choice, parse_custom_id
+from bot.paper_words import others_intro, others_title
 from bot.render import render_digest, render_single
+from bot.render.components import saved_page_buttons
 from bot.render.embeds import SUMMARY_LABELS, Frames, footer_text, render_item
 from bot.render.messages import RenderCache
+from bot.render.replies import ListEntry, deep_dive_message, details_message, paper_list_message
 from bot.render.text import markdown_line, markdown_paragraphs, plain_line
 from bot.words import fallback_notice
 
@@ -243,7 +248,8 @@ def assert_within_discord_limits(payload: dict[str, Any]) -> None:
         for f in embed.get("fields", []):
             assert 0 < len(f["name"].strip()) <= len(f["name"]) <= FIELD_NAME
             assert 0 < len(f["value"].strip()) <= len(f["value"]) <= FIELD_VALUE
-        assert 0 < len(embed["footer"]["text"]) <= FOOTER
+        if "footer" in embed:  # a paper's embed has one; a list of papers need not
+            assert 0 < len(embed["footer"]["text"]) <= FOOTER
         assert len(embed.get("author", {}).get("name", "")) <= AUTHOR
         total += sum(len(t) for t in embed_texts(embed))
     assert total <= TOTAL
@@ -427,7 +433,79 @@ def test_no_message_carries_a_ping_string(digest: Digest, style: DigestStyle) ->
 @settings(SETTINGS, max_examples=40)
 @given(items)
 def test_single_paper_message_is_within_limits_and_keeps_its_links(item: DigestItem) -> None:
+    item = with_unique_id(item, 1)
     payload = render_single(item).to_payload()
+    # What Details shows privately is the same full layout, with the paper's other buttons.
+    details = details_message(item).to_payload()
+
+    for shown in (payload, details):
+        assert_within_discord_limits(shown)
+        assert_no_ping_strings(shown)
+        assert_links_survive(shown["embeds"][0], item.paper)  # type: ignore[index]
+        assert acted_on(shown) == [item.paper.versioned_id]
+    compact = render_single(item, DigestStyle.COMPACT).to_payload()
+    assert_within_discord_limits(compact)
+    assert compact["embeds"][0]["url"] == item.paper.abs_url  # type: ignore[index]
+
+
+# --- what the paper buttons answer -----------------------------------------------------------
+
+deep_dives = st.builds(
+    DeepDive,
+    overview=noisy(10, repeat=60, max_size=500),
+    method=noisy(10, repeat=100, max_size=1_000),
+    experiments=noisy(10, repeat=100, max_size=1_000),
+    limitations=noisy(10, repeat=80, max_size=700),
+    key_numbers=st.lists(
+        st.builds(KeyNumber, noisy(4, repeat=20, max_size=120), noisy(4, repeat=10, max_size=60)),
+        max_size=6,
+    ).map(tuple),
+    model=st.sampled_from(["claude-haiku-4-5"]) | noisy(5, repeat=40),
+    language=st.just("en"),
+)
+
+
+@settings(SETTINGS, max_examples=25)
+@given(papers(), deep_dives)
+def test_a_deep_dive_is_one_message_discord_accepts(paper: Paper, deep_dive: DeepDive) -> None:
+    paper = replace(paper, base_id="2604.00001")
+    payload = deep_dive_message(paper, deep_dive).to_payload()
 
     assert_within_discord_limits(payload)
-    assert_links_survive(payload["embeds"][0], item.paper)  # type: ignore[index]
+    assert_no_ping_strings(payload)
+    [embed] = payload["embeds"]  # type: ignore[misc]
+    links = [f["value"] for f in embed["fields"] if f["name"] == "Links"]
+    assert links == [f"[abs]({paper.abs_url}) · [PDF]({paper.pdf_url}) · [HTML]({paper.html_url})"]
+
+
+@st.composite
+def pages_of_papers(draw: st.DrawFn) -> list[ListEntry]:
+    """1 to 10 listed papers, cycling through a few drawn ones, each with matched keywords."""
+    count = draw(st.integers(1, 10))
+    distinct = draw(st.lists(papers(), min_size=1, max_size=min(count, 3)))
+    keywords = draw(st.lists(noisy(4, repeat=10, max_size=100), max_size=30))
+    # What a page says after a title: the keywords, escaped as every rendered text is.
+    note = ", ".join(k for k in map(markdown_line, keywords) if k)
+    return [
+        ListEntry(replace(distinct[i % len(distinct)], base_id=f"2604.{i + 1:05}"), note)
+        for i in range(count)
+    ]
+
+
+@settings(SETTINGS, max_examples=25)
+@given(pages_of_papers(), st.integers(1, 990), st.integers(1, 100_000), st.integers(1, 100))
+def test_a_page_of_papers_is_one_message_discord_accepts(
+    entries: list[ListEntry], first: int, matched: int, pages: int
+) -> None:
+    number = first % pages + 1
+    payload = paper_list_message(
+        others_title(tuple(CATEGORIES), dt.date(2026, 4, 28)),
+        entries,
+        first_number=first,
+        intro=others_intro(matched, matched, number, pages),
+        page_row=saved_page_buttons(number, pages),
+    ).to_payload()
+
+    assert_within_discord_limits(payload)
+    assert_no_ping_strings(payload)
+    assert acted_on(payload) == [entry.paper.versioned_id for entry in entries]
