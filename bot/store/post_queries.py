@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sqlite3
 from collections.abc import Sequence
 
 from bot.store.codec import datetime_text, fetch_one, json_text, parse_strings
-from bot.store.db import Database
+from bot.store.db import Database, Row
 from bot.targets.model import TargetKey
 
 
@@ -78,7 +77,7 @@ async def get(db: Database, target: TargetKey, date: dt.date) -> PostQuery | Non
     return None if row is None else _from_row(target, row)
 
 
-def _from_row(target: TargetKey, row: sqlite3.Row) -> PostQuery:
+def _from_row(target: TargetKey, row: Row) -> PostQuery:
     return PostQuery(
         target=target,
         categories=parse_strings(row["categories"]),
