@@ -104,7 +104,14 @@ def cut_choice(text: str, limit: int = CHOICE_MAX) -> str:
 
 
 def place_of(interaction: discord.Interaction) -> Place:
-    """Return where an interaction happened: a server's channel, or a DM with the bot."""
+    """Return where an interaction happened: a server's channel, or a DM with the bot.
+
+    A click in a thread or a forum post counts for the channel it is in: a digest posted in
+    a thread or a forum is that channel's digest.
+    """
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        return Place(channel.parent_id, interaction.guild_id is not None)
     return Place(interaction.channel_id or 0, interaction.guild_id is not None)
 
 

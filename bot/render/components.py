@@ -26,6 +26,7 @@ from bot.paper_actions import (
     PaperAction,
     PaperRef,
     custom_id,
+    parse_list_page,
     saved_page_custom_id,
 )
 from bot.render.text import plain_line, truncate
@@ -103,6 +104,14 @@ def paper_actions(papers: Sequence[Paper], *, details: bool = True) -> list[JSON
 def show_all_button(action_id: str, count: int) -> JSON:
     """Return the row of a post's first message with its "Show all N" button."""
     return _row(_button(f"Show all {count:,}", action_id, style=PRIMARY))
+
+
+def is_show_all_row(row: JSON) -> bool:
+    """Return whether an action row is a post's "Show all N" button."""
+    return any(
+        parse_list_page(str(item.get("custom_id", ""))) is not None
+        for item in row.get("components", ())
+    )
 
 
 def page_buttons(previous_id: str | None, next_id: str | None, where: str) -> JSON | None:

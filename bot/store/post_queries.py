@@ -1,4 +1,4 @@
-"""The query a post answered, for posts that show fewer papers than matched (migration 0006).
+"""The query a post answered, for posts that show fewer papers than matched (migration 0007).
 
 A post's "Show all N" button lists the papers of that announcement that matched and were not
 posted. The button's id names the target and the announcement; this table keeps what the

@@ -46,8 +46,10 @@ async def test_every_command_of_spec_section_3_is_synced(harness: Harness) -> No
 
     saved_subcommands = [option["name"] for option in commands["saved"]["options"]]
 
-    assert sorted(commands) == ["Summarize arXiv paper", "digest", "help", "saved", "status",
-                                "subscribe", "subscriptions", "summarize", "unsubscribe"]  # fmt: skip
+    assert sorted(commands) == [
+        "Summarize arXiv paper", "digest", "help", "saved", "status", "subscribe", "subscriptions",
+        "summarize", "unsubscribe",
+    ]  # fmt: skip
     assert digest_subcommands == [
         "set", "show", "preview", "post", "pause", "resume", "remove", "defaults"
     ]  # fmt: skip

@@ -223,3 +223,27 @@ async def test_show_all_turns_its_pages_in_place(harness: Harness, reader: FakeU
     assert turn.callback is not None and turn.callback.type == 6  # acknowledged, no new message
     assert "**11.** [Synthetic paper 12 on cs.AI]" in listing.embeds[0]["description"]
     assert turn.followups == []
+
+
+# --- a digest posted in a thread -----------------------------------------------------------
+
+
+async def test_in_a_thread_digest_the_header_shows_all_and_clicks_count_for_the_channel(
+    harness: Harness, reader: FakeUser
+) -> None:
+    await post_digest(harness, 5, max_papers=2, thread=True)
+    [header] = harness.discord.messages(harness.papers)
+    [thread] = harness.discord.threads(harness.papers)
+    [papers] = harness.discord.messages(thread)
+
+    # The header, in the channel, has the post's "Show all"; the papers carry their menu.
+    assert list(buttons_of(header)) == ["Show all 5"]
+    assert "Show all 5" not in buttons_of(papers)
+    handle = await harness.discord.click(header, buttons_of(header)["Show all 5"], user=reader)
+    listing = await handle.wait_followup_where(lambda m: bool(m.embeds), WAIT)
+    assert "these are the other 3." in listing.embeds[0]["description"]
+    # A paper chosen inside the thread is the channel's digest's: shown, and tallied for it.
+    shown = await choose(harness, papers, "2508.00002v1", reader)
+    assert shown.embeds[0]["url"] == "https://arxiv.org/abs/2508.00002"
+    listing_for_admins = await harness.reply("digest show")
+    assert "Details 1 · Deep dive 0" in listing_for_admins.content

@@ -1,6 +1,6 @@
--- 0006: how a target lays out its papers (compact or full), and what "Show all" of a post lists (PostgreSQL).
+-- 0007: how a target lays out its papers (compact or full), and what "Show all" of a post lists (PostgreSQL).
 --
--- The same columns and table as sqlite/0006_styles_and_post_queries.sql (see there what each
+-- The same columns and table as sqlite/0007_styles_and_post_queries.sql (see there what each
 -- holds): Discord snowflakes BIGINT.
 
 ALTER TABLE digests ADD COLUMN style TEXT NOT NULL DEFAULT 'compact'
