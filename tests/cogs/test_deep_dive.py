@@ -84,8 +84,8 @@ async def test_without_thread_permission_the_deep_dive_is_shown_to_the_clicker_o
 ) -> None:
     [post] = await post_digest(harness, 1)
     serve_pdfs(harness, 1)
-    bot_role = next(role for role in harness.guild.roles if role.managed)
-    bot_role.permissions &= ~CREATE_PUBLIC_THREADS
+    for role in harness.guild.roles:  # @everyone's and the bot's own
+        role.permissions &= ~CREATE_PUBLIC_THREADS
 
     handle = await harness.discord.click(post, buttons_of(post)["Deep dive"], user=reader)
     shown = await handle.wait_followup_where(lambda m: bool(m.embeds), WAIT)
