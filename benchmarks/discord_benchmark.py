@@ -1,12 +1,17 @@
-"""Benchmark the Discord side (issue 4): packing, /summarize latency, start-up, memory.
+"""Benchmark the Discord side: messages per digest, /summarize latency, start-up, memory.
 
-Runs the real bot (discord.py) against the loopback fake Discord and fake arXiv from
-tests/fakes. Prints figures; asserts nothing.
-Usage: .venv/bin/python benchmarks/discord_benchmark.py
+Messages per digest (issue 14): real papers of tests/fixtures/real-days/ (real titles,
+authors, comments and abstracts), summarized through the real Summarizer by the fake
+Anthropic API answering at the schema's full length (TL;DR 400 characters, each section
+600: the longest post a digest can have), rendered in both styles; and the same papers
+abstract-only. The rest runs the real bot (discord.py) against the loopback fake Discord and
+fake arXiv from tests/fakes. Prints figures; asserts nothing.
+Usage: .venv/bin/python benchmarks/discord_benchmark.py [--packing-only]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import resource
@@ -14,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,10 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
-from bot.models import AnnounceType, Author, Digest, DigestItem, Paper
+from bot.models import AnnounceType, Author, Digest, DigestItem, DigestStyle, Paper, Summary
 from bot.render import render_digest
 from bot.store import papers as paper_store
 from bot.store import targets
+from tests.bot.real_days import real_day
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, connected
 
@@ -33,6 +41,9 @@ ABSTRACT = (
     "cost grows with context length. We study key-value cache compression and show that a "
     "simple eviction policy keeps 95% of the accuracy at 20% of the memory. "
 ) * 6
+COUNTS = (10, 25, 100)
+#: Issue 14's targets: a compact digest of N summarized papers in at most M messages.
+TARGETS = {10: 2, 25: 4}
 
 
 def synthetic(count: int) -> list[Paper]:
@@ -52,14 +63,66 @@ def synthetic(count: int) -> list[Paper]:
     ]
 
 
-def packing() -> None:
-    """Print messages per digest against one message per paper."""
-    print("messages per digest (abstract-only items, ~1,100-char abstracts):")
-    for count in (10, 25, 100):
-        items = tuple(DigestItem(paper=p, keywords=("llm", "kv cache")) for p in synthetic(count))
-        digest = Digest(("cs.CL",), dt.date(2026, 4, 28), items, matched=count, total=300)
-        messages = render_digest(digest)
-        print(f"  {count:>3} papers: {len(messages):>3} messages (one per paper: {count + 1})")
+async def full_length_summaries(papers: Sequence[Paper]) -> dict[str, Summary]:
+    """Summarize `papers` through the real Summarizer, the fake Claude at full length."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with FakeAnthropic.running() as anthropic:
+            anthropic.default = Reply.full_length()
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_path=Path(tmp) / "bench.sqlite3",
+                anthropic_api_key="benchmark",
+                anthropic_base_url=anthropic.base_url,
+                anthropic_max_retries=0,
+                summary_concurrency=8,
+            )
+            async with open_services(settings) as services:
+                outcomes = await services.summarizer.summarize_many(list(papers), "en")
+    return {
+        base_id: outcome.summary
+        for (base_id, _), outcome in outcomes.items()
+        if outcome.summary is not None
+    }
+
+
+def messages_for(items: Sequence[DigestItem], style: DigestStyle) -> list[int]:
+    """Return the embeds per message of one digest post of `items` (header included)."""
+    digest = Digest(("cs.CV", "cs.CL", "cs.AI"), dt.date(2026, 3, 10), tuple(items), 137, 484)
+    return [len(message.embeds) for message in render_digest(digest, style=style)]
+
+
+async def packing() -> None:
+    """Print messages per digest of 10, 25 and 100 real papers, both styles."""
+    papers = real_day("2026-03-10")[: max(COUNTS)]
+    summaries = await full_length_summaries(papers)
+    tldr = statistics.mean(len(s.tldr) for s in summaries.values())
+    sections = statistics.mean(
+        len(s.motivation) + len(s.method) + len(s.results) for s in summaries.values()
+    )
+    abstract = statistics.mean(len(p.abstract) for p in papers)
+    print(
+        f"messages per digest: {len(papers)} real papers of 2026-03-10, {len(summaries)} summarized"
+        f" at full length (TL;DR {tldr:.0f} characters, motivation + method + results"
+        f" {sections:.0f}); abstracts {abstract:.0f} characters on average"
+    )
+    print("| papers | style | summarized: messages (embeds each) | abstract-only: messages |")
+    print("|---|---|---|---|")
+    met = []
+    for count in COUNTS:
+        chosen = papers[:count]
+        keywords = ("diffusion", "llm")
+        summarized = [DigestItem(p, keywords, summary=summaries.get(p.base_id)) for p in chosen]
+        plain = [DigestItem(p, keywords) for p in chosen]
+        for style in DigestStyle:
+            with_summary = messages_for(summarized, style)
+            abstract_only = messages_for(plain, style)
+            shown = ", ".join(map(str, with_summary))
+            print(f"| {count} | {style} | {len(with_summary)} ({shown}) | {len(abstract_only)} |")
+            if style is DigestStyle.COMPACT and count in TARGETS:
+                met.append((count, len(with_summary), TARGETS[count]))
+    for count, got, most in met:
+        verdict = "met" if got <= most else "NOT met"
+        print(f"target: compact {count} summarized papers in <= {most} messages: {got}, {verdict}")
 
 
 async def discord_figures() -> None:
@@ -124,9 +187,13 @@ async def discord_figures() -> None:
 
 
 def main() -> None:
-    """Run every measurement."""
-    packing()
-    asyncio.run(discord_figures())
+    """Run every measurement (only the messages per digest with --packing-only)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packing-only", action="store_true", help="messages per digest only")
+    args = parser.parse_args()
+    asyncio.run(packing())
+    if not args.packing_only:
+        asyncio.run(discord_figures())
 
 
 if __name__ == "__main__":

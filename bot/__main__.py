@@ -123,7 +123,7 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
     from bot.arxiv.taxonomy import normalize_categories
     from bot.matching import parse_keywords
     from bot.targets.model import Target
-    from bot.validate import normalize_language
+    from bot.validate import normalize_language, parse_style
 
     categories = tuple(normalize_categories(args.categories))
     parse_keywords(args.keywords)  # bad keywords are the user's mistake: exit 2 before fetching
@@ -134,6 +134,7 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
         language=normalize_language(args.language, settings.default_language),
         max_papers=args.limit,
         include_cross_lists=args.include_cross_lists,
+        style=parse_style(args.style),
     )
     from bot.app import open_services  # the heavy part, once the input is known to be good
     from bot.terminal import TerminalProgress, print_readable
@@ -164,10 +165,11 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
 async def summarize(settings: Settings, args: argparse.Namespace) -> int:
     """Show the embed `/summarize` would post for one paper."""
     from bot.ids import parse_arxiv_id
-    from bot.validate import normalize_language
+    from bot.validate import normalize_language, parse_style
 
     arxiv_id = parse_arxiv_id(args.paper)
     language = normalize_language(args.language, settings.default_language)
+    style = parse_style(args.style)
     from bot.app import open_services  # the heavy part, once the input is known to be good
     from bot.render import render_single
     from bot.terminal import TerminalProgress, print_readable
@@ -180,7 +182,7 @@ async def summarize(settings: Settings, args: argparse.Namespace) -> int:
             except PaperNotFoundError as exc:
                 # A well-formed id arXiv does not know: the user's input, hence exit code 2.
                 raise UserInputError(str(exc)) from exc
-    payload = render_single(item).to_payload()
+    payload = render_single(item, style).to_payload()
     if args.json:
         print_payloads([payload], sys.stdout)
     else:

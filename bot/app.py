@@ -20,10 +20,13 @@ from bot.arxiv.feed import FeedClient
 from bot.arxiv.limiter import RateLimiter
 from bot.backfill import Backfill
 from bot.config import Settings
+from bot.deep_dive import DeepDiver, load_deep_dive_prompts
 from bot.digest.papers import PaperWork, Progress, no_progress
 from bot.digest.planner import Planner
+from bot.feedback import Feedback
 from bot.metrics import CountingClaude, Metrics
 from bot.poller import Poller
+from bot.saved import SavedPapers
 from bot.store.db import Database, open_database
 from bot.summarize.claude import open_sdk_client
 from bot.summarize.prompts import load_prompts
@@ -47,6 +50,9 @@ class Services:
     planner: Planner
     #: The process's one metrics registry (`GET /metrics` while the bot runs).
     metrics: Metrics
+    feedback: Feedback
+    saved: SavedPapers
+    deep_diver: DeepDiver
     backfill: Backfill
     now: Callable[[], dt.datetime] = utc_now
 
@@ -117,7 +123,9 @@ async def open_services(
 
     `now` is the clock every service reads (the time of day, the calendar, budgets).
     """
-    prompts = load_prompts(settings.prompts_dir)  # a broken prompt file fails before any I/O
+    # A broken prompt file fails before any I/O.
+    prompts = load_prompts(settings.prompts_dir)
+    deep_dive_prompts = load_deep_dive_prompts(settings.prompts_dir)
     metrics = Metrics()
     async with (
         open_database(settings.database) as db,
@@ -129,7 +137,9 @@ async def open_services(
             model = settings.anthropic_model
             claude = CountingClaude(sdk, model=model, settings=settings, metrics=metrics)
         summarizer = Summarizer(db, claude, settings, prompts=prompts, clock=now)
+        deep_diver = DeepDiver(db, claude, settings, prompts=deep_dive_prompts)
         papers = PaperWork(db, arxiv.api, summarizer, progress=progress)
+        feedback = Feedback(db)
         try:
             yield Services(
                 settings=settings,
@@ -138,10 +148,14 @@ async def open_services(
                 poller=Poller(db, arxiv.feed, clock=now),
                 summarizer=summarizer,
                 papers=papers,
-                planner=Planner(db, papers, settings, clock=now),
+                planner=Planner(db, papers, settings, ranking=feedback, clock=now),
                 metrics=metrics,
+                feedback=feedback,
+                saved=SavedPapers(db),
+                deep_diver=deep_diver,
                 backfill=Backfill(db, arxiv.api, clock=now),
                 now=now,
             )
         finally:
+            await deep_diver.aclose()
             await summarizer.aclose()

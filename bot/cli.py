@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show papers cross-listed into these categories",
     )
+    _add_style(preview, "compact")
     preview.add_argument("--json", action="store_true", help="print the exact Discord payloads")
 
     _add_matches(sub)
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summarize.add_argument("paper", help="arXiv id or URL (2401.12345, hep-th/9901001, abs URL)")
     summarize.add_argument("--language", default=None, help="summary language (default: en)")
+    _add_style(summarize, "full")
     summarize.add_argument("--json", action="store_true", help="print the exact Discord payload")
 
     backup = sub.add_parser(
@@ -142,6 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", required=True, metavar="URL", help="postgresql://user:password@host:port/dbname"
     )
     return parser
+
+
+def _add_style(parser: argparse.ArgumentParser, default: str) -> None:
+    """Add `--style compact|full` (README, "Digest styles")."""
+    parser.add_argument(
+        "--style",
+        choices=("compact", "full"),
+        default=default,
+        help=(
+            "compact: title, authors, TL;DR, why it matched, comment, links; full: the whole"
+            f" summary (default: {default})"
+        ),
+    )
 
 
 def _add_matches(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -29,6 +29,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import words
+from bot.actions import OtherPapers, PaperActions
 from bot.app import Services, open_services
 from bot.clock import Clock, JobKey
 from bot.config import Settings
@@ -49,7 +50,15 @@ from bot.targets.service import LostTargets, TargetService
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.summarize", "cogs.digest", "cogs.subscriptions", "cogs.status", "cogs.help")
+EXTENSIONS = (
+    "cogs.summarize",
+    "cogs.digest",
+    "cogs.subscriptions",
+    "cogs.status",
+    "cogs.help",
+    "cogs.papers",
+    "cogs.saved",
+)
 _SYNC_KEY = "commands.global_hash"
 
 #: After SIGTERM, how long running jobs get to finish what they are doing (a database write)
@@ -129,6 +138,15 @@ class DigestBot(commands.Bot):
         self.schedule = schedule
         self.targets = TargetService(db, settings, schedule, self.delivery, now=now)
         self.outlooks = Outlooks(db, services.poller, settings, clock=now)
+        self.actions = PaperActions(
+            db,
+            settings,
+            services.summarizer,
+            services.saved,
+            services.feedback,
+            services.deep_diver,
+        )
+        self.others = OtherPapers(db, settings, services.feedback)
         self.tree.error(self.on_app_command_error)
         self._commands_synced_to = "nowhere yet"
         self._announced_ready = False

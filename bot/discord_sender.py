@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -36,6 +36,37 @@ THREAD_ALREADY_CREATED = 160004
 HISTORY_LIMIT = 100
 #: Archived forum posts looked through for one created before a crash (newest first).
 ARCHIVED_POSTS_LIMIT = 50
+
+
+class StoredComponents(discord.ui.View):
+    """A message's buttons and menus kept as Discord's JSON (in the outbox), sent as they are.
+
+    discord.py sends whatever `to_components()` returns. Clicks are handled by the dynamic
+    items registered at start-up (cogs/papers.py), which match custom ids on any message,
+    also after a restart; so discord.py must never keep this view for dispatch or start a
+    timeout for it: it reports itself finished and not dispatchable.
+    """
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = [dict(row) for row in rows]
+
+    def to_components(self) -> list[dict[str, Any]]:
+        """Return the rows as stored."""
+        return self._rows
+
+    def is_dispatchable(self) -> bool:
+        """Say no: clicks go to the dynamic items, never to this view."""
+        return False
+
+    def is_finished(self) -> bool:
+        """Say yes: discord.py has nothing to wait for or time out on this view."""
+        return True
+
+
+def view_of(payload: Mapping[str, Any]) -> discord.ui.View:
+    """Return the view that sends a stored payload's components (none: an empty view)."""
+    return StoredComponents(payload.get("components") or [])
 
 
 class DiscordSender:
@@ -67,6 +98,7 @@ class DiscordSender:
                     embeds=embeds,
                     allowed_mentions=allowed_mentions(payload),
                     nonce=nonce,
+                    view=view_of(payload),
                 )
             else:
                 message = await channel.send(
@@ -74,6 +106,7 @@ class DiscordSender:
                     embeds=embeds,
                     allowed_mentions=allowed_mentions(payload),
                     nonce=nonce,
+                    view=view_of(payload),
                     reference=reference,
                     mention_author=False,
                 )

@@ -128,6 +128,20 @@ class FallbackReason(StrEnum):
     INVALID_OUTPUT = "invalid output"
     #: The API's answer itself was unusable: an HTML page, JSON of another shape, no usage.
     INVALID_ANSWER = "invalid answer"
+    #: No summary is stored for it (Details never calls Claude; a paper of "Show all" was
+    #: never summarized). Never recorded as a fallback: it says what a reader is shown.
+    NOT_SUMMARIZED = "not summarized"
+
+
+class DigestStyle(StrEnum):
+    """How a digest lays out each paper (the value is stored and is the option's choice).
+
+    `compact` (the default) is what a reader skims: title, authors, TL;DR, why it matched,
+    arXiv's comment, links. `full` adds motivation, method, results and affiliations.
+    """
+
+    COMPACT = "compact"
+    FULL = "full"
 
 
 @dataclass(frozen=True, slots=True)

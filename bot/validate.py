@@ -12,6 +12,7 @@ import zoneinfo
 from functools import cache
 
 from bot.errors import UserInputError
+from bot.models import DigestStyle
 
 _TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 #: Words that clear a time ("as soon as announced"). Discord sends no empty string: an
@@ -98,3 +99,15 @@ def normalize_language(value: str | None, default: str) -> str:
             f" (letters, spaces and hyphens, at most {_LANGUAGE_MAX} characters)"
         )
     return text.lower()
+
+
+def parse_style(text: str) -> DigestStyle:
+    """Parse a digest style: "compact" or "full" (any case)."""
+    try:
+        return DigestStyle(text.strip().casefold())
+    except ValueError:
+        shown = " ".join(text.split())[:20]
+        raise UserInputError(
+            f"style {shown!r} is not one of compact (title, authors, TL;DR, links) or full"
+            " (the whole summary)"
+        ) from None

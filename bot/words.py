@@ -36,6 +36,7 @@ _FALLBACKS: Final = {
     FallbackReason.API_ERROR: "API error",
     FallbackReason.INVALID_OUTPUT: "invalid output",
     FallbackReason.INVALID_ANSWER: "invalid answer",
+    FallbackReason.NOT_SUMMARIZED: "not summarized",
 }
 
 
@@ -50,6 +51,8 @@ def fallback_notice(item: DigestItem) -> str | None:
         return None
     if item.fallback is None:
         return "No summarizer configured; showing the abstract."
+    if item.fallback is FallbackReason.NOT_SUMMARIZED:
+        return "No summary of this paper yet; showing the abstract."
     return (
         f"Automated summary unavailable ({fallback_reason(item.fallback)}); showing the abstract."
     )
@@ -148,7 +151,8 @@ def describe_digest(
         f"keywords: {config.keywords or '(all papers)'}",
         f"time: {when} · language: {config.language or 'default'}"
         f" · max papers: {config.max_papers}"
-        f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}",
+        f" · cross-lists: {'yes' if config.include_cross_lists else 'no'}"
+        f" · style: {config.style}",
         f"posts: {_PLACES[config.place]} · pings: "
         + (f"<@&{config.mention_role}>" if config.mention_role else "nobody"),
         f"days without matches: {'say nothing' if config.quiet else 'say so (quiet: off)'}"
@@ -363,7 +367,7 @@ def describe_subscription(sub: Subscription | None, default_categories: Sequence
         [
             f"Keywords: {', '.join(sub.keywords)}",
             f"Categories: {categories}{'' if sub.categories else ' (default)'}",
-            f"Time: {when} · language: {sub.language or 'default'}"
+            f"Time: {when} · language: {sub.language or 'default'} · style: {sub.style}"
             f"{' · paused' if sub.paused else ''}",
         ]
     )

@@ -8,14 +8,15 @@ digest itself is what the channel sees.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import words
+from bot import paper_words, words
 from bot.client import DigestBot
+from bot.discord_sender import view_of
 from bot.errors import UserInputError
 from bot.targets.changes import NO_ROLE, ChannelRights, DigestChange
 from bot.targets.model import DigestConfig
@@ -100,6 +101,7 @@ class DigestCog(commands.Cog):
         include_cross_lists="Include papers cross-listed from other categories (default: no)",
         thread="Post each day's papers in a thread under its header (default: no)",
         mention_role="The one role each post pings (pick @everyone to ping nobody)",
+        style="compact: title, authors, TL;DR, links (default); full: the whole summary",
         quiet="On a day without matches: post nothing (default) or, if false, one line saying so",
         versions="Reply to a posted paper when arXiv announces a new version of it (default: no)",
     )
@@ -119,6 +121,7 @@ class DigestCog(commands.Cog):
         include_cross_lists: bool | None = None,
         thread: bool | None = None,
         mention_role: discord.Role | None = None,
+        style: Literal["compact", "full"] | None = None,
         quiet: bool | None = None,
         versions: bool | None = None,
     ) -> None:
@@ -136,6 +139,7 @@ class DigestCog(commands.Cog):
                 thread=thread,
                 mention_role=_role_id(mention_role),
                 rights=channel_rights(channel),
+                style=style,
                 quiet=quiet,
                 versions=versions,
             )
@@ -240,12 +244,14 @@ class DigestCog(commands.Cog):
             await send_pages(interaction, [text])
 
     async def _describe(self, config: DigestConfig) -> str:
-        """Describe a digest with its next scheduled post and its latest announcement."""
-        return words.describe_digest(
+        """Describe a digest: next post, latest announcement, how its buttons were used."""
+        tally = await self.bot.services.feedback.tally(config.channel_id)
+        described = words.describe_digest(
             config,
             self.bot.targets.next_post(config.key),
             await self.bot.targets.progress(config.key),
         )
+        return f"{described}\n{paper_words.tally(tally)}"
 
 
 def channel_rights(channel: DigestChannel) -> ChannelRights:
@@ -286,17 +292,16 @@ def with_intro(intro: str, payloads: Iterable[Mapping[str, Any]]) -> list[Mappin
 
 
 async def send_followup(interaction: discord.Interaction, payload: Mapping[str, Any]) -> None:
-    """Send one message payload as an ephemeral followup, mentions off."""
+    """Send one message payload as an ephemeral followup, with its buttons, mentions off."""
     embeds = [discord.Embed.from_dict(embed) for embed in payload.get("embeds", [])]
     content = payload.get("content")
+    options: dict[str, Any] = {"ephemeral": True, "allowed_mentions": _MENTIONS_OFF}
+    if payload.get("components"):
+        options["view"] = view_of(payload)
     if content:
-        await interaction.followup.send(
-            content, embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
-        )
+        await interaction.followup.send(content, embeds=embeds, **options)
     else:
-        await interaction.followup.send(
-            embeds=embeds, ephemeral=True, allowed_mentions=_MENTIONS_OFF
-        )
+        await interaction.followup.send(embeds=embeds, **options)
 
 
 async def send_pages(interaction: discord.Interaction, blocks: Iterable[str]) -> None:

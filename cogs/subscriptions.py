@@ -5,6 +5,8 @@ Everything here is about the caller's own settings, so every answer is ephemeral
 
 from __future__ import annotations
 
+from typing import Literal
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -83,6 +85,7 @@ class SubscriptionsCog(commands.Cog):
         timezone="Your IANA timezone, e.g. Europe/Berlin",
         language="Language of the summaries, e.g. German or pt-BR",
         paused="Pause (true) or resume (false) your DMs",
+        style="compact: title, authors, TL;DR, links (default); full: the whole summary",
     )
     @app_commands.autocomplete(
         categories=complete_categories, timezone=complete_timezones, language=complete_languages
@@ -95,10 +98,11 @@ class SubscriptionsCog(commands.Cog):
         timezone: str | None = None,
         language: str | None = None,
         paused: bool | None = None,
+        style: Literal["compact", "full"] | None = None,
     ) -> None:
         """Show your keyword subscription, or change its settings."""
         async with member_notice(self.bot, interaction):
-            change = SubscriptionChange(categories, time, timezone, language, paused)
+            change = SubscriptionChange(categories, time, timezone, language, paused, style)
             targets, user_id = self.bot.targets, interaction.user.id
             # What the keywords find may need the feed of new categories: answer later.
             await interaction.response.defer(ephemeral=True, thinking=True)

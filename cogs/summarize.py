@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot import words
 from bot.client import DigestBot
+from bot.discord_sender import StoredComponents
 from bot.errors import (
     ArxivBadRequestError,
     ArxivError,
@@ -123,9 +124,11 @@ class SummarizeCog(commands.Cog):
             retry_in = exc.retry_in if isinstance(exc, ArxivUnavailableError) else None
             await answer_privately(interaction, arxiv_down(retry_in))
             return
-        message = render_single(item)
+        message = render_single(item)  # the full layout: one paper asked for by name
         await interaction.followup.send(
-            embeds=list(message.embeds), allowed_mentions=message.allowed_mentions
+            embeds=list(message.embeds),
+            allowed_mentions=message.allowed_mentions,
+            view=StoredComponents(message.components),
         )
 
 

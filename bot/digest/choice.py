@@ -1,9 +1,9 @@
-"""What each target gets from an announcement: one compiled matcher for all, then each one's cut.
+"""What each target gets from an announcement: its matches, minus what it has, ranked and cut.
 
-Pure CPU work over an `Announced` (the pass runs it off the event loop): every target's
-keywords go through ONE matcher (targets with the same keywords share its entry); each
-target keeps the matches its categories see, minus what it already has, ranked, cut at its
-`max_papers`, with the counts its header reports.
+Every target's keywords go through ONE compiled matcher (bot.matching) over every paper the
+announcement offers; each target keeps the matches its categories see, minus the papers it
+already has, in ranked order, cut at its `max_papers` (or kept whole, for a member whose
+marks reorder them first: bot.digest.planner). CPU work, run off the event loop.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Choice:
     total: int
 
 
-def queries(due: Sequence[Target]) -> list[KeywordQuery | None]:
+def parse_queries(due: Sequence[Target]) -> list[KeywordQuery | None]:
     """Parse each target's keywords once per distinct list; None for a list that no longer parses.
 
     A stored list was valid when it was written; a later change of the keyword rules must
@@ -58,12 +58,16 @@ def queries(due: Sequence[Target]) -> list[KeywordQuery | None]:
 def choose(
     announced: Announced,
     due: Sequence[Target],
-    parsed: Sequence[KeywordQuery | None],
+    queries: Sequence[KeywordQuery | None],
     delivered: Mapping[TargetKey, set[str]],
+    uncut: frozenset[TargetKey] = frozenset(),
 ) -> list[Choice]:
-    """Match every target at once with one compiled matcher; keep what each may receive."""
+    """Match every target at once with one compiled matcher; keep what each may receive.
+
+    Targets in `uncut` keep all their matches (their member's marks reorder them first).
+    """
     with gc_paused():
-        return _choose_all(announced, due, parsed, delivered)
+        return _choose_all(announced, due, queries, delivered, uncut)
 
 
 def replaced_for(
@@ -73,7 +77,8 @@ def replaced_for(
 ) -> list[tuple[tuple[Paper, int], ...]]:
     """Return, per target, the new versions it replies to: (paper, message that carried it).
 
-    Only targets that asked for versions, and only papers they were given earlier.
+    Only targets that asked for versions (`versions:true`), and only papers they were given
+    earlier.
     """
     found: list[tuple[tuple[Paper, int], ...]] = []
     for target in due:
@@ -85,17 +90,18 @@ def replaced_for(
 def _choose_all(
     announced: Announced,
     due: Sequence[Target],
-    parsed: Sequence[KeywordQuery | None],
+    queries: Sequence[KeywordQuery | None],
     delivered: Mapping[TargetKey, set[str]],
+    uncut: frozenset[TargetKey],
 ) -> list[Choice]:
     """Do `choose`'s work (with the collector paused)."""
     # Targets with the same keywords, the same papers to choose from and the same cut share
     # one entry of the matcher, which keeps only each entry's best `max_papers` and a count.
-    entries: dict[tuple[tuple[str, ...], frozenset[str], int], int] = {}
+    entries: dict[tuple[tuple[str, ...], frozenset[str], int | None], int] = {}
     compiled: dict[int, KeywordQuery] = {}
     wanted: dict[int, Wanted] = {}
     planned: list[tuple[int | None, int]] = []  # per target: its entry, its total
-    for target, query in zip(due, parsed, strict=True):
+    for target, query in zip(due, queries, strict=True):
         offered, offered_ids = announced.view(
             target.categories, include_cross_lists=target.include_cross_lists
         )
@@ -106,10 +112,11 @@ def _choose_all(
             planned.append((None, total))
             continue
         among = offered_ids - had if had else offered_ids  # the view, shared, most often
-        entry = entries.setdefault((target.keywords, among, target.max_papers), len(entries))
+        limit = None if target.key in uncut else target.max_papers
+        entry = entries.setdefault((target.keywords, among, limit), len(entries))
         if entry not in compiled:
             compiled[entry] = query
-            wanted[entry] = Wanted(target.max_papers, among)
+            wanted[entry] = Wanted(limit, among)
         planned.append((entry, total))
     best = Matcher(compiled).best(announced.papers, wanted)
     return [

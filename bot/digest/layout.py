@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.digest.choice import Choice, gc_paused
 from bot.models import Digest, DigestItem, Match, Paper
+from bot.paper_actions import list_page_custom_id
 from bot.render import OutgoingMessage, render_digest
 from bot.render.messages import RenderCache, render_no_matches, render_version_reply
 from bot.render.places import forum_labels, header_apart, ping_role, thread_name
@@ -120,7 +121,9 @@ def _messages(
     The "No matches" line pings nobody: there is nothing to look at.
     """
     if digest.items:
-        return _placed(target, digest, ping_role(render_digest(digest, cache), target.mention_role))
+        show_all = list_page_custom_id(target.key, digest.date, 1) if target.key else None
+        rendered = render_digest(digest, cache, style=target.style, show_all_id=show_all)
+        return _placed(target, digest, ping_role(rendered, target.mention_role))
     if not target.quiet and not digest.late and digest.matched == 0:
         return _placed(target, digest, [render_no_matches(digest)])
     return (), None

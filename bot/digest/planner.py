@@ -12,8 +12,11 @@ Per announcement, whatever the number or variety of targets:
    posts are recorded in the outbox with each target's planned date, in batched
    transactions.
 
-What is left per target is planning: filtering its matches and laying out its messages. The
-poll, catch-up, a new target's first post and `/digest post` record what they plan; previews
+What is left per target is planning: filtering its matches and laying out its messages. A
+member who marked papers ("More like this", "Not interested") gets their matches reordered by
+those marks before the cut (bot.feedback). A post that shows fewer papers than matched keeps
+the query it answered (bot.store.post_queries), for its "Show all N" button. The poll,
+catch-up, a new target's first post and `/digest post` record what they plan; previews
 (`/digest preview`, the CLI's `preview`) plan in memory and record nothing.
 
 A target catches up on the announcements of the last week it missed (`CATCH_UP_DAYS`), each
@@ -30,18 +33,21 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
 
 from bot.arxiv.calendar import BACKFILL_DAYS, EASTERN
 from bot.config import Settings
 from bot.digest.announced import Announced
-from bot.digest.choice import choose, queries, replaced_for
+from bot.digest.choice import Choice, choose, parse_queries, replaced_for
 from bot.digest.layout import Heading, PlannedPost, lay_out, records
 from bot.digest.papers import PaperWork
-from bot.models import Paper
+from bot.matching import KeywordQuery
+from bot.models import Match, Paper
 from bot.render import render_digest
-from bot.store import announcements, deliveries, guild_settings, passes, targets
+from bot.store import announcements, deliveries, guild_settings, passes, post_queries, targets
 from bot.store.db import Database
 from bot.store.passes import TargetPass
+from bot.store.post_queries import PostQuery
 from bot.summarize.spending import Payers
 from bot.targets.model import Target, TargetKey, TargetKind
 from bot.timeutil import utc_now
@@ -67,6 +73,18 @@ class PassReport:
     late: bool = False
 
 
+class MemberRanking(Protocol):
+    """How members' marks reorder their matches (bot.feedback.Feedback provides it)."""
+
+    async def members_with_marks(self) -> set[int]:
+        """Return the members who marked at least one paper."""
+
+    async def rank_for_member(
+        self, user_id: int, candidates: Sequence[Match], query: KeywordQuery
+    ) -> list[Match]:
+        """Return the member's matches best first, moved by their marks."""
+
+
 class Planner:
     """Plan posts for many targets in one pass per announcement."""
 
@@ -76,11 +94,13 @@ class Planner:
         work: PaperWork,
         settings: Settings,
         *,
+        ranking: MemberRanking | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._db = db
         self._work = work
         self._settings = settings
+        self._ranking = ranking
         self._clock = clock
         # One recording pass at a time: the poll, a first post and /digest post may overlap,
         # and each must see what the others recorded.
@@ -108,7 +128,8 @@ class Planner:
         """
         (post,), _ = await self._pass(date, [(target, Heading())])
         if not post.messages:
-            return dataclasses.replace(post, messages=tuple(render_digest(post.digest)))
+            messages = render_digest(post.digest, style=target.style)
+            return dataclasses.replace(post, messages=tuple(messages))
         return post
 
     async def latest_date(self, target: Target) -> dt.date | None:
@@ -203,6 +224,13 @@ class Planner:
             late=late,
             now=self._clock(),
         )
+        wanted = [query for post in posts if (query := _query_of(post)) is not None]
+        await post_queries.record(
+            self._db,
+            date,
+            [query for query in wanted if query.target in result.recorded],
+            now=self._clock(),
+        )
         report = PassReport(
             date=date,
             targets=len(due),
@@ -232,9 +260,13 @@ class Planner:
         announced = await Announced.load(self._db, date, after=after)
         delivered = await deliveries.delivered_of_announcement(self._db, date)
         wanted_targets = [target for target, _ in due]
-        parsed = queries(wanted_targets)
+        parsed = parse_queries(wanted_targets)
+        ranked = await self._ranked_members(wanted_targets)
         # Matching and rendering are CPU work: off the event loop, so commands stay quick.
-        choices = await asyncio.to_thread(choose, announced, wanted_targets, parsed, delivered)
+        choices = await asyncio.to_thread(
+            choose, announced, wanted_targets, parsed, delivered, ranked
+        )
+        choices = await self._rerank(wanted_targets, parsed, choices, ranked)
         carriers = {}
         if announced.replacements and any(target.versions for target in wanted_targets):
             carriers = await deliveries.carriers_of_replaced(self._db, date)
@@ -265,6 +297,49 @@ class Planner:
             due = [(t, dataclasses.replace(h, catch_up=not h.late)) for t, h in due]
         posts = await asyncio.to_thread(lay_out, date, due, choices, replies, enriched, outcomes)
         return posts, announced.latest_batch
+
+    async def _ranked_members(self, due: Sequence[Target]) -> frozenset[TargetKey]:
+        """Return the subscriptions of `due` whose member marked papers (ranked by them)."""
+        users = [t.key for t in due if t.key is not None and t.key.kind is TargetKind.USER]
+        if self._ranking is None or not users:
+            return frozenset()
+        marked = await self._ranking.members_with_marks()
+        return frozenset(key for key in users if key.id in marked)
+
+    async def _rerank(
+        self,
+        due: Sequence[Target],
+        queries: Sequence[KeywordQuery | None],
+        choices: Sequence[Choice],
+        ranked: frozenset[TargetKey],
+    ) -> list[Choice]:
+        """Reorder the uncut matches of members with marks by those marks, then cut them."""
+        result = list(choices)
+        if self._ranking is None or not ranked:
+            return result
+        for index, (target, query) in enumerate(zip(due, queries, strict=True)):
+            if target.key not in ranked or query is None:
+                continue
+            choice = result[index]
+            order = await self._ranking.rank_for_member(target.key.id, choice.matches, query)
+            matches = tuple(order[: target.max_papers])
+            result[index] = dataclasses.replace(choice, matches=matches)
+        return result
+
+
+def _query_of(post: PlannedPost) -> PostQuery | None:
+    """Return what a post answered when it shows fewer papers than matched, else None."""
+    target, digest = post.target, post.digest
+    if target.key is None or not digest.items or len(digest.items) >= digest.matched:
+        return None
+    return PostQuery(
+        target=target.key,
+        categories=target.categories,
+        keywords=target.keywords,
+        include_cross_lists=target.include_cross_lists,
+        language=target.language,
+        matched=digest.matched,
+    )
 
 
 def _day_before(date: dt.date | None) -> dt.date | None:

@@ -98,6 +98,10 @@ class Feedback:
         """Return the button tally of a digest channel (since `since`, or ever)."""
         return ActionTally(await store.channel_tally(self._db, channel_id, since=since))
 
+    async def members_with_marks(self) -> set[int]:
+        """Return the members who marked at least one paper (a pass ranks only theirs)."""
+        return await store.users_with_marks(self._db)
+
     async def rank_for_member(
         self, user_id: int, candidates: Sequence[Match], query: KeywordQuery
     ) -> list[Match]:

@@ -49,7 +49,7 @@ ARCHIVE_COLOURS: Final[Mapping[str, int]] = {
 DEFAULT_COLOUR: Final = 0xB31B1B  # arXiv's red
 
 AUTHORS_IN_FULL_MAX: Final = 5  # up to this many authors, all are named
-AUTHORS_BEFORE_ET_AL: Final = 3  # past it, the first three, then "et al. (N authors)"
+AUTHORS_BEFORE_ELLIPSIS: Final = 3  # past it, the first three, "…", the last, and the count
 
 SUMMARY_LABELS: Final = ("**TL;DR:** ", "**Motivation:** ")
 LINK_SEPARATOR: Final = " · "
@@ -151,24 +151,35 @@ def links_value(paper: Paper) -> str:
 
 
 def author_line(authors: tuple[Author, ...], limit: int = limits.AUTHOR_NAME_MAX) -> str:
-    """Return "A, B, C" or "A, B, C et al. (3,000 authors)" within `limit` characters."""
-    if len(authors) <= AUTHORS_IN_FULL_MAX:
-        shown, rest = authors, ""
-    else:
-        shown, rest = authors[:AUTHORS_BEFORE_ET_AL], _et_al(len(authors))
-    names = [n for n in (plain_line(a.name) for a in shown) if n]
-    while len(names) > 1 and len(", ".join(names) + rest) > limit:
-        names.pop()
-        rest = _et_al(len(authors))
-    if not names:
-        return f"{len(authors):,} authors" if rest else ""
-    room = limit - len(rest)
-    return truncate(", ".join(names), max(room, len(limits.ELLIPSIS))) + rest
+    """Return "A, B, C" or, past five authors, "A, B, C, …, Z (3,000 authors)" within `limit`.
+
+    The last author is kept (README, "Digest styles"): in many fields it is the senior author
+    a reader recognises. When even that is too long, first authors go before the last one.
+    """
+    count = len(authors)
+    if count <= AUTHORS_IN_FULL_MAX:
+        names = _names(authors)
+        if len(", ".join(names)) <= limit:
+            return ", ".join(names)
+    if count < 2:
+        return truncate(", ".join(_names(authors)), limit) if count else ""
+    suffix = f" ({count:,} authors)"
+    first = _names(authors[: min(AUTHORS_BEFORE_ELLIPSIS, count - 1)])
+    last = _names(authors[-1:])
+    while True:
+        text = ", ".join([*first, limits.ELLIPSIS, *last]) if first or last else ""
+        if not text:
+            return f"{count:,} authors"
+        if len(text + suffix) <= limit or len(first) <= 1:
+            break
+        first.pop()
+    room = max(limit - len(suffix), len(limits.ELLIPSIS))
+    return truncate(text, room) + suffix
 
 
-def _et_al(count: int) -> str:
-    """Return the suffix that stands for the authors not named."""
-    return f" et al. ({count:,} authors)"
+def _names(authors: tuple[Author, ...]) -> list[str]:
+    """Return the authors' names as shown, leaving out names that are blank once cleaned."""
+    return [name for name in (plain_line(author.name) for author in authors) if name]
 
 
 def footer_text(item: DigestItem) -> str:

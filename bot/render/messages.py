@@ -4,7 +4,9 @@ A digest post is a short header followed by the paper embeds, packed into as few
 the limits allow (docs/behaviour.md, "Discord's limits"): at most 10 embeds and 6,000 embed
 characters per message. The header is the content of the first message; content counts apart
 from the embed total. Each message says which papers it carries (`paper_ids`): the outbox
-records exactly that, so "exactly once" never depends on how embeds were packed.
+records exactly that, so "exactly once" never depends on how embeds were packed. Each message
+also carries its papers' actions (`components`, bot.render.components), and the first one a
+"Show all N" button when fewer papers are shown than matched.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Hashable, MutableMapping, Sequence
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import discord
 
-from bot.models import Digest, DigestItem, Paper
+from bot.models import Digest, DigestItem, DigestStyle, Paper
 from bot.render import limits
+from bot.render.compact import render_compact
+from bot.render.components import paper_actions, paper_buttons, show_all_button
 from bot.render.embeds import Frames, render_item
 from bot.render.text import defuse_mentions, markdown_line, truncate
 from bot.words import catch_up_note, late_note, no_matches_line, skipped_note, version_note
@@ -34,14 +38,16 @@ _MONTHS: Final = (
 class OutgoingMessage:
     """One message to send: optional content and up to 10 embeds, mentions disabled.
 
-    `paper_ids` are the base ids of the papers the embeds show, one per embed, in order.
-    `ping_role` is the one role the message may ping (a digest's `mention_role`, on its
-    header); every other mention in it pings nobody.
+    `paper_ids` are the base ids of the papers the embeds show, one per embed, in order;
+    `components` the message's action rows, as Discord's JSON. `ping_role` is the one role
+    the message may ping (a digest's `mention_role`, on its header); every other mention in
+    it pings nobody.
     """
 
     content: str | None
     embeds: tuple[discord.Embed, ...] = ()
     paper_ids: tuple[str, ...] = ()
+    components: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     ping_role: int | None = None
 
     @property
@@ -67,12 +73,16 @@ class OutgoingMessage:
         Matches what discord.py builds for `channel.send(content=..., embeds=[...],
         allowed_mentions=AllowedMentions.none())` (`discord.http.handle_message_parameters`),
         minus `"tts": false`, which is Discord's default: the shape `preview --json` prints.
+        `components` is there only when the message has some.
         """
-        return {
+        payload: dict[str, object] = {
             "content": self.content,
             "embeds": [embed.to_dict() for embed in self.embeds],
             "allowed_mentions": self.allowed_mentions.to_dict(),
         }
+        if self.components:
+            payload["components"] = list(self.components)
+        return payload
 
     def to_json(self, encoded: MutableMapping[int, str] | None = None) -> str:
         """Return `to_payload()` as JSON text; with `encoded`, encode each embed only once.
@@ -90,9 +100,14 @@ class OutgoingMessage:
             embeds.append(text)
         content = json.dumps(self.content, ensure_ascii=False)
         mentions = json.dumps(self.allowed_mentions.to_dict())
+        components = (
+            f', "components": {json.dumps(list(self.components), ensure_ascii=False)}'
+            if self.components
+            else ""
+        )
         return (
             f'{{"content": {content}, "embeds": [{", ".join(embeds)}],'
-            f' "allowed_mentions": {mentions}}}'
+            f' "allowed_mentions": {mentions}{components}}}'
         )
 
 
@@ -144,21 +159,30 @@ def render_version_reply(paper: Paper) -> OutgoingMessage:
 class RenderCache:
     """What one pass renders once for many targets: embeds by item, and their shared texts.
 
-    An item is told apart by paper id and version, keywords and summary (`item_key`): within
-    one pass a paper id and version stand for one text. Use one cache per pass.
+    An item is told apart by paper id and version, keywords and summary (`item_key`) and the
+    style: within one pass a paper id and version stand for one text. One cache per pass.
     """
 
     def __init__(self) -> None:
         self.embeds: dict[Hashable, discord.Embed] = {}
         self.frames: Frames = {}
 
-    def embed(self, item: DigestItem) -> discord.Embed:
-        """Return the item's embed, rendering it the first time."""
-        key = item_key(item)
+    def embed(self, item: DigestItem, style: DigestStyle = DigestStyle.COMPACT) -> discord.Embed:
+        """Return the item's embed in `style`, rendering it the first time."""
+        key = (style, item_key(item))
         embed = self.embeds.get(key)
         if embed is None:
-            embed = self.embeds[key] = render_item(item, self.frames)
+            embed = self.embeds[key] = render_embed(item, style, self.frames)
         return embed
+
+
+def render_embed(
+    item: DigestItem, style: DigestStyle = DigestStyle.COMPACT, frames: Frames | None = None
+) -> discord.Embed:
+    """Return the item's embed in `style` (bot.render.compact or bot.render.embeds)."""
+    if style is DigestStyle.COMPACT:
+        return render_compact(item)
+    return render_item(item, frames)
 
 
 def item_key(item: DigestItem) -> Hashable:
@@ -167,30 +191,56 @@ def item_key(item: DigestItem) -> Hashable:
     return (paper.base_id, paper.version, item.keywords, item.summary, item.fallback)
 
 
-def render_digest(digest: Digest, cache: RenderCache | None = None) -> list[OutgoingMessage]:
+def render_digest(
+    digest: Digest,
+    cache: RenderCache | None = None,
+    *,
+    style: DigestStyle = DigestStyle.COMPACT,
+    show_all_id: str | None = None,
+) -> list[OutgoingMessage]:
     """Return the messages of one digest post, in order: header first, then every paper.
 
     The header rides on the first message together with as many embeds as fit; an empty
     digest is one header-only message that says nothing matched. Each message lists the
-    papers its embeds show.
+    papers its embeds show and carries their actions; with `show_all_id` (the custom id of
+    the post's other papers), the first message also has a "Show all N" button when fewer
+    papers are shown than matched.
     """
     header = header_text(digest)
-    render = cache.embed if cache is not None else render_item
-    groups = pack_embeds([(item.paper.base_id, render(item)) for item in digest.items])
-    messages = [
-        OutgoingMessage(
-            None if index else header,
-            tuple(embed for _, embed in group),
-            tuple(base_id for base_id, _ in group),
+    cache = cache if cache is not None else RenderCache()
+    papers = {item.paper.base_id: item.paper for item in digest.items}
+    groups = pack_embeds([(item.paper.base_id, cache.embed(item, style)) for item in digest.items])
+    messages = []
+    for index, group in enumerate(groups):
+        base_ids = tuple(base_id for base_id, _ in group)
+        rows = paper_actions(
+            [papers[base_id] for base_id in base_ids], details=style is DigestStyle.COMPACT
         )
-        for index, group in enumerate(groups)
-    ]
+        if index == 0 and show_all_id is not None and 0 < len(digest.items) < digest.matched:
+            rows.append(show_all_button(show_all_id, digest.matched))
+        messages.append(
+            OutgoingMessage(
+                None if index else header,
+                tuple(embed for _, embed in group),
+                base_ids,
+                tuple(rows),
+            )
+        )
     return messages or [OutgoingMessage(header)]
 
 
-def render_single(item: DigestItem) -> OutgoingMessage:
-    """Return the one-embed message for `/summarize` and the `summarize` command."""
-    return OutgoingMessage(None, (render_item(item),), (item.paper.base_id,))
+def render_single(item: DigestItem, style: DigestStyle = DigestStyle.FULL) -> OutgoingMessage:
+    """Return the one-embed message for `/summarize` and the `summarize` command.
+
+    It carries the paper's buttons; Details only in the compact style (the full one already
+    shows everything Details would).
+    """
+    return OutgoingMessage(
+        None,
+        (render_embed(item, style),),
+        (item.paper.base_id,),
+        (paper_buttons(item.paper, details=style is DigestStyle.COMPACT),),
+    )
 
 
 def pack_embeds(

@@ -15,6 +15,7 @@ from typing import Final
 
 from bot.models import Digest
 from bot.render import limits
+from bot.render.components import is_show_all_row
 from bot.render.messages import OutgoingMessage
 from bot.render.text import truncate
 
@@ -45,15 +46,23 @@ def thread_name(digest: Digest) -> str:
 def header_apart(messages: Sequence[OutgoingMessage]) -> list[OutgoingMessage]:
     """Return a post with its header as a message of its own, then the papers' messages.
 
-    The header is the first message's content; a post without embeds is only its header.
+    The header is the first message's content, with the post's "Show all N" button; the
+    papers keep the buttons and menu that act on them. A post without embeds is only its
+    header.
     """
     if not messages:
         return []
     first, *rest = messages
-    header = OutgoingMessage(first.content, ping_role=first.ping_role)
+    show_all = tuple(row for row in first.components if is_show_all_row(row))
+    header = OutgoingMessage(first.content, components=show_all, ping_role=first.ping_role)
     if not first.embeds:
         return [header, *rest]
-    papers = dataclasses.replace(first, content=None, ping_role=None)
+    papers = dataclasses.replace(
+        first,
+        content=None,
+        ping_role=None,
+        components=tuple(row for row in first.components if not is_show_all_row(row)),
+    )
     return [header, papers, *rest]
 
 

@@ -47,6 +47,12 @@ class SavedPage:
     number: int
     pages: int
     total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def first_number(self) -> int:
+        """Return the number of the page's first paper in the whole list (from 1)."""
+        return (self.number - 1) * self.size + 1
 
     @property
     def has_previous(self) -> bool:
@@ -75,6 +81,11 @@ class SavedPapers:
         self._limit = limit
         self._page_size = page_size
 
+    @property
+    def limit(self) -> int:
+        """Return how many papers a member may keep."""
+        return self._limit
+
     async def save(self, user_id: int, base_id: str, version: int) -> SaveResult:
         """Save a paper version for `user_id`; saving it again changes nothing."""
         return await store.save_paper(
@@ -102,7 +113,28 @@ class SavedPapers:
         entries = await store.saved_papers(
             self._db, user_id, offset=(number - 1) * self._page_size, limit=self._page_size
         )
-        return SavedPage(entries=tuple(entries), number=number, pages=pages, total=total)
+        return SavedPage(
+            entries=tuple(entries),
+            number=number,
+            pages=pages,
+            total=total,
+            size=self._page_size,
+        )
+
+    async def find(self, user_id: int, text: str, limit: int) -> list[SavedPaper]:
+        """Return up to `limit` of `user_id`'s saved papers whose id or title contains `text`.
+
+        For `/saved remove`'s autocomplete: newest first, case folded.
+        """
+        wanted = text.strip().casefold()
+        found = []
+        for item in await store.saved_papers(self._db, user_id):
+            paper = item.paper
+            if wanted in paper.versioned_id.casefold() or wanted in paper.title.casefold():
+                found.append(item)
+                if len(found) == limit:
+                    break
+        return found
 
     async def export(self, user_id: int, fmt: ExportFormat) -> ExportFile | None:
         """Return `user_id`'s whole list as a file in `fmt`, or None when nothing is saved."""

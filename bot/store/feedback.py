@@ -122,6 +122,12 @@ async def marked_papers(db: Database, user_id: int, *, limit: int) -> list[Marke
     return [_marked(row) for row in rows]
 
 
+async def users_with_marks(db: Database) -> set[int]:
+    """Return every member who has at least one mark (their digests are ranked by them)."""
+    rows = await fetch_all(db, "SELECT DISTINCT user_id FROM paper_feedback")
+    return {int(row[0]) for row in rows}
+
+
 async def record_click(
     db: Database,
     channel_id: int,

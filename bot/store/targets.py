@@ -14,6 +14,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
+from bot.models import DigestStyle
 from bot.store.codec import (
     date_text,
     datetime_text,
@@ -56,7 +57,7 @@ _DIGEST_COLUMNS_SQL = """
 SELECT channel_id, guild_id, categories, keywords, post_time, timezone, language, max_papers,
        include_cross_lists, paused, pause_reason, start_date, planned_date, last_posted_date,
        last_posted_at, created_at, updated_at,
-       place, mention_role_id, quiet, versions
+       place, mention_role_id, style, quiet, versions
 FROM digests
 """
 
@@ -64,11 +65,11 @@ FROM digests
 _UPSERT_DIGEST = """
 INSERT INTO digests (channel_id, guild_id, categories, keywords, post_time, timezone, language,
                      max_papers, include_cross_lists, start_date, created_at, updated_at,
-                     place, mention_role_id, quiet, versions)
+                     place, mention_role_id, style, quiet, versions)
 VALUES (:channel_id, :guild_id, :categories, :keywords, :post_time, :timezone, :language,
         :max_papers, :include_cross_lists,
         coalesce(:start_date, (SELECT max(announced_on) FROM announcements)), :now, :now,
-        :place, :mention_role_id, :quiet, :versions)
+        :place, :mention_role_id, :style, :quiet, :versions)
 ON CONFLICT (channel_id) DO UPDATE SET
     guild_id = excluded.guild_id,
     categories = excluded.categories,
@@ -81,6 +82,7 @@ ON CONFLICT (channel_id) DO UPDATE SET
     updated_at = excluded.updated_at,
     place = excluded.place,
     mention_role_id = excluded.mention_role_id,
+    style = excluded.style,
     quiet = excluded.quiet,
     versions = excluded.versions
 """
@@ -98,6 +100,7 @@ async def upsert_digest(
     language: str | None = None,
     max_papers: int = 10,
     include_cross_lists: bool = False,
+    style: DigestStyle = DigestStyle.COMPACT,
     quiet: bool = True,
     versions: bool = False,
     start_date: dt.date | None = None,
@@ -120,6 +123,7 @@ async def upsert_digest(
         "language": language,
         "max_papers": max_papers,
         "include_cross_lists": int(include_cross_lists),
+        "style": str(style),
         "quiet": int(quiet),
         "versions": int(versions),
         "start_date": date_text(start_date),
@@ -196,6 +200,7 @@ def _digest_from_row(row: Row) -> DigestConfig:
         language=row["language"],
         max_papers=int(row["max_papers"]),
         include_cross_lists=bool(row["include_cross_lists"]),
+        style=_style(row["style"]),
         quiet=bool(row["quiet"]),
         versions=bool(row["versions"]),
         paused=bool(row["paused"]),
@@ -211,6 +216,14 @@ def _digest_from_row(row: Row) -> DigestConfig:
     )
 
 
+def _style(text: str) -> DigestStyle:
+    """Read a stored style; anything unknown reads as the default, compact."""
+    try:
+        return DigestStyle(text)
+    except ValueError:
+        return DigestStyle.COMPACT
+
+
 def _pause_reason(text: str | None) -> PauseReason | None:
     """Read a stored pause reason; an unknown code reads as a pause by an admin."""
     if text is None:
@@ -224,7 +237,7 @@ def _pause_reason(text: str | None) -> PauseReason | None:
 # --- subscriptions ------------------------------------------------------------------------
 
 _SUBSCRIPTION_COLUMNS_SQL = """
-SELECT user_id, keywords, categories, post_time, timezone, language, paused, dm_blocked_at,
+SELECT user_id, keywords, categories, post_time, timezone, language, style, paused, dm_blocked_at,
        start_date, planned_date, last_sent_date, last_sent_at, created_at, updated_at
 FROM subscriptions
 """
@@ -239,8 +252,8 @@ ON CONFLICT (user_id) DO NOTHING
 
 _WRITE_SUBSCRIPTION = """
 UPDATE subscriptions
-SET keywords = ?, categories = ?, post_time = ?, timezone = ?, language = ?, paused = ?,
-    updated_at = ?
+SET keywords = ?, categories = ?, post_time = ?, timezone = ?, language = ?, style = ?,
+    paused = ?, updated_at = ?
 WHERE user_id = ?
 """
 
@@ -314,6 +327,7 @@ async def update_settings(
     time: dt.time | _Unset | None = UNSET,
     timezone: str | _Unset = UNSET,
     language: str | _Unset | None = UNSET,
+    style: DigestStyle | _Unset = UNSET,
     paused: bool | _Unset = UNSET,
     start_date: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -332,6 +346,7 @@ async def update_settings(
             time=_given(time, current.time),
             timezone=_given(timezone, current.timezone),
             language=_given(language, current.language),
+            style=_given(style, current.style),
             paused=_given(paused, current.paused),
         )
         await _write(conn, updated, now)
@@ -401,6 +416,7 @@ async def _write(conn: Connection, subscription: Subscription, now: dt.datetime 
             time_text(subscription.time),
             subscription.timezone,
             subscription.language,
+            str(subscription.style),
             int(subscription.paused),
             datetime_text(now or utc_now()),
             subscription.user_id,
@@ -493,6 +509,7 @@ def _subscription_from_row(row: Row) -> Subscription:
         time=parse_time(row["post_time"]),
         timezone=str(row["timezone"]),
         language=row["language"],
+        style=_style(row["style"]),
         paused=bool(row["paused"]),
         dm_blocked_at=parse_datetime(row["dm_blocked_at"]),
         start_date=parse_date(row["start_date"]),

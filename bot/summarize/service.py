@@ -139,6 +139,15 @@ class Summarizer:
         # that other digests are waiting for.
         return await asyncio.shield(task)
 
+    async def cached(self, paper: Paper, language: str) -> Summary | None:
+        """Return the stored summary of `paper` in `language`, never calling Claude.
+
+        "Details" shows what the digest showed: the summary written for it, if there was one.
+        """
+        language = normalize_language(language, self._settings.default_language)
+        key = SummaryKey(paper.base_id, paper.version, language, self._prompts.version, self.model)
+        return await store.get_summary(self._db, key)
+
     async def summarize_many(
         self,
         papers: Sequence[Paper],

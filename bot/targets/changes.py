@@ -12,8 +12,15 @@ import datetime as dt
 from bot.arxiv.taxonomy import normalize_categories
 from bot.errors import UserInputError
 from bot.matching import MAX_KEYWORDS, parse_keywords
+from bot.models import DigestStyle
 from bot.targets.model import DigestConfig, PostPlace
-from bot.validate import check_max_papers, normalize_language, parse_time, parse_timezone
+from bot.validate import (
+    check_max_papers,
+    normalize_language,
+    parse_style,
+    parse_time,
+    parse_timezone,
+)
 from bot.words import cannot_post_in
 
 
@@ -59,6 +66,7 @@ class DigestChange:
     language: str | None = None
     max_papers: int | None = None
     include_cross_lists: bool | None = None
+    style: str | None = None
     # Where posts go and whom they ping (issue 11). `forum`: the channel is a forum channel
     # (its posts are forum posts, whatever `thread` says); `mention_role` NO_ROLE stops pinging.
     forum: bool = False
@@ -87,6 +95,7 @@ class DigestSettings:
     language: str | None
     max_papers: int
     include_cross_lists: bool
+    style: DigestStyle
     place: PostPlace = PostPlace.CHANNEL
     mention_role: int | None = None
     quiet: bool = True
@@ -133,6 +142,11 @@ def digest_settings(
         include_cross_lists=_flag(
             change.include_cross_lists, current.include_cross_lists if current else False
         ),
+        style=(
+            parse_style(change.style)
+            if change.style is not None
+            else (current.style if current else DigestStyle.COMPACT)
+        ),
         place=place,
         mention_role=_mention_role(change, current),
         quiet=_flag(change.quiet, current.quiet if current else True),
@@ -172,6 +186,7 @@ class SubscriptionChange:
     timezone: str | None = None
     language: str | None = None
     paused: bool | None = None
+    style: str | None = None
 
     @property
     def empty(self) -> bool:

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
 
+from bot.models import DigestStyle
+
 
 class TargetKind(StrEnum):
     """Where a post goes: a digest's channel or a member's DMs (the value is stored)."""
@@ -83,6 +85,7 @@ class DigestConfig:
     language: str | None = None
     max_papers: int = 10
     include_cross_lists: bool = False
+    style: DigestStyle = DigestStyle.COMPACT
     #: False: a day without matches posts a one-line "No matches today".
     quiet: bool = True
     #: True: a delivered paper gets a one-line reply when a new version is announced.
@@ -122,6 +125,7 @@ class Subscription:
     time: dt.time | None = None
     timezone: str = "UTC"
     language: str | None = None
+    style: DigestStyle = DigestStyle.COMPACT
     paused: bool = False
     dm_blocked_at: dt.datetime | None = None
     start_date: dt.date | None = None
@@ -169,6 +173,7 @@ class Target:
     language: str
     max_papers: int
     include_cross_lists: bool = False
+    style: DigestStyle = DigestStyle.COMPACT
     start_date: dt.date | None = None
     planned_date: dt.date | None = None
     #: None: sent as soon as planned; else the local time of day its job sends at.
@@ -196,6 +201,7 @@ class Target:
             language=config.language or default_language,
             max_papers=config.max_papers,
             include_cross_lists=config.include_cross_lists,
+            style=config.style,
             start_date=config.start_date,
             planned_date=config.planned_date,
             time=config.time,
@@ -218,6 +224,7 @@ class Target:
             keywords=sub.keywords,
             language=sub.language or default_language,
             max_papers=SUBSCRIPTION_MAX_PAPERS,
+            style=sub.style,
             start_date=sub.start_date,
             planned_date=sub.planned_date,
             time=sub.time,

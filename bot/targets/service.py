@@ -30,7 +30,7 @@ from bot.targets.changes import (
 from bot.targets.model import DigestConfig, PauseReason, Subscription, TargetKey
 from bot.targets.schedule import TargetSchedule
 from bot.timeutil import utc_now
-from bot.validate import normalize_language, parse_time, parse_timezone
+from bot.validate import normalize_language, parse_style, parse_time, parse_timezone
 from bot.words import no_digest
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ class TargetService:
             language=wanted.language,
             max_papers=wanted.max_papers,
             include_cross_lists=wanted.include_cross_lists,
+            style=wanted.style,
             place=wanted.place,
             mention_role=wanted.mention_role,
             quiet=wanted.quiet,
@@ -232,6 +233,7 @@ class TargetService:
                 if change.language is not None
                 else UNSET
             ),
+            style=parse_style(change.style) if change.style is not None else UNSET,
             paused=change.paused if change.paused is not None else UNSET,
             now=self._now(),
         )

@@ -117,6 +117,8 @@ async def test_preview_json_shows_matched_papers_ranked_with_keywords(
         "cs.LG",
         "--keywords",
         "rag, kv cache, llm, -survey",
+        "--style",
+        "full",
         "--json",
         env=cli_env,
     )
@@ -130,6 +132,25 @@ async def test_preview_json_shows_matched_papers_ranked_with_keywords(
     embeds = [e for p in payloads for e in p["embeds"]]
     assert matched_field(embeds[0]) == "rag, kv cache, llm"
     assert embeds[0]["url"] == "https://arxiv.org/abs/2604.00002"
+
+
+async def test_preview_is_compact_by_default_and_carries_the_paper_actions(
+    fake_arxiv: FakeArxiv, cli_env: dict[str, str]
+) -> None:
+    fake_arxiv.add_feed_papers(ANNOUNCEMENT)
+    args = ("preview", "--categories", "cs.CL", "cs.LG", "--keywords", "rag, kv cache, llm")
+    run = await run_cli(*args, "--json", env=cli_env)
+    assert run.code == 0, run.err
+    [payload] = run.payloads()
+    first = payload["embeds"][0]
+    assert "fields" not in first  # no motivation, method, results or affiliations
+    assert "matched: rag, kv cache, llm" in first["description"]
+    assert "[PDF](https://arxiv.org/pdf/2604.00002v1)" in first["description"]
+    # Several papers in one message: one menu to pick a paper and act on it.
+    [row] = payload["components"]
+    [menu] = row["components"]
+    assert menu["custom_id"] == "paper:choose"
+    assert [o["value"] for o in menu["options"]][:1] == ["2604.00002v1"]
 
 
 async def test_preview_includes_cross_lists_only_when_asked(

@@ -9,7 +9,8 @@ import discord
 import pytest
 from discord.http import handle_message_parameters
 
-from bot.models import Author, Digest, DigestItem, FallbackReason, Paper, Summary
+from bot.discord_sender import view_of
+from bot.models import Author, Digest, DigestItem, DigestStyle, FallbackReason, Paper, Summary
 from bot.render import header_text, render_digest, render_item, render_single
 from bot.render.embeds import ARCHIVE_COLOURS, DEFAULT_COLOUR, author_line
 from bot.render.text import join_items, join_sections, markdown_paragraphs, truncate
@@ -209,12 +210,32 @@ def test_a_few_authors_are_all_named() -> None:
     )
 
 
-def test_a_large_collaboration_is_three_names_et_al_with_the_count() -> None:
+def test_a_large_collaboration_is_three_names_the_last_author_and_the_count() -> None:
     authors = tuple(Author(f"Author Number{i}") for i in range(3_000))
 
     line = author_line(authors)
 
-    assert line == "Author Number0, Author Number1, Author Number2 et al. (3,000 authors)"
+    assert (
+        line
+        == "Author Number0, Author Number1, Author Number2, …, Author Number2999 (3,000 authors)"
+    )
+
+
+def test_six_authors_keep_the_last_one_the_senior_author_in_many_fields() -> None:
+    authors = tuple(
+        Author(name) for name in ["A Ant", "B Bee", "C Cat", "D Dog", "E Eel", "Y Bengio"]
+    )
+
+    assert author_line(authors) == "A Ant, B Bee, C Cat, …, Y Bengio (6 authors)"
+
+
+def test_a_long_author_line_gives_up_first_authors_before_the_last() -> None:
+    authors = tuple(Author(f"{'Verylongname ' * 3}{i}") for i in range(8))
+
+    line = author_line(authors, limit=100)
+
+    assert line.endswith(", …, Verylongname Verylongname Verylongname 7 (8 authors)")
+    assert len(line) <= 100
 
 
 def test_author_latex_accents_are_rendered() -> None:
@@ -348,7 +369,7 @@ def test_digest_of_25_long_papers_packs_by_the_6000_character_total() -> None:
         DigestItem(make_paper(base_id=f"2604.{i:05}", abstract=abstract)) for i in range(25)
     )
 
-    messages = render_digest(make_digest(items, matched=25, total=300))
+    messages = render_digest(make_digest(items, matched=25, total=300), style=DigestStyle.FULL)
 
     assert [len(m.embeds) for m in messages] == [2] * 12 + [1]
     assert all(sum(len(e) for e in m.embeds) <= 6_000 for m in messages)
@@ -372,14 +393,16 @@ def test_single_paper_message_has_one_embed_and_no_header() -> None:
     assert len(message.embeds) == 1
 
 
-def test_payload_is_what_discord_py_sends_for_channel_send() -> None:
+@pytest.mark.parametrize("style", list(DigestStyle))
+def test_payload_is_what_discord_py_sends_for_channel_send(style: DigestStyle) -> None:
     items = (DigestItem(make_paper(), keywords=("agent",), summary=make_summary()),)
-    message = render_digest(make_digest(items, matched=1, total=137))[0]
+    message = render_digest(make_digest(items, matched=1, total=137), style=style)[0]
 
     with handle_message_parameters(
         content=message.content,
         embeds=list(message.embeds),
         allowed_mentions=discord.AllowedMentions.none(),
+        view=view_of(message.to_payload()),
     ) as params:
         sent = params.payload
 

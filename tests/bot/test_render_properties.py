@@ -2,11 +2,13 @@
 
 Discord rejects a whole message (50035) if any limit is exceeded, so these properties check
 the JSON payloads themselves against Discord's documented numbers (written out here, not
-imported from the code under test), for random digests with hostile text.
+imported from the code under test), for random digests with hostile text, in both styles,
+buttons and menus included.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import replace
@@ -15,10 +17,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.models import Author, Digest, DigestItem, FallbackReason, Paper, Summary
+from bot.deep_dive.model import DeepDive, KeyNumber
+from bot.models import Author, Digest, DigestItem, DigestStyle, FallbackReason, Paper, Summary
+from bot.paper_actions import parse_choice, parse_custom_id
+from bot.paper_words import others_intro, others_title
 from bot.render import render_digest, render_single
+from bot.render.components import saved_page_buttons
 from bot.render.embeds import SUMMARY_LABELS, Frames, footer_text, render_item
 from bot.render.messages import RenderCache
+from bot.render.replies import ListEntry, deep_dive_message, details_message, paper_list_message
 from bot.render.text import markdown_line, markdown_paragraphs, plain_line
 from bot.words import fallback_notice
 
@@ -33,6 +40,14 @@ FIELD_VALUE = 1_024
 FOOTER = 2_048
 AUTHOR = 256
 TOTAL = 6_000
+# Components (https://discord.com/developers/docs/components/reference).
+ROWS = 5
+PER_ROW = 5
+CUSTOM_ID = 100
+BUTTON_LABEL = 80
+OPTIONS = 25
+OPTION_TEXT = 100
+PLACEHOLDER = 150
 
 NOISE = [
     "@everyone",
@@ -145,7 +160,8 @@ items = st.builds(
 
 def with_unique_id(item: DigestItem, index: int) -> DigestItem:
     """Give the item's paper an id of its own, so each embed can be traced to its paper."""
-    base_id = f"2604.{index:05}" if index % 2 else f"hep-th/99{index:05}"
+    # Valid arXiv ids, as the store only holds: a button must be able to name the paper.
+    base_id = f"2604.{index:05}" if index % 2 else f"hep-th/99{index % 12 + 1:02}{index + 1:03}"
     return replace(item, paper=replace(item.paper, base_id=base_id))
 
 
@@ -173,7 +189,53 @@ def embed_texts(embed: dict[str, Any]) -> list[str]:
     return texts
 
 
+def assert_components_within_limits(payload: dict[str, Any]) -> None:
+    rows = payload.get("components", [])
+    assert len(rows) <= ROWS
+    ids = []
+    for row in rows:
+        assert row["type"] == 1
+        items = row["components"]
+        assert 1 <= len(items) <= PER_ROW
+        if any(item["type"] == 3 for item in items):
+            assert len(items) == 1  # a menu takes its whole row
+        for item in items:
+            ids.append(item["custom_id"])
+            assert 0 < len(item["custom_id"]) <= CUSTOM_ID
+            if item["type"] == 2:
+                assert 0 < len(item["label"]) <= BUTTON_LABEL
+                continue
+            assert item["type"] == 3
+            assert len(item.get("placeholder", "")) <= PLACEHOLDER
+            options = item["options"]
+            assert 1 <= len(options) <= OPTIONS
+            assert item["max_values"] <= len(options)
+            values = [option["value"] for option in options]
+            assert len(set(values)) == len(values)
+            for option in options:
+                assert 0 < len(option["label"]) <= OPTION_TEXT
+                assert 0 < len(option["value"]) <= OPTION_TEXT
+                assert len(option.get("description", "")) <= OPTION_TEXT
+    assert len(set(ids)) == len(ids)
+
+
+def acted_on(payload: dict[str, Any]) -> list[str]:
+    """Return the paper versions a message's buttons and menu act on, in order."""
+    found: list[str] = []
+    for row in payload.get("components", []):
+        for item in row["components"]:
+            if item["type"] == 3:
+                refs = [parse_choice(option["value"]) for option in item["options"]]
+                found += [str(ref) for ref in refs if ref is not None]
+            else:
+                request = parse_custom_id(item["custom_id"])
+                if request is not None and str(request.paper) not in found:
+                    found.append(str(request.paper))
+    return found
+
+
 def assert_within_discord_limits(payload: dict[str, Any]) -> None:
+    assert_components_within_limits(payload)
     assert payload["allowed_mentions"] == {"parse": []}
     assert payload["content"] is None or 0 < len(payload["content"]) <= CONTENT
     assert len(payload["embeds"]) <= EMBEDS
@@ -182,11 +244,12 @@ def assert_within_discord_limits(payload: dict[str, Any]) -> None:
     for embed in payload["embeds"]:
         assert 0 < len(embed["title"]) <= TITLE
         assert len(embed.get("description", "")) <= DESCRIPTION
-        assert len(embed["fields"]) <= FIELDS
-        for f in embed["fields"]:
+        assert len(embed.get("fields", [])) <= FIELDS
+        for f in embed.get("fields", []):
             assert 0 < len(f["name"].strip()) <= len(f["name"]) <= FIELD_NAME
             assert 0 < len(f["value"].strip()) <= len(f["value"]) <= FIELD_VALUE
-        assert 0 < len(embed["footer"]["text"]) <= FOOTER
+        if "footer" in embed:  # a paper's embed has one; a list of papers need not
+            assert 0 < len(embed["footer"]["text"]) <= FOOTER
         assert len(embed.get("author", {}).get("name", "")) <= AUTHOR
         total += sum(len(t) for t in embed_texts(embed))
     assert total <= TOTAL
@@ -200,6 +263,11 @@ def assert_links_survive(embed: dict[str, Any], paper: Paper) -> None:
 
 def assert_no_ping_strings(payload: dict[str, Any]) -> None:
     strings = [payload["content"] or ""] + [t for e in payload["embeds"] for t in embed_texts(e)]
+    for row in payload.get("components", []):
+        for item in row["components"]:
+            strings.append(item.get("label", ""))
+            for option in item.get("options", []):
+                strings += [option["label"], option.get("description", "")]
     assert not any(PING.search(s) for s in strings)
 
 
@@ -255,9 +323,12 @@ def assert_cut_only_with_an_ellipsis(embed: dict[str, Any], item: DigestItem) ->
     names = [n for n in (plain_line(a.name) for a in paper.authors[:6]) if n]
     if len(paper.authors) <= 5 and len(", ".join(names)) <= AUTHOR:
         assert line == ", ".join(names)
+    elif len(paper.authors) == 1:
+        assert is_whole_or_cut(line, names[0] if names else "")
     else:
-        unnamed = f"{len(paper.authors):,} authors"  # when the first names are all blank
-        assert " et al. (" in line or line.endswith("…") or line == unnamed
+        count = f"{len(paper.authors):,} authors"
+        # "A, B, C, …, Z (N authors)", fewer first names when long, "N authors" when blank.
+        assert line.endswith(f" ({count})") or line == count
 
 
 SETTINGS = settings(
@@ -267,10 +338,14 @@ SETTINGS = settings(
 )
 
 
+styles = st.sampled_from(DigestStyle)
+SHOW_ALL = "posted:channel:1234567890123456789:2026-04-28:1"
+
+
 @SETTINGS
-@given(digests())
-def test_every_digest_message_is_within_discord_limits(digest: Digest) -> None:
-    for message in render_digest(digest):
+@given(digests(), styles)
+def test_every_digest_message_is_within_discord_limits(digest: Digest, style: DigestStyle) -> None:
+    for message in render_digest(digest, style=style, show_all_id=SHOW_ALL):
         payload = message.to_payload()
         json.dumps(payload, ensure_ascii=False).encode("utf-8")  # sendable as UTF-8 JSON
         assert_within_discord_limits(payload)
@@ -278,8 +353,25 @@ def test_every_digest_message_is_within_discord_limits(digest: Digest) -> None:
 
 @SETTINGS
 @given(digests())
+def test_every_compact_paper_appears_once_in_order_with_its_links(digest: Digest) -> None:
+    messages = render_digest(digest, style=DigestStyle.COMPACT)
+    embeds = [e for m in messages for e in m.to_payload()["embeds"]]  # type: ignore[attr-defined]
+
+    assert len(embeds) == len(digest.items)
+    for embed, item in zip(embeds, digest.items, strict=True):
+        paper = item.paper
+        assert embed["url"] == paper.abs_url
+        assert embed["description"].endswith(f"[PDF]({paper.pdf_url}) · [HTML]({paper.html_url})")
+        title = markdown_line(paper.title) or f"arXiv:{paper.versioned_id}"
+        assert is_whole_or_cut(embed["title"], title)
+        assert embed["footer"]["text"].startswith(f"arXiv:{paper.versioned_id} · ")
+        assert "fields" not in embed
+
+
+@SETTINGS
+@given(digests())
 def test_every_paper_appears_once_in_order_with_its_links(digest: Digest) -> None:
-    messages = render_digest(digest)
+    messages = render_digest(digest, style=DigestStyle.FULL)
     embeds = [e for m in messages for e in m.to_payload()["embeds"]]  # type: ignore[attr-defined]
 
     assert messages[0].content is not None
@@ -291,17 +383,17 @@ def test_every_paper_appears_once_in_order_with_its_links(digest: Digest) -> Non
 
 
 @SETTINGS
-@given(digests(), st.booleans())
+@given(digests(), st.booleans(), styles)
 def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
-    digest: Digest, shared_cache: bool
+    digest: Digest, shared_cache: bool, style: DigestStyle
 ) -> None:
     # What the outbox records (delivery's exactly-once): each message's paper ids. Each
     # planned paper must be carried by exactly one message, the one whose embed shows it,
-    # whether or not embeds come from a pass's cache.
+    # and whose buttons act on it, whether or not embeds come from a pass's cache.
     cache = RenderCache() if shared_cache else None
     if cache is not None:
-        render_digest(digest, cache)  # a first target fills the cache
-    messages = render_digest(digest, cache)
+        render_digest(digest, cache, style=style)  # a first target fills the cache
+    messages = render_digest(digest, cache, style=style)
 
     carried = [base_id for message in messages for base_id in message.paper_ids]
     assert sorted(carried) == sorted(item.paper.base_id for item in digest.items)
@@ -311,6 +403,8 @@ def test_every_planned_paper_is_in_exactly_one_message_that_shows_it(
         payload = message.to_payload()
         shown = [embed["url"] for embed in payload["embeds"]]  # type: ignore[attr-defined]
         assert shown == [f"https://arxiv.org/abs/{base_id}" for base_id in message.paper_ids]
+        versions = {item.paper.base_id: item.paper.versioned_id for item in digest.items}
+        assert acted_on(payload) == [versions[base_id] for base_id in message.paper_ids]
         # What the outbox stores is that payload, whether embeds are encoded once or not.
         assert json.loads(message.to_json(encoded)) == payload
         assert json.loads(message.to_json()) == payload
@@ -330,16 +424,88 @@ def test_an_embed_built_on_a_shared_frame_is_the_embed_rendered_alone(
 
 
 @SETTINGS
-@given(digests())
-def test_no_message_carries_a_ping_string(digest: Digest) -> None:
-    for message in render_digest(digest):
+@given(digests(), styles)
+def test_no_message_carries_a_ping_string(digest: Digest, style: DigestStyle) -> None:
+    for message in render_digest(digest, style=style):
         assert_no_ping_strings(message.to_payload())
 
 
 @settings(SETTINGS, max_examples=40)
 @given(items)
 def test_single_paper_message_is_within_limits_and_keeps_its_links(item: DigestItem) -> None:
+    item = with_unique_id(item, 1)
     payload = render_single(item).to_payload()
+    # What Details shows privately is the same full layout, with the paper's other buttons.
+    details = details_message(item).to_payload()
+
+    for shown in (payload, details):
+        assert_within_discord_limits(shown)
+        assert_no_ping_strings(shown)
+        assert_links_survive(shown["embeds"][0], item.paper)  # type: ignore[index]
+        assert acted_on(shown) == [item.paper.versioned_id]
+    compact = render_single(item, DigestStyle.COMPACT).to_payload()
+    assert_within_discord_limits(compact)
+    assert compact["embeds"][0]["url"] == item.paper.abs_url  # type: ignore[index]
+
+
+# --- what the paper buttons answer -----------------------------------------------------------
+
+deep_dives = st.builds(
+    DeepDive,
+    overview=noisy(10, repeat=60, max_size=500),
+    method=noisy(10, repeat=100, max_size=1_000),
+    experiments=noisy(10, repeat=100, max_size=1_000),
+    limitations=noisy(10, repeat=80, max_size=700),
+    key_numbers=st.lists(
+        st.builds(KeyNumber, noisy(4, repeat=20, max_size=120), noisy(4, repeat=10, max_size=60)),
+        max_size=6,
+    ).map(tuple),
+    model=st.sampled_from(["claude-haiku-4-5"]) | noisy(5, repeat=40),
+    language=st.just("en"),
+)
+
+
+@settings(SETTINGS, max_examples=25)
+@given(papers(), deep_dives)
+def test_a_deep_dive_is_one_message_discord_accepts(paper: Paper, deep_dive: DeepDive) -> None:
+    paper = replace(paper, base_id="2604.00001")
+    payload = deep_dive_message(paper, deep_dive).to_payload()
 
     assert_within_discord_limits(payload)
-    assert_links_survive(payload["embeds"][0], item.paper)  # type: ignore[index]
+    assert_no_ping_strings(payload)
+    [embed] = payload["embeds"]  # type: ignore[misc]
+    links = [f["value"] for f in embed["fields"] if f["name"] == "Links"]
+    assert links == [f"[abs]({paper.abs_url}) · [PDF]({paper.pdf_url}) · [HTML]({paper.html_url})"]
+
+
+@st.composite
+def pages_of_papers(draw: st.DrawFn) -> list[ListEntry]:
+    """1 to 10 listed papers, cycling through a few drawn ones, each with matched keywords."""
+    count = draw(st.integers(1, 10))
+    distinct = draw(st.lists(papers(), min_size=1, max_size=min(count, 3)))
+    keywords = draw(st.lists(noisy(4, repeat=10, max_size=100), max_size=30))
+    # What a page says after a title: the keywords, escaped as every rendered text is.
+    note = ", ".join(k for k in map(markdown_line, keywords) if k)
+    return [
+        ListEntry(replace(distinct[i % len(distinct)], base_id=f"2604.{i + 1:05}"), note)
+        for i in range(count)
+    ]
+
+
+@settings(SETTINGS, max_examples=25)
+@given(pages_of_papers(), st.integers(1, 990), st.integers(1, 100_000), st.integers(1, 100))
+def test_a_page_of_papers_is_one_message_discord_accepts(
+    entries: list[ListEntry], first: int, matched: int, pages: int
+) -> None:
+    number = first % pages + 1
+    payload = paper_list_message(
+        others_title(tuple(CATEGORIES), dt.date(2026, 4, 28)),
+        entries,
+        first_number=first,
+        intro=others_intro(matched, matched, number, pages),
+        page_row=saved_page_buttons(number, pages),
+    ).to_payload()
+
+    assert_within_discord_limits(payload)
+    assert_no_ping_strings(payload)
+    assert acted_on(payload) == [entry.paper.versioned_id for entry in entries]

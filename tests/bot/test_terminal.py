@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.models import Author, Digest, DigestItem, Paper
+from bot.models import Author, Digest, DigestItem, DigestStyle, Paper
 from bot.render import render_digest
 from bot.terminal import TerminalProgress, print_matches, print_readable
 
@@ -26,7 +26,7 @@ def shown(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def digest_payloads() -> list[dict[str, object]]:
+def digest_payloads(style: DigestStyle = DigestStyle.FULL) -> list[dict[str, object]]:
     """Render a real-looking digest: markdown in the header, title, fields and links."""
     paper = Paper(
         "2604.00001",
@@ -37,7 +37,7 @@ def digest_payloads() -> list[dict[str, object]]:
         categories=("cs.LG", "cs.CL"),
     )
     digest = Digest(("cs.LG",), dt.date(2026, 4, 28), (DigestItem(paper, ("agent*",)),), 1, 5)
-    return [message.to_payload() for message in render_digest(digest)]
+    return [message.to_payload() for message in render_digest(digest, style=style)]
 
 
 def test_progress_is_drawn_on_a_terminal() -> None:
@@ -96,9 +96,23 @@ def test_piped_digest_shows_no_discord_markup() -> None:
     assert "**" not in text and "\\" not in text and "](" not in text
 
 
-def test_each_link_is_printed_once() -> None:
+def test_piped_compact_digest_shows_no_discord_markup() -> None:
     out = io.StringIO()
-    print_readable(digest_payloads(), out)
+    print_readable(digest_payloads(DigestStyle.COMPACT), out)
+    text = out.getvalue()
+
+    assert "Agents* with Γ-nets_v2" in text
+    assert "cs.LG · matched: agent*" in text
+    assert (
+        "PDF https://arxiv.org/pdf/2604.00001v1 · HTML https://arxiv.org/html/2604.00001v1" in text
+    )
+    assert "**" not in text and "\\" not in text and "](" not in text
+
+
+@pytest.mark.parametrize("style", list(DigestStyle))
+def test_each_link_is_printed_once(style: DigestStyle) -> None:
+    out = io.StringIO()
+    print_readable(digest_payloads(style), out)
     text = out.getvalue()
 
     for url in (

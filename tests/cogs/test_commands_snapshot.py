@@ -44,11 +44,16 @@ async def test_every_command_of_spec_section_3_is_synced(harness: Harness) -> No
     commands = {command["name"]: command for command in synced_commands(harness)}
     digest_subcommands = [option["name"] for option in commands["digest"]["options"]]
 
-    assert sorted(commands) == ["Summarize arXiv paper", "digest", "help", "status", "subscribe",
-                                "subscriptions", "summarize", "unsubscribe"]  # fmt: skip
+    saved_subcommands = [option["name"] for option in commands["saved"]["options"]]
+
+    assert sorted(commands) == [
+        "Summarize arXiv paper", "digest", "help", "saved", "status", "subscribe", "subscriptions",
+        "summarize", "unsubscribe",
+    ]  # fmt: skip
     assert digest_subcommands == [
         "set", "show", "preview", "post", "pause", "resume", "remove", "defaults"
     ]  # fmt: skip
+    assert saved_subcommands == ["list", "remove", "export"]
     assert commands["Summarize arXiv paper"]["type"] == 3  # a message command
 
 

@@ -440,3 +440,36 @@ async def test_show_tells_quiet_and_versions_and_the_last_announcement_seen_matc
     assert (
         "last announcement: Wed 20 Aug 2025 · 3 papers seen · 3 matched · 3 posted" in reply.content
     )
+
+
+# --- style -------------------------------------------------------------------------------
+
+
+async def test_a_digest_is_compact_by_default(harness: Harness) -> None:
+    await set_timed_digest(harness)
+    await announce(harness, 2)
+
+    await harness.reply("digest post", {"channel": harness.papers})
+    [post] = harness.discord.messages(harness.papers)
+
+    assert all("fields" not in embed for embed in post.embeds)
+    assert all("[PDF](https://arxiv.org/pdf/" in embed["description"] for embed in post.embeds)
+
+
+async def test_style_full_posts_the_whole_summary(harness: Harness) -> None:
+    await set_timed_digest(harness, style="full")
+    await announce(harness, 2)
+
+    await harness.reply("digest post", {"channel": harness.papers})
+    [post] = harness.discord.messages(harness.papers)
+    shown = await harness.reply("digest show")
+
+    assert "style: full" in shown.content
+    for embed in post.embeds:
+        assert {"Method", "Results", "Links"} <= {field["name"] for field in embed["fields"]}
+
+
+async def test_discord_offers_only_the_two_styles(harness: Harness) -> None:
+    options = {"channel": harness.papers, "categories": "cs.CL", "style": "tiny"}
+    with pytest.raises(ValueError, match="not a choice"):
+        await harness.slash("digest set", options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import JobKey
+from bot.models import DigestStyle
 from bot.store import targets
 from bot.targets.model import TargetKey
 from bot.words import DMS_CLOSED_NOTICE
@@ -220,3 +221,15 @@ async def test_subscriptions_says_what_the_latest_announcement_held_for_the_memb
     assert "2 of the latest announcement's 2 papers match" in reply.content
     assert "No paper matched `graphene`." in reply.content
     assert "last announcement: Wed 20 Aug 2025 · 2 papers seen · 2 matched" in reply.content
+
+
+async def test_subscriptions_take_a_style_compact_by_default(harness: Harness) -> None:
+    await harness.reply("subscribe", {"keywords": "llm"})
+    before = await harness.reply("subscriptions")
+
+    after = await harness.reply("subscriptions", {"style": "full"})
+
+    assert "style: compact" in before.content
+    assert "style: full" in after.content
+    sub = await targets.get_subscription(harness.db, harness.guild.owner.id)
+    assert sub is not None and sub.style is DigestStyle.FULL

@@ -88,3 +88,14 @@ async def test_an_unknown_id_gets_a_private_answer_and_nothing_in_the_channel(
     assert answer.ephemeral
     assert answer.content == "arXiv has no paper 2401.99999"
     assert harness.discord.messages(harness.papers) == []
+
+
+async def test_summarize_keeps_the_full_layout_with_the_papers_buttons(harness: Harness) -> None:
+    reply = await harness.reply("summarize", {"paper": "1605.08386"}, channel=harness.papers)
+
+    (embed,) = reply.embeds
+    assert {"Method", "Results"} <= {field["name"] for field in embed["fields"]}
+    [row] = reply.components
+    labels = [button["label"] for button in row["components"]]
+    assert labels == ["Deep dive", "Save", "Not interested", "More like this"]  # details shown
+    assert row["components"][1]["custom_id"] == "paper:save:1605.08386v1"

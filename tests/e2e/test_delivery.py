@@ -68,8 +68,8 @@ async def test_subscriber_gets_a_dm_with_the_matched_paper(
         dm = fake_discord.messages(fake_discord.dm_channel(member))
         titles = [embed["title"] for message in dm for embed in message.embeds]
         assert titles == ["Graph colouring"]
-        fields = {f["name"]: f["value"] for f in dm[0].embeds[0]["fields"]}
-        assert fields["Matched keywords"] == "graph colouring"
+        # A DM is compact by default: why it matched is on the category line.
+        assert "· matched: graph colouring\n" in dm[0].embeds[0]["description"]
 
 
 async def test_closed_dms_are_recorded_not_retried_and_told_on_the_next_command(

@@ -42,6 +42,11 @@ from aiohttp import web
 _PAPER = re.compile(r"<paper>\n(.*)\n</paper>", re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?%?")
 _RESULT = re.compile(r"(?<![\w.])\d+(?:\.\d+%?|%)")
+_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+# The summary schema's maxima (bot/summarize/schema.py, SummaryOutput), written out: a fake
+# does not import the code it stands in for.
+TLDR_MAX = 400
+SECTION_MAX = 600
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,16 @@ class Reply:
     def valid(cls) -> Reply:
         """Answer with a valid summary built from the request's paper."""
         return cls("valid")
+
+    @classmethod
+    def full_length(cls) -> Reply:
+        """Answer with a valid summary as long as the schema allows (the longest a post gets).
+
+        Every field is filled to its maximum with the abstract's own words; the TL;DR carries
+        up to three of its numbers. For measuring what a digest of the longest summaries
+        costs in messages (benchmarks/discord_benchmark.py).
+        """
+        return cls("full")
 
     @classmethod
     def output(cls, obj: object, stop_reason: str = "end_turn") -> Reply:
@@ -243,6 +258,40 @@ def deep_dive_output(request: RecordedRequest) -> dict[str, Any]:
             for index, number in enumerate(numbers, start=1)
         ],
     }
+
+
+def full_length_output(request: RecordedRequest) -> dict[str, str]:
+    """Return a summary whose every field has the schema's maximum length, from the abstract.
+
+    Only the abstract's plain words are used (no digits, links or mentions), and the TL;DR
+    leads with up to three of the abstract's numbers, so the answer passes every check.
+    """
+    abstract = request.paper_block.split("Abstract:", 1)[-1]
+    words = _WORD.findall(abstract) or ["study"]
+    numbers = _NUMBER.findall(abstract)[:3]
+    lead = f"Reports {', '.join(numbers)}: " if numbers else "In short: "
+    return {
+        "tldr": _filled(lead, words, TLDR_MAX),
+        "motivation": _filled("Why: ", words, SECTION_MAX),
+        "method": _filled("How: ", words, SECTION_MAX),
+        "results": _filled("Found: ", words, SECTION_MAX),
+    }
+
+
+def _filled(lead: str, words: list[str], limit: int) -> str:
+    """Return `lead` followed by `words` (repeated as needed), exactly `limit` characters long."""
+    text = lead.rstrip()
+    cycle = itertools.cycle(words)
+    word = next(cycle)
+    while len(text) + 1 + len(word) + 1 <= limit:  # a space, the word, room for the full stop
+        text += " " + word
+        word = next(cycle)
+    room = limit - len(text) - 1  # characters left before the full stop
+    if room >= 2:
+        text += " " + word[: room - 1]  # the last word cut so the field is exactly full
+    elif room == 1:
+        text += "s"  # no room for another word: lengthen the last one
+    return text + "."
 
 
 def summary_output(request: RecordedRequest) -> dict[str, str]:
@@ -431,7 +480,10 @@ class FakeAnthropic:
             return web.Response(text=reply.text, content_type="text/html")
         if reply.kind == "json":
             return web.json_response(reply.body)
-        text = reply.text if reply.text is not None else json.dumps(valid_output(request))
+        if reply.kind == "full":
+            text = json.dumps(full_length_output(request))
+        else:
+            text = reply.text if reply.text is not None else json.dumps(valid_output(request))
         prompt_chars = request.prompt_chars
         message = {
             "id": f"msg_fake_{next(self._ids):06d}",

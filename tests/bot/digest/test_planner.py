@@ -21,7 +21,9 @@ from bot.app import Services, open_services
 from bot.arxiv.calendar import EASTERN
 from bot.config import Settings
 from bot.models import AnnounceType, Paper
-from bot.store import announcements, deliveries, targets
+from bot.paper_actions import PaperAction, PaperRef
+from bot.store import announcements, deliveries, post_queries, targets
+from bot.store import papers as papers_store
 from bot.store.announcements import EntrySource
 from bot.targets.model import PauseReason, Target, TargetKey
 from tests.fakes.anthropic_server import FakeAnthropic
@@ -285,3 +287,84 @@ async def test_a_new_version_gets_a_reply_to_the_paper_where_versions_are_asked(
     assert json.loads(reply.payload)["content"] == "v2: camera-ready, 12 pages"
     others = await deliveries.pending_messages(services.db, TargetKey.channel(200))
     assert [m.announcement_date for m in others] == [DAY]  # no reply, no second item
+
+
+# --- members' marks and "Show all" ---------------------------------------------------------
+
+
+def topic_paper(number: int, title: str, abstract: str) -> Paper:
+    """Return a paper of DAY in cs.AI whose abstract says "deep learning" once."""
+    return dataclasses.replace(
+        make_papers(1, first_number=number)[0], title=title, abstract=abstract
+    )
+
+
+async def test_a_members_marks_reorder_their_personal_digest(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    member = 42
+    marked = topic_paper(
+        900,
+        "Diffusion models for high-resolution image generation",
+        "Denoising diffusion models generate images; deep learning samplers upscale pixels.",
+    )
+    await papers_store.save_enriched(services.db, [marked])
+    await services.feedback.mark(
+        member, PaperRef(marked.base_id, 1), PaperAction.MORE_LIKE_THIS, channel_id=None
+    )
+    await targets.add_keywords(services.db, member, ["deep learning"])
+    day = [
+        topic_paper(1, "Graph networks for molecules", "Molecule graphs meet deep learning."),
+        topic_paper(2, "Speech recognition at the edge", "Phonemes and deep learning on chips."),
+        topic_paper(
+            3,
+            "Diffusion models for image generation",
+            "Denoising diffusion models generate images with deep learning samplers.",
+        ),
+    ]
+
+    await announce(services, fake_arxiv, day)
+    await services.planner.plan_pending([TargetKey.user(member)])
+
+    [message] = await deliveries.pending_messages(services.db, TargetKey.user(member))
+    shown = [embed["url"] for embed in json.loads(message.payload)["embeds"]]
+    assert shown[0] == "https://arxiv.org/abs/2508.00003"  # close to the paper marked up
+    assert sorted(shown) == [f"https://arxiv.org/abs/2508.0000{n}" for n in (1, 2, 3)]
+
+
+async def test_without_marks_a_personal_digest_keeps_the_keyword_ranking(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    member = 43
+    await targets.add_keywords(services.db, member, ["deep learning"])
+    day = [
+        topic_paper(1, "Graph networks for molecules", "Molecule graphs meet deep learning."),
+        topic_paper(2, "Speech recognition at the edge", "Phonemes and deep learning on chips."),
+    ]
+
+    await announce(services, fake_arxiv, day)
+    await services.planner.plan_pending([TargetKey.user(member)])
+
+    [message] = await deliveries.pending_messages(services.db, TargetKey.user(member))
+    shown = [embed["url"] for embed in json.loads(message.payload)["embeds"]]
+    assert shown == ["https://arxiv.org/abs/2508.00001", "https://arxiv.org/abs/2508.00002"]
+
+
+async def test_a_post_cut_by_max_papers_keeps_its_query_for_show_all(
+    services: Services, fake_arxiv: FakeArxiv
+) -> None:
+    await announce(services, fake_arxiv, make_papers(5))
+    await add_digest(services, 100, "study", max_papers=2)
+    await add_digest(services, 101, "study", max_papers=5)
+
+    await services.planner.plan_pending()
+
+    cut = await post_queries.get(services.db, TargetKey.channel(100), DAY)
+    whole = await post_queries.get(services.db, TargetKey.channel(101), DAY)
+    assert cut is not None
+    assert (cut.matched, cut.keywords, cut.categories) == (5, ("study",), ("cs.AI",))
+    assert whole is None  # everything was shown: no button, nothing kept
+    [first] = await deliveries.pending_messages(services.db, TargetKey.channel(100))
+    rows = json.loads(first.payload)["components"]
+    labels = [item.get("label") for row in rows for item in row["components"]]
+    assert "Show all 5" in labels

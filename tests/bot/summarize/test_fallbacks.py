@@ -59,7 +59,8 @@ PAYERS = {FallbackReason.SERVER_BUDGET: Payers.server(1)}
 
 
 def test_every_reason_has_a_case() -> None:
-    assert set(CASES) == set(FallbackReason)
+    # NOT_SUMMARIZED is what "Details" says of a paper with no stored summary; no call fails so.
+    assert set(CASES) == set(FallbackReason) - {FallbackReason.NOT_SUMMARIZED}
 
 
 @pytest.mark.parametrize("reason", list(CASES), ids=lambda reason: reason.name)

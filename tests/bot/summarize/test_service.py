@@ -12,6 +12,8 @@ import pytest
 from bot.models import FallbackReason
 from bot.summarize import InvalidLanguageError, load_prompts
 from bot.summarize.prompts import SYSTEM_FILE
+from bot.summarize.schema import SECTION_MAX, TLDR_MAX
+from tests.bot.real_days import real_paper
 from tests.bot.summarize.conftest import (
     Clock,
     SummarizerFactory,
@@ -261,3 +263,19 @@ async def test_cached_summaries_are_served_past_the_budget(
     again = await summarizer.summarize(make_paper(1), "en")
     assert again.summary is not None
     assert len(fake_anthropic.requests) == 1
+
+
+@pytest.mark.parametrize("base_id", ["2603.06696", "2603.08135", "2602.01234"])
+async def test_the_fake_can_answer_at_the_schemas_full_length_and_it_passes_the_checks(
+    build: SummarizerFactory, fake_anthropic: FakeAnthropic, base_id: str
+) -> None:
+    # What benchmarks/discord_benchmark.py relies on: a real abstract, the longest summary.
+    fake_anthropic.default = Reply.full_length()
+    summarizer = await build()
+
+    outcome = await summarizer.summarize(real_paper(base_id), "en")
+
+    assert outcome.summary is not None, outcome.fallback
+    summary = outcome.summary
+    lengths = [len(summary.tldr), len(summary.motivation), len(summary.method)]
+    assert [*lengths, len(summary.results)] == [TLDR_MAX, SECTION_MAX, SECTION_MAX, SECTION_MAX]

@@ -8,6 +8,7 @@ from the id's timestamp.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.fakes.discord_server.state import (
 from tests.fakes.discord_server.waiting import Notifier
 
 APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024  # The 10 MiB limit of a server without boosts.
 # Interaction context types (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-context-types).
@@ -41,7 +43,8 @@ class FakeInteraction:
 
     `original` is the message the response created (a deferral's placeholder until it is
     edited, or until the first followup resolves it, as Discord does); `followups` are the
-    later messages.
+    later messages. A component interaction also has `source`, the message clicked: a
+    deferred update (6) or an update (7) answers on it instead of creating a message.
     """
 
     id: int
@@ -55,6 +58,7 @@ class FakeInteraction:
     callback: Callback | None = None
     original: StoredMessage | None = None
     followups: list[StoredMessage] = field(default_factory=list)
+    source: StoredMessage | None = None
 
     @property
     def choices(self) -> list[JSON]:
@@ -94,6 +98,21 @@ class FakeInteraction:
             what=f"{count} followup(s) to interaction {self.id}",
         )
 
+    async def wait_followup_where(
+        self,
+        predicate: Callable[[StoredMessage], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> StoredMessage:
+        """Wait for a message of this interaction (original or followup) that `predicate` likes."""
+
+        def found() -> StoredMessage | None:
+            shown = [m for m in self.messages if not m.loading and not m.deleted]
+            return next((m for m in shown if predicate(m)), None)
+
+        return await self.notifier.wait_for(
+            found, timeout=timeout, what=f"a matching message of interaction {self.id}"
+        )
+
     async def wait_choices(self, timeout: float = 5.0) -> list[JSON]:  # noqa: ASYNC109
         """Wait for the bot's autocomplete answer and return its choices."""
         await self.wait_callback(timeout)
@@ -113,11 +132,13 @@ def interaction_payload(
     bot: FakeUser,
     context: int | None = None,
     owners: JSON | None = None,
+    message: StoredMessage | None = None,
 ) -> JSON:
     """Return the INTERACTION_CREATE data for a command invoked by `user` in `channel`.
 
     `context` and `owners` (`authorizing_integration_owners`) default to a guild install:
-    the guild, or the bot's DM outside one.
+    the guild, or the bot's DM outside one. A component interaction also carries the
+    `message` whose button or menu was used.
     """
     payload: JSON = {
         "id": str(interaction_id),
@@ -131,6 +152,8 @@ def interaction_payload(
         "entitlement_sku_ids": [],
         "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
     }
+    if message is not None:
+        payload["message"] = message.wire()
     if guild is None:
         payload.update(
             {
@@ -172,6 +195,14 @@ def _app_permissions(guild: FakeGuild, bot: FakeUser) -> int:
 def _dm_app_permissions() -> int:
     """Return what a bot may do in a DM: view, send, embed, attach, read history."""
     return (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
+
+
+def component_data(component: JSON, values: list[str] | None) -> JSON:
+    """Return the interaction's `data` for a click on a button or a choice in a menu."""
+    data: JSON = {"custom_id": component["custom_id"], "component_type": component["type"]}
+    if values is not None:
+        data["values"] = list(values)
+    return data
 
 
 def command_data(command: JSON, options: list[JSON], resolved: dict[str, Any]) -> JSON:

@@ -5,6 +5,12 @@ Message limits: https://discord.com/developers/docs/resources/message#embed-obje
 characters). Autocomplete: at most 25 choices, name and value up to 100 characters
 (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-autocomplete).
 Command definitions: https://discord.com/developers/docs/interactions/application-commands.
+Components (buttons and select menus in action rows): https://discord.com/developers/docs/components/reference
+(5 action rows; a row holds up to 5 buttons or one select menu; custom ids up to 100
+characters and unique in a message; button labels up to 80; select placeholders up to 150;
+1 to 25 options, each label, value and description up to 100, values unique; min_values 0 to
+25, max_values 1 to 25 and at most the options). Discord's exact error codes for components
+are not all documented; the fake answers 50035 with a descriptive code at the failing path.
 Lengths are counted in code points (Python `len`).
 """
 
@@ -36,6 +42,16 @@ COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 COMMAND_DESCRIPTION_MAX = 100
 OPTIONS_MAX = 25
 COMMANDS_MAX = 100
+ACTION_ROW, BUTTON, STRING_SELECT = 1, 2, 3
+ROWS_MAX = 5
+BUTTONS_PER_ROW_MAX = 5
+CUSTOM_ID_MAX = 100
+BUTTON_LABEL_MAX = 80
+PLACEHOLDER_MAX = 150
+OPTIONS_MAX = 25
+OPTION_TEXT_MAX = 100
+LINK_BUTTON = 5
+BUTTON_STYLES = range(1, 7)  # primary, secondary, success, danger, link, premium
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,94 @@ def validate_message(body: JSON, *, prefix: tuple[str | int, ...] = ()) -> Error
             "MAX_EMBED_SIZE_EXCEEDED",
             f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}",
         )
+    check_components(errors, (*prefix, "components"), body.get("components"))
     return errors.reply()
+
+
+def check_components(errors: FormErrors, path: tuple[str | int, ...], rows: Any) -> None:
+    """Check a message's action rows, buttons and select menus against Discord's limits."""
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        errors.add(path, "LIST_TYPE_CONVERT", "Must be a list.")
+        return
+    errors.too_long(path, rows, ROWS_MAX)
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        where = (*path, index)
+        items = row.get("components") if isinstance(row, dict) else None
+        if not isinstance(row, dict) or row.get("type") != ACTION_ROW or not items:
+            errors.add(where, "COMPONENT_LAYOUT_INVALID", "An action row must hold components.")
+            continue
+        errors.too_long((*where, "components"), items, BUTTONS_PER_ROW_MAX)
+        kinds = {item.get("type") for item in items if isinstance(item, dict)}
+        if STRING_SELECT in kinds and len(items) > 1:
+            errors.add(
+                (*where, "components"),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "A select menu takes a whole action row.",
+            )
+        for position, item in enumerate(items):
+            _check_component(errors, (*where, "components", position), item, seen)
+
+
+def _check_component(
+    errors: FormErrors, path: tuple[str | int, ...], item: Any, seen: set[str]
+) -> None:
+    """Check one button or select menu; `seen` collects the message's custom ids."""
+    kind = item.get("type") if isinstance(item, dict) else None
+    if kind not in (BUTTON, STRING_SELECT):
+        errors.add(path, "COMPONENT_TYPE_INVALID", "Only buttons and string selects are known.")
+        return
+    custom_id = item.get("custom_id")
+    if kind == BUTTON and item.get("style") == LINK_BUTTON:
+        if custom_id is not None or not item.get("url"):
+            errors.add(path, "BUTTON_COMPONENT_INVALID", "A link button has a url, no custom_id.")
+    elif not isinstance(custom_id, str) or not custom_id:
+        errors.required((*path, "custom_id"), custom_id)
+    else:
+        errors.too_long((*path, "custom_id"), custom_id, CUSTOM_ID_MAX)
+        if custom_id in seen:
+            errors.add(
+                (*path, "custom_id"),
+                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                "Component custom id cannot be duplicated",
+            )
+        seen.add(custom_id)
+    if kind == BUTTON:
+        if item.get("style") not in BUTTON_STYLES:
+            errors.add((*path, "style"), "BUTTON_COMPONENT_INVALID", "Unknown button style.")
+        if not item.get("label") and not item.get("emoji"):
+            errors.required((*path, "label"), item.get("label"))
+        errors.too_long((*path, "label"), item.get("label"), BUTTON_LABEL_MAX)
+        return
+    _check_select(errors, path, item)
+
+
+def _check_select(errors: FormErrors, path: tuple[str | int, ...], item: JSON) -> None:
+    """Check a string select's placeholder, value counts and options."""
+    errors.too_long((*path, "placeholder"), item.get("placeholder"), PLACEHOLDER_MAX)
+    options = item.get("options") or []
+    if not options:
+        errors.required((*path, "options"), options)
+    errors.too_long((*path, "options"), options, OPTIONS_MAX)
+    low, high = item.get("min_values", 1), item.get("max_values", 1)
+    if not 0 <= low <= OPTIONS_MAX or not 1 <= high <= min(OPTIONS_MAX, max(len(options), 1)):
+        errors.add((*path, "max_values"), "NUMBER_TYPE_MAX", "Value counts out of range.")
+    values: set[str] = set()
+    for index, option in enumerate(options):
+        where = (*path, "options", index)
+        for key in ("label", "value"):
+            errors.required((*where, key), option.get(key))
+            errors.too_long((*where, key), option.get(key), OPTION_TEXT_MAX)
+        errors.too_long((*where, "description"), option.get("description"), OPTION_TEXT_MAX)
+        if option.get("value") in values:
+            errors.add(
+                (*where, "value"),
+                "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                "Option values must be unique",
+            )
+        values.add(option.get("value"))
 
 
 def _check_embed(errors: FormErrors, path: tuple[str | int, ...], embed: JSON) -> int:

@@ -19,6 +19,7 @@ from aiohttp import web
 from tests.fakes.discord_server.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
     Callback,
     FakeInteraction,
 )
@@ -41,8 +42,18 @@ ALREADY_ACKNOWLEDGED = api_error(400, 40060, "Interaction has already been ackno
 UNKNOWN_WEBHOOK = api_error(404, 10015, "Unknown Webhook")
 INVALID_WEBHOOK_TOKEN = api_error(401, 50027, "Invalid Webhook Token")
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 4, 5, 8, 9
+# A component interaction may also acknowledge without a new message (6, the clicked message
+# stays as it is) or edit the clicked message (7).
+DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE = 6, 7
 ALLOWED_CALLBACKS = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
+    MESSAGE_COMPONENT: {
+        CHANNEL_MESSAGE,
+        DEFERRED_CHANNEL_MESSAGE,
+        DEFERRED_UPDATE_MESSAGE,
+        UPDATE_MESSAGE,
+        MODAL,
+    },
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
 }
 # Message types (https://discord.com/developers/docs/resources/message#message-object-message-types).
@@ -98,11 +109,14 @@ class InteractionResponses:
                 interaction.channel,
                 self._world.bot,
                 shown,
-                type=CHAT_INPUT_COMMAND,
+                type=CHAT_INPUT_COMMAND if interaction.type == APPLICATION_COMMAND else DEFAULT,
                 flags=flags,
                 webhook_id=self._world.application_id,
                 interaction_metadata=self._metadata(interaction),
+                shown_to=interaction.user if flags & EPHEMERAL else None,
             )
+        elif kind == UPDATE_MESSAGE and interaction.source is not None:
+            self._composer.edit(interaction.source, with_files(data, request[FILES]))
         interaction.callback = Callback(kind, data)
         await self._notifier.notify()
         if request.query.get("with_response") not in ("1", "true", "True"):
@@ -118,24 +132,33 @@ class InteractionResponses:
             return errors.reply()
         if kind == CHANNEL_MESSAGE:
             return self._composer.check_body(data, prefix=("data",))
+        if kind == UPDATE_MESSAGE and interaction.source is not None:
+            merged = {**interaction.source.payload, **data}
+            return self._composer.check_body(merged, prefix=("data",))
         if kind == AUTOCOMPLETE_RESULT:
             return validate_choices(data)
         return None
 
     def _metadata(self, interaction: FakeInteraction) -> JSON:
-        return {
+        metadata: JSON = {
             "id": str(interaction.id),
             "type": interaction.type,
             "user": interaction.user.payload(),
             "authorizing_integration_owners": interaction.payload["authorizing_integration_owners"],
-            "name": interaction.payload["data"].get("name"),
-            "command_type": interaction.payload["data"].get("type", 1),
         }
+        if interaction.source is not None:
+            metadata["interacted_message_id"] = str(interaction.source.id)
+        else:
+            data = interaction.payload["data"]
+            metadata.update({"name": data.get("name"), "command_type": data.get("type", 1)})
+        return metadata
 
     def _callback_response(self, interaction: FakeInteraction, kind: int) -> JSON:
         summary: JSON = {"id": str(interaction.id), "type": interaction.type}
         resource: JSON = {"type": kind}
         original = interaction.original
+        if original is None and kind == UPDATE_MESSAGE:
+            original = interaction.source
         if original is not None:
             summary.update(
                 {
@@ -175,13 +198,15 @@ class InteractionResponses:
             self._composer.edit(original, body)
             message = original
         else:
+            flags = int(body.get("flags") or 0) & EPHEMERAL
             message = self._composer.make(
                 interaction.channel,
                 self._world.bot,
                 body,
                 type=DEFAULT,
-                flags=int(body.get("flags") or 0) & EPHEMERAL,
+                flags=flags,
                 webhook_id=self._world.application_id,
+                shown_to=interaction.user if flags else None,
             )
             interaction.followups.append(message)
         await self._notifier.notify()
@@ -194,10 +219,13 @@ class InteractionResponses:
         if isinstance(interaction, ErrorReply):
             return interaction
         wanted = request.match_info["message_id"]
-        for message in interaction.messages:
+        # A component interaction answered without a message of its own (6 or 7) has the
+        # clicked message as its original.
+        original = interaction.original or interaction.source
+        candidates = [*interaction.messages, *([original] if original is not None else [])]
+        for message in candidates:
             if not message.deleted and (
-                (wanted == "@original" and message is interaction.original)
-                or wanted == str(message.id)
+                (wanted == "@original" and message is original) or wanted == str(message.id)
             ):
                 return message
         return UNKNOWN_MESSAGE

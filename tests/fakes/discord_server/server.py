@@ -40,11 +40,13 @@ from tests.fakes.discord_server.installs import (
 from tests.fakes.discord_server.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
     FakeInteraction,
     command_data,
+    component_data,
     interaction_payload,
 )
-from tests.fakes.discord_server.limits import RateLimiter, too_many_requests
+from tests.fakes.discord_server.limits import BUTTON, STRING_SELECT, RateLimiter, too_many_requests
 from tests.fakes.discord_server.messages import Composer
 from tests.fakes.discord_server.responses import InteractionResponses
 from tests.fakes.discord_server.rest import RecordedRequest, RestApi, ScriptedFailure
@@ -501,6 +503,68 @@ class FakeDiscord(Scenery):
         self.responses.add(interaction)
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         # The 3-second clock starts once the event is on the wire.
+        interaction.dispatched_at = self.clock()
+        return interaction
+
+    async def click(
+        self,
+        message: StoredMessage,
+        custom_id: str,
+        *,
+        user: FakeUser,
+        values: list[str] | None = None,
+    ) -> FakeInteraction:
+        """Dispatch a click on a message's button, or a choice in its menu (`values`).
+
+        As in Discord's client, only what the message shows can be used: a custom id it
+        does not have, a disabled button, a value its menu does not offer, or someone else's
+        ephemeral message raise instead of reaching the bot.
+        """
+        component = message.component(custom_id)
+        if component is None:
+            raise LookupError(f"message {message.id} has no component {custom_id!r}")
+        if component.get("disabled"):
+            raise PermissionError(f"{custom_id!r} is disabled")
+        if message.ephemeral and message.shown_to is not user:
+            raise PermissionError(f"{user.username} cannot see ephemeral message {message.id}")
+        if component["type"] == STRING_SELECT:
+            offered = [option["value"] for option in component.get("options") or []]
+            chosen = values or []
+            high = component.get("max_values", 1)
+            if not chosen or len(chosen) > high or any(v not in offered for v in chosen):
+                raise ValueError(f"{chosen!r} is not a choice of menu {custom_id!r}")
+        elif component["type"] != BUTTON or values is not None:
+            raise ValueError(f"{custom_id!r} is not a button to click")
+        channel = self.world.channels[message.channel_id]
+        guild = self.world.guild_of(channel)
+        if guild is not None and user.id not in guild.members:
+            raise ValueError(f"{user.username} is not a member of {guild.name}")
+        interaction_id, token = self.new_id(), "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
+        payload = interaction_payload(
+            interaction_id=interaction_id,
+            token=token,
+            kind=MESSAGE_COMPONENT,
+            application_id=self.world.application_id,
+            data=component_data(component, values),
+            user=user,
+            guild=guild,
+            channel=channel,
+            bot=self.world.bot,
+            message=message,
+        )
+        interaction = FakeInteraction(
+            interaction_id,
+            token,
+            MESSAGE_COMPONENT,
+            payload,
+            user,
+            channel,
+            self.clock(),
+            self.notifier,
+            source=message,
+        )
+        self.responses.add(interaction)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
         interaction.dispatched_at = self.clock()
         return interaction
 

@@ -188,6 +188,8 @@ class StoredMessage:
     edited_at: dt.datetime | None = None
     edits: list[JSON] = field(default_factory=list)
     deleted: bool = False
+    #: Who sees an ephemeral message: the user of the interaction that made it.
+    shown_to: FakeUser | None = None
 
     @property
     def content(self) -> str:
@@ -198,6 +200,19 @@ class StoredMessage:
     def embeds(self) -> list[JSON]:
         """Return the embeds as sent."""
         return list(self.payload.get("embeds") or [])
+
+    @property
+    def components(self) -> list[JSON]:
+        """Return the action rows as sent (empty when the message has none)."""
+        return list(self.payload.get("components") or [])
+
+    def component(self, custom_id: str) -> JSON | None:
+        """Return the button or select menu with this custom id, if the message has it."""
+        for row in self.components:
+            for item in row.get("components") or []:
+                if item.get("custom_id") == custom_id:
+                    return dict(item)
+        return None
 
     @property
     def allowed_mentions(self) -> JSON | None:
@@ -298,6 +313,7 @@ class FakeChannel:
     #: Permission overwrites, as the Channel object carries them:
     #: `{"id", "type" (0 role, 1 member), "allow", "deny"}` with the bit sets as strings.
     overwrites: list[JSON] = field(default_factory=list)
+    #: A text channel's category; a thread's channel, and who started the thread.
     parent_id: int | None = None
     owner_id: int | None = None
     flags: int = 0

@@ -1,6 +1,6 @@
--- 0007: never miss an announcement: API listings (backfill, cross-check), what each target saw, quiet and versions.
+-- 0008: never miss an announcement: API listings (backfill, cross-check), what each target saw, quiet and versions.
 --
--- PostgreSQL's twin is postgresql/0007_backfill_and_versions.sql.
+-- PostgreSQL's twin is postgresql/0008_backfill_and_versions.sql.
 -- Times are ISO-8601 text in UTC, dates ISO text, lists JSON text, booleans 0/1, as in 0001.
 -- No comment may hold a semicolon: bot/store/db.py splits this file on them.
 

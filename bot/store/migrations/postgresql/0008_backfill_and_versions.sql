@@ -1,6 +1,6 @@
--- 0007: never miss an announcement: API listings (backfill, cross-check), what each target saw, quiet and versions.
+-- 0008: never miss an announcement: API listings (backfill, cross-check), what each target saw, quiet and versions.
 --
--- The same tables and columns as SQLite's 0007 (see there, or below, what each holds), ids
+-- The same tables and columns as SQLite's 0008 (see there, or below, what each holds), ids
 -- of Discord and of the outbox are BIGINT as in this schema's 0001. Times stay ISO-8601 text,
 -- dates ISO text, lists JSON text and booleans 0/1, so the store reads both databases alike.
 
