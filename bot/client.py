@@ -63,8 +63,8 @@ _SYNC_KEY = "commands.global_hash"
 
 #: After SIGTERM, how long running jobs get to finish what they are doing (a database write)
 #: before they are cancelled outright, and how long closing the connection to Discord may take
-#: in all. Both are short: the process must be gone within about two seconds (issue 10), and
-#: everything the bot does can be resumed from the database after a restart.
+#: in all. Both are short: the process must be gone within about two seconds (README,
+#: "Operating"), and everything the bot does can be resumed from the database after a restart.
 JOB_GRACE_SECONDS = 0.5
 CLOSE_SECONDS = 1.5
 

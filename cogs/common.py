@@ -109,10 +109,12 @@ def place_of(interaction: discord.Interaction) -> Place:
     A click in a thread or a forum post counts for the channel it is in: a digest posted in
     a thread or a forum is that channel's digest.
     """
+    in_server = interaction.guild_id is not None
+    paying = interaction.guild_id if in_server and interaction.is_guild_integration() else None
     channel = interaction.channel
     if isinstance(channel, discord.Thread) and channel.parent_id is not None:
-        return Place(channel.parent_id, interaction.guild_id is not None)
-    return Place(interaction.channel_id or 0, interaction.guild_id is not None)
+        return Place(channel.parent_id, in_server, paying)
+    return Place(interaction.channel_id or 0, in_server, paying)
 
 
 async def answer(

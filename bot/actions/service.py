@@ -21,15 +21,22 @@ from bot.saved import SavedPapers, SaveResult
 from bot.store import papers, sent_papers, targets
 from bot.store.db import Database
 from bot.summarize.service import Summarizer
+from bot.summarize.spending import Payers
 from bot.targets.model import TargetKey
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Place:
-    """Where a member clicked: a channel of a server, or a DM with the bot."""
+    """Where a member clicked: a channel of a server, or a DM with the bot.
+
+    `paying_server`: the server whose share of the daily Claude budget pays for what the
+    click costs (a deep dive): the server when the bot is installed there, else None (a DM,
+    or a server where only the member installed the bot).
+    """
 
     channel_id: int
     in_server: bool
+    paying_server: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -91,7 +98,9 @@ class PaperActions:
         if paper is None:
             return None
         await self._count(place, user_id, ref, PaperAction.DEEP_DIVE)
-        outcome = await self._deep_diver.deep_dive(paper, await self.language_at(place, user_id))
+        language = await self.language_at(place, user_id)
+        payers = Payers.server(place.paying_server) if place.paying_server is not None else None
+        outcome = await self._deep_diver.deep_dive(paper, language, payers=payers)
         message_id = None
         if place.in_server:
             channel = TargetKey.channel(place.channel_id)

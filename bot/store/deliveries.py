@@ -95,11 +95,6 @@ class OutboxMessage:
     #: The post's thread, for a post in a thread or a forum.
     thread: PostThread | None = None
 
-    @property
-    def in_thread(self) -> bool:
-        """Say whether this message goes into its post's thread (not its header)."""
-        return self.thread is not None and self.seq > 0
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PostRecord:

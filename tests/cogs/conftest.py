@@ -126,9 +126,13 @@ async def set_timed_digest(harness: Harness, **options: Any) -> None:
 
 
 def bot_settings(
-    tmp_path: Path, discord: FakeDiscord, arxiv: FakeArxiv, anthropic: FakeAnthropic
+    tmp_path: Path,
+    discord: FakeDiscord,
+    arxiv: FakeArxiv,
+    anthropic: FakeAnthropic,
+    **values: Any,
 ) -> Settings:
-    """Return Settings that point every client at the fakes (no .env is read)."""
+    """Return Settings that point every client at the fakes (no .env is read), plus `values`."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_path=tmp_path / "bot.sqlite3",
@@ -142,20 +146,31 @@ def bot_settings(
         anthropic_base_url=anthropic.base_url,
         anthropic_max_retries=0,
         anthropic_timeout_seconds=WAIT,
+        **values,
     )
 
 
 @pytest.fixture
 async def harness(
-    tmp_path: Path, fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    fake_discord: FakeDiscord,
+    discord_guild: FakeGuild,
+    fake_arxiv: FakeArxiv,
 ) -> AsyncIterator[Harness]:
-    """Start the bot on the fakes, ready and with its commands synced; stop it after."""
+    """Start the bot on the fakes, ready and with its commands synced; stop it after.
+
+    A test marked `@pytest.mark.bot_settings(name=value, ...)` starts the bot with those
+    settings too.
+    """
+    marker = request.node.get_closest_marker("bot_settings")
+    values = marker.kwargs if marker is not None else {}
     view_only = VIEW_CHANNEL | USE_APPLICATION_COMMANDS
     read_only = fake_discord.add_guild(
         "read-only lab", bot_permissions=view_only, everyone_permissions=view_only
     )
     async with FakeAnthropic.running() as anthropic:
-        settings = bot_settings(tmp_path, fake_discord, fake_arxiv, anthropic)
+        settings = bot_settings(tmp_path, fake_discord, fake_arxiv, anthropic, **values)
         point_discord_at(settings)  # restored by the fake_discord fixture
         async with open_services(settings) as services:
             bot = DigestBot(services, guild_ready_timeout=0.05)

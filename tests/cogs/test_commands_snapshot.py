@@ -40,7 +40,7 @@ async def test_synced_commands_match_the_snapshot(harness: Harness) -> None:
     )
 
 
-async def test_every_command_of_spec_section_3_is_synced(harness: Harness) -> None:
+async def test_every_command_and_subcommand_is_synced(harness: Harness) -> None:
     commands = {command["name"]: command for command in synced_commands(harness)}
     digest_subcommands = [option["name"] for option in commands["digest"]["options"]]
 

@@ -107,6 +107,25 @@ async def test_a_deep_dive_that_fails_says_why_plainly(harness: Harness, reader:
     assert harness.discord.threads(harness.papers) == []
 
 
+@pytest.mark.bot_settings(daily_budget_usd=1.0, guild_daily_budget_share=0.0005)
+async def test_a_deep_dive_is_paid_from_the_servers_share_of_the_budget(
+    harness: Harness, reader: FakeUser
+) -> None:
+    # The digest's summary (about $0.0009) already spent this server's share ($0.0005):
+    # a deep dive clicked there is refused for the server, though the daily budget has room.
+    [post] = await post_digest(harness, 1)
+    serve_pdfs(harness, 1)
+    calls = len(harness.anthropic.requests)
+
+    handle = await harness.discord.click(post, buttons_of(post)["Deep dive"], user=reader)
+    said = await handle.wait_followup_where(lambda m: "No deep dive" in m.content, WAIT)
+
+    assert said.ephemeral
+    assert "server budget share reached" in said.content
+    assert len(harness.anthropic.requests) == calls
+    assert harness.discord.threads(harness.papers) == []
+
+
 async def test_in_a_dm_the_deep_dive_is_posted_in_the_dm(harness: Harness) -> None:
     member = harness.discord.add_member(harness.guild, "subscriber")
     await harness.reply("subscribe", {"keywords": "synthetic"}, user=member)
