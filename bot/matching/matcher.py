@@ -28,8 +28,9 @@ K = TypeVar("K", bound=Hashable)
 # One keyword of one target: (target, position among its positive keywords, (text as written,)).
 # The text comes in a 1-tuple: what Match.keywords holds when it is the paper's only hit.
 _Keyword = tuple[int, int, tuple[str]]
-# A match ranked apart (several keywords, or some in the title): Match.rank_key, then the match.
-_Ranked = tuple[int, int, int, Match]
+# A match ranked apart (several keywords, or some in the title): Match.rank_key, then the
+# keywords; its Match is built only once it is known to be kept.
+_Ranked = tuple[int, int, int, tuple[str, ...]]
 # What one paper's hits mean to targets (Matcher._found): per target its first keyword found,
 # all of them if several, how many the title holds; and the targets that exclude the paper.
 _Hits = tuple[dict[int, _Keyword], dict[int, list[_Keyword]], dict[int, int], set[int]]
@@ -138,16 +139,15 @@ class Matcher(Generic[K]):
                 if target not in skipped:
                     plain[target].append(Match(paper, keyword[2], 0, order))
             for target in special - excluded:
-                ranked[target].append(
-                    _ranked(paper, order, several.get(target) or [first[target]], titled)
-                )
+                keywords = several.get(target) or [first[target]]
+                ranked[target].append(_ranked(order, keywords, titled))
             for target in self._match_all:
                 if target not in excluded:
                     plain[target].append(Match(paper, (), 0, order))
         result: dict[K, list[Match]] = {}
         for key, ahead, rest in zip(self._keys, ranked, plain, strict=True):
             ahead.sort()
-            result[key] = [entry[3] for entry in ahead] + rest
+            result[key] = _matches(papers, ahead) + rest
         return result
 
     def _best(self, papers: Sequence[Paper], wanted: Sequence[Wanted]) -> dict[K, Best]:
@@ -177,7 +177,7 @@ class Matcher(Generic[K]):
                     continue
                 counts[target] += 1
                 ahead = ranked[target]
-                ahead.append(_ranked(paper, order, several.get(target) or [first[target]], titled))
+                ahead.append(_ranked(order, several.get(target) or [first[target]], titled))
                 if len(ahead) > 2 * limits[target]:
                     ahead.sort()
                     del ahead[limits[target] :]
@@ -191,7 +191,7 @@ class Matcher(Generic[K]):
             self._keys, ranked, plain, limits, counts, strict=True
         ):
             ahead.sort()
-            chosen = [entry[3] for entry in ahead[:limit]]
+            chosen = _matches(papers, ahead[:limit])
             chosen += rest[: limit - len(chosen)]
             result[key] = Best(tuple(chosen), count)
         return result
@@ -247,14 +247,17 @@ class Matcher(Generic[K]):
         return excluded
 
 
-def _ranked(
-    paper: Paper, order: int, keywords: list[_Keyword], titled: Mapping[int, int]
-) -> _Ranked:
-    """Return a match ranked apart, led by its `Match.rank_key`; `keywords` are one target's."""
+def _ranked(order: int, keywords: list[_Keyword], titled: Mapping[int, int]) -> _Ranked:
+    """Return how a match ranks apart (`Match.rank_key`) and its keywords, one target's."""
     target = keywords[0][0]
     texts = tuple([text for _, _, (text,) in sorted(keywords)])  # to written order
     title_hits = titled.get(target, 0)
-    return (-len(texts), -title_hits, order, Match(paper, texts, title_hits, order))
+    return (-len(texts), -title_hits, order, texts)
+
+
+def _matches(papers: Sequence[Paper], ranked: Sequence[_Ranked]) -> list[Match]:
+    """Return the Matches of matches ranked apart (their order is their paper's position)."""
+    return [Match(papers[order], texts, -minus, order) for _, minus, order, texts in ranked]
 
 
 def _admits(among: Container[str] | None, base_id: str) -> bool:
