@@ -6,10 +6,12 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 import pytest
 from defusedxml import ElementTree
 
+from bot.render import latex
 from bot.render.latex import LATEX_INPUT_MAX, latex_to_unicode, readable_text
 from bot.render.latex_tables import TEXT_MACROS
 
@@ -171,6 +173,51 @@ def test_oversized_input_is_not_parsed() -> None:
     text = r"$\alpha$ " * (LATEX_INPUT_MAX // 9 + 1)
 
     assert latex_to_unicode(text) == text
+
+
+# A formula and the same characters between two formulas: math, then prose (a dash, a caret).
+_MATH_AND_PROSE: Final = {
+    "the operator $--$ is": "the operator -- is",
+    "bounds $a$--$b$ hold": "bounds a–b hold",
+    "the square $^2$ of": "the square ² of",
+    "the $x$^2$y$ text": "the x^2y text",
+}
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("the operator $--$ is", "bounds $a$--$b$ hold"),
+        ("bounds $a$--$b$ hold", "the operator $--$ is"),
+        ("the square $^2$ of", "the $x$^2$y$ text"),
+        ("the $x$^2$y$ text", "the square $^2$ of"),
+    ],
+)
+def test_same_characters_read_as_math_in_a_formula_and_as_prose_outside_in_either_order(
+    first: str, then: str
+) -> None:
+    # A formula's rendering is remembered: the same characters outside a formula must not be
+    # taken for it, whichever is read first.
+    assert [readable_text(first), readable_text(then)] == [
+        _MATH_AND_PROSE[first],
+        _MATH_AND_PROSE[then],
+    ]
+
+
+def test_many_distinct_formulas_are_remembered_within_a_bound_and_still_read_right() -> None:
+    # The bot runs for months: the formulas it remembers must not grow without limit, and
+    # one forgotten to make room reads the same when it comes back.
+    remembered = latex._formula.cache_info().maxsize
+    assert remembered is not None
+    texts = [f"error $O(n^{{{number}}})$ shown" for number in range(remembered + 100)]
+    raised = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+    first = [latex_to_unicode(text) for text in texts]
+    again = latex_to_unicode.__wrapped__(texts[0])
+
+    assert latex._formula.cache_info().currsize <= remembered
+    assert first[0] == again == "error O(n⁰) shown"
+    assert first[-1] == f"error O(n{str(remembered + 99).translate(raised)}) shown"
 
 
 # --- both real announcement days (tests/fixtures/real-days/) ------------------------------
