@@ -42,10 +42,9 @@ _MAX_DEPTH: Final = 50
 
 # Zero-width characters, bidirectional controls and the soft hyphen: invisible, so readers
 # see "Survey" where the text holds "S\u200burvey", and a keyword must match it too.
+# All of them are format characters (Unicode category Cf, and U+2065 unassigned), which
+# `str.isprintable` rejects: a printable text has none, and that test is far faster.
 _INVISIBLE: Final = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_NEEDS_WORK: Final = re.compile(
-    r"[\\$\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-)
 # Formulas: `$...$` where the first `$` has no space after it and the last none before it
 # and no digit after it (pandoc's rule, which keeps "costs $5 and $10" as dollars), `$$...$$`,
 # `\(...\)` and `\[...\]`.
@@ -61,7 +60,8 @@ _MATH: Final = re.compile(
 )
 # `~` is a non-breaking space between words ("set of~$X$") but "about" before a number
 # (" ~10 times"); keep the latter as a tilde.
-_APPROX_TILDE: Final = re.compile(r"(?:(?<=\s)|^)~")
+# (`~` first, a lookbehind after: the engine then jumps from `~` to `~`.)
+_APPROX_TILDE: Final = re.compile(r"~(?<!\S~)")
 # Tokens: a backslash starts a macro (`\\alpha`, `\\section*`: this follows it), a control
 # symbol (`\\%`, `\\'`) or, last in the text, stands alone; each of these characters is one
 # token; text is everything between.
@@ -70,7 +70,7 @@ _SPECIAL_KIND: Final = {"{": "open", "}": "close", "^": "sup", "_": "sub", "~": 
 _TYPOGRAPHY: Final = re.compile(r"---|--|``|''")
 # A formula longer than this is rendered afresh each time (see `_formula`).
 _FORMULA_REMEMBERED_MAX: Final = 200
-# A stretch of text without any of these needs no parsing.
+# The characters that need parsing (see `_is_plain`, `_tokens`).
 _SPECIAL: Final = ("\\", "{", "}", "^", "_", "~")
 _TYPOGRAPHY_TEXT: Final = {"---": "—", "--": "–", "``": "“", "''": "”"}
 _SIMPLE_SCRIPT: Final = re.compile(r"√?[\w.′*⋆†∗⊤⊥∞]+")
@@ -82,19 +82,22 @@ def readable_text(text: str) -> str:
 
     The renderer shows this text and the matcher matches keywords on it.
     """
-    if text.isascii():  # most titles and abstracts: no invisible character, and often no LaTeX
-        if "\\" not in text and "$" not in text:
-            return text
-    elif not _NEEDS_WORK.search(text):
-        return text
-    return _readable(text)
+    if "\\" in text or "$" in text:
+        return _readable(text)
+    return _visible(text)  # most titles and abstracts: no LaTeX
 
 
 @functools.lru_cache(maxsize=4_096)
 def _readable(text: str) -> str:
-    """Return `readable_text` of text that needs work; remembered, as `latex_to_unicode`."""
-    visible = text if text.isascii() else _INVISIBLE.sub("", text)
-    return latex_to_unicode.__wrapped__(visible)
+    """Return `readable_text` of text with LaTeX; remembered, as `latex_to_unicode`."""
+    return latex_to_unicode.__wrapped__(_visible(text))
+
+
+def _visible(text: str) -> str:
+    """Return `text` without its invisible characters."""
+    if text.isascii() or text.isprintable():
+        return text  # no invisible character (see _INVISIBLE)
+    return _INVISIBLE.sub("", text)
 
 
 # The same paper is matched once and rendered once per channel and subscriber it goes to:
@@ -116,11 +119,7 @@ def latex_to_unicode(text: str) -> str:
     end = 0
     for formula in _formulas(text):
         pieces.append(_render_text(text[end : formula.start()]))
-        body = formula[formula.lastindex or 0]  # the one group that matched: the formula's text
-        if len(body) <= _FORMULA_REMEMBERED_MAX:
-            pieces.append(_formula(body))
-        else:
-            pieces.append(_Parser(body).render(math=True))
+        pieces.append(_render_formula(formula[formula.lastindex or 0]))  # the group that matched
         end = formula.end()
     pieces.append(_render_text(text[end:]))
     return "".join(pieces)
@@ -148,19 +147,35 @@ def _formulas(text: str) -> Iterator[re.Match[str]]:
             backslash = text.find("\\", resume)
 
 
-# Abstracts repeat their formulas (`$\\times$`, `$k$`, `$\\mathcal{O}(n)$`) and one another's:
-# remember how recent ones read (short ones: a long formula seldom comes back, and this keeps
-# what is remembered small). A formula is rendered in math mode only, so its text is the key.
+def _render_formula(body: str) -> str:
+    """Return the formula `body` (its text between the delimiters) rendered."""
+    if _is_plain(body):
+        return body  # `k`, `n=13`, `0.5`: math mode keeps plain characters as they are
+    if len(body) > _FORMULA_REMEMBERED_MAX:
+        return _Parser(body).render(math=True)
+    return _formula(body)
+
+
+# Abstracts repeat their formulas (`$\\times$`, `$\\mathcal{O}(n)$`) and one another's: remember
+# how recent ones read (short ones: a long formula seldom comes back, and this keeps what is
+# remembered small). A formula is rendered in math mode only, so its text is the key.
 @functools.lru_cache(maxsize=4_096)
 def _formula(body: str) -> str:
-    """Return the formula `body` (between its delimiters) rendered."""
+    """Return `_render_formula` of a short formula that needs parsing; remembered."""
     return _Parser(body).render(math=True)
+
+
+def _is_plain(text: str) -> bool:
+    """Return whether `text` has none of the characters that need parsing."""
+    # `in` finds a character many times faster than a regex scan does.
+    return not (
+        "\\" in text or "{" in text or "}" in text or "^" in text or "_" in text or "~" in text
+    )
 
 
 def _render_text(text: str) -> str:
     """Render a stretch of text outside formulas (most of it plain words: no parsing)."""
-    # `in` finds a character many times faster than a regex: test each that needs parsing.
-    if not any(char in text for char in _SPECIAL):
+    if _is_plain(text):
         if "--" in text or "``" in text or "''" in text:
             return _TYPOGRAPHY.sub(_typography, text)
         return text

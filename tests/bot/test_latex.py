@@ -163,6 +163,25 @@ def test_readable_text_drops_invisible_characters() -> None:
     )
 
 
+# Zero-width characters, bidi controls, the soft hyphen and the byte order mark.
+_INVISIBLES: Final = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2065\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+@pytest.mark.parametrize("invisible", list(_INVISIBLES))
+@pytest.mark.parametrize("rest", ["", " in Zürich", " of $\\alpha$-tests"])
+def test_readable_text_drops_each_invisible_character(invisible: str, rest: str) -> None:
+    expected = {
+        "": "A Survey",
+        " in Zürich": "A Survey in Zürich",
+        " of $\\alpha$-tests": "A Survey of α-tests",
+    }
+
+    assert readable_text(f"A S{invisible}urvey{rest}") == expected[rest]
+
+
 def test_readable_text_leaves_plain_text_as_is() -> None:
     text = "50% of {C++} code -- with ~ and & and #tags"
 
