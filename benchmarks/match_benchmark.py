@@ -161,9 +161,10 @@ def run_matcher(
 
 
 def forget_readable_text() -> None:
-    """Forget every text converted so far, as for the papers of a new announcement."""
+    """Forget every text and formula converted so far, as for the papers of a new announcement."""
     latex.latex_to_unicode.cache_clear()
     latex._readable.cache_clear()
+    latex._formula.cache_clear()
 
 
 def reading_time(papers: list[Paper]) -> float:
