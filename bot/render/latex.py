@@ -70,7 +70,7 @@ _SPECIAL_KIND: Final = {"{": "open", "}": "close", "^": "sup", "_": "sub", "~": 
 _TYPOGRAPHY: Final = re.compile(r"---|--|``|''")
 # A formula longer than this is rendered afresh each time (see `_formula`).
 _FORMULA_REMEMBERED_MAX: Final = 200
-# The characters that need parsing (see `_is_plain`, `_tokens`).
+# The characters that need parsing: each starts a token (see `_tokens`).
 _SPECIAL: Final = ("\\", "{", "}", "^", "_", "~")
 _TYPOGRAPHY_TEXT: Final = {"---": "—", "--": "–", "``": "“", "''": "”"}
 _SIMPLE_SCRIPT: Final = re.compile(r"√?[\w.′*⋆†∗⊤⊥∞]+")
@@ -183,10 +183,10 @@ def _render_text(text: str) -> str:
 
 
 def _tokens(text: str) -> list[list[str]]:
-    """Split `text` into [kind, value] tokens, as `_TOKEN.finditer` would, but faster.
+    """Split `text` into [kind, value] tokens: text, macro, symbol, other, or a `_SPECIAL_KIND`.
 
-    The characters that start a token other than text are found with `str.find`: far
-    faster than the regex engine over the long runs of words between them.
+    The characters that start a token other than text are found with `str.find`, far
+    faster than a regex engine walking the long runs of words between them.
     """
     starts = []
     for char in _SPECIAL:
