@@ -13,13 +13,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tests.fakes.arxiv_archive import SimulatedClock
+from bot.app import open_services
+from bot.client import DigestBot
+from bot.config import Settings
+from tests.fakes.arxiv_archive import NEW_YORK, SimulatedClock
+from tests.fakes.discord_server import FakeDiscord, connected
 
 log = logging.getLogger(__name__)
+
+
+#: How long a simulated bot may take to connect to the fake Discord (a loaded CI machine).
+CONNECT_WAIT = 15.0
+
+
+def new_york(day: dt.date, hour: int = 0) -> dt.datetime:
+    """Return a wall-clock time in New York as an aware UTC instant."""
+    return dt.datetime.combine(day, dt.time(hour), NEW_YORK).astimezone(dt.UTC)
 
 
 def paused_scheduler() -> AsyncIOScheduler:
@@ -68,3 +83,15 @@ class SimulatedJobs:
             job.remove()
         else:
             job.modify(next_run_time=following)
+
+
+@asynccontextmanager
+async def simulated_bot(
+    settings: Settings, discord: FakeDiscord, clock: SimulatedClock
+) -> AsyncIterator[SimulatedJobs]:
+    """Run the bot with its jobs on a paused scheduler that the simulated clock drives."""
+    scheduler = paused_scheduler()
+    async with open_services(settings, now=clock.now) as services:
+        bot = DigestBot(services, guild_ready_timeout=0.05, scheduler=scheduler)
+        async with connected(bot, discord, timeout=CONNECT_WAIT):
+            yield SimulatedJobs(scheduler, clock)

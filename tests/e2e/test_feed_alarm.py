@@ -12,31 +12,22 @@ brought them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from bot.app import open_services
-from bot.client import DigestBot
 from bot.config import Settings
-from tests.e2e.simulation import SimulatedJobs, paused_scheduler
+from tests.e2e.simulation import new_york, simulated_bot
 from tests.fakes.anthropic_server import FakeAnthropic
-from tests.fakes.arxiv_archive import NEW_YORK, SimulatedArchive, SimulatedClock
+from tests.fakes.arxiv_archive import SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_generator import generate_papers
 from tests.fakes.arxiv_server import FakeArxiv
-from tests.fakes.discord_server import FakeChannel, FakeDiscord, connected
+from tests.fakes.discord_server import FakeChannel, FakeDiscord
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
 WAIT = 15.0
 DAY = dt.date(2026, 11, 4)  # a Wednesday: the announcement of Tuesday evening
-
-
-def new_york(day: dt.date, hour: int = 0) -> dt.datetime:
-    """Return a wall-clock time in New York as an aware UTC instant."""
-    return dt.datetime.combine(day, dt.time(hour), NEW_YORK).astimezone(dt.UTC)
 
 
 async def test_a_feed_behind_on_an_announcement_night_is_told_once_and_papers_still_come(
@@ -116,15 +107,3 @@ def notices(discord: FakeDiscord, channel: FakeChannel) -> list[str]:
         for message in discord.messages(channel)
         if "announcement feed" in message.content
     ]
-
-
-@asynccontextmanager
-async def simulated_bot(
-    settings: Settings, discord: FakeDiscord, clock: SimulatedClock
-) -> AsyncIterator[SimulatedJobs]:
-    """Run the bot with its jobs on a paused scheduler that the simulated clock drives."""
-    scheduler = paused_scheduler()
-    async with open_services(settings, now=clock.now) as services:
-        bot = DigestBot(services, guild_ready_timeout=0.05, scheduler=scheduler)
-        async with connected(bot, discord, timeout=WAIT):
-            yield SimulatedJobs(scheduler, clock)

@@ -1,0 +1,110 @@
+"""`/status` counts the papers the feed left out and the cross-check found.
+
+The simulated arXiv (tests/fakes/arxiv_archive.py) leaves chosen entries out of one day's
+feed while its query API still lists them, as arXiv's feed sometimes does. The bot runs on
+the simulated clock (tests/e2e/simulation.py): the polls of that day record the feed, the
+cross-check lists the same window from the API and records what the feed lacked, and an
+admin's `/status` says how many papers that was (README, "How it behaves", "Cross-check").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.e2e.simulation import new_york, simulated_bot
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.arxiv_archive import SimulatedArchive, SimulatedClock
+from tests.fakes.arxiv_generator import generate_papers
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeDiscord, FakeGuild, StoredMessage
+
+pytestmark = pytest.mark.usefixtures("no_leaked_resources")
+
+WAIT = 15.0
+DAY = dt.date(2026, 11, 4)  # a Wednesday: the announcement of Tuesday evening
+
+
+def polling_field(embed: dict[str, Any]) -> str:
+    """Return the "Polling" field of a `/status` embed."""
+    (value,) = [field["value"] for field in embed["fields"] if field["name"] == "Polling"]
+    return str(value)
+
+
+async def test_status_counts_the_papers_the_feed_left_out_that_the_api_listed(
+    tmp_path: Path,
+) -> None:
+    clock = SimulatedClock(new_york(DAY - dt.timedelta(days=1), 12))
+    archive = SimulatedArchive(clock, rebuild_delay=dt.timedelta(minutes=20))
+    archive.add(generate_papers(11, DAY - dt.timedelta(days=3), 4, scale=0.3))
+    new_in_cl = [
+        entry.paper.base_id
+        for entry in archive.entries(DAY)
+        if entry.is_first and entry.paper.primary == "cs.CL"
+    ]
+    assert len(new_in_cl) >= 4, "the scenario needs papers to drop and papers to keep"
+    dropped = new_in_cl[1:4]
+    archive.drop_from_feed(DAY, dropped)
+    async with (
+        FakeArxiv(archive=archive) as arxiv,
+        FakeDiscord() as discord,
+        FakeAnthropic.running() as claude,
+    ):
+        guild = discord.add_guild("lab", text_channels=("general", "papers"))
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_path=tmp_path / "bot.sqlite3",
+            discord_token=discord.token,
+            discord_api_base_url=discord.api_base,
+            discord_gateway_url=discord.gateway_url,
+            arxiv_feed_url=arxiv.feed_url,
+            arxiv_api_url=arxiv.api_url,
+            arxiv_request_interval_seconds=0,
+            anthropic_api_key="test-key",
+            anthropic_base_url=claude.base_url,
+            anthropic_max_retries=0,
+            default_categories=("cs.CL",),
+            poll_interval_seconds=1800,
+        )
+        with discord.patch_discord_py():
+            async with simulated_bot(settings, discord, clock) as jobs:
+                handle = await discord.run_slash(
+                    "digest set",
+                    {"channel": guild.channel("papers"), "categories": "cs.CL", "max_papers": 25},
+                    guild=guild,
+                )
+                await handle.wait_reply(WAIT)
+                before = polling_field((await status(discord, guild)).embeds[0])
+                await jobs.run_until(new_york(DAY, 10))
+                after = polling_field((await status(discord, guild)).embeds[0])
+                posted = discord.messages(guild.channel("papers"))
+
+    assert "0 papers the feed left out found" in before
+    assert "3 papers the feed left out found" in after
+    assert "Last announcement: 2026-11-04" in after
+    # The papers counted are the ones the channel then got, once, in a post marked late.
+    (late,) = [i for i, message in enumerate(posted) if "found late" in message.content]
+    assert "3 of 3 new papers matched" in posted[late].content
+    assert sorted(paper_ids(posted[late:])) == sorted(dropped)
+    assert sorted(paper_ids(posted)) == sorted(set(paper_ids(posted)))
+
+
+def paper_ids(messages: list[StoredMessage]) -> list[str]:
+    """Return the arXiv id of every paper embed in these messages, repeats kept."""
+    prefix = "https://arxiv.org/abs/"
+    return [
+        str(embed["url"]).removeprefix(prefix)
+        for message in messages
+        for embed in message.embeds
+        if str(embed.get("url", "")).startswith(prefix)
+    ]
+
+
+async def status(discord: FakeDiscord, guild: FakeGuild) -> StoredMessage:
+    """Run `/status` as the server's owner and return the reply."""
+    handle = await discord.run_slash("status", guild=guild)
+    return await handle.wait_reply(WAIT)
