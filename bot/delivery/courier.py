@@ -20,9 +20,11 @@ Posts in threads and forums go out the same way, through bot.delivery.threads: t
 are opened once, and what was sent is looked for in them too. A post whose thread a moderator
 deleted loses its unsent messages; the run goes on with the next post.
 
-A version reply goes out as a reply to the message that carried the paper: its Discord id
-is read from the outbox when the reply is sent, and the payload gets Discord's
-`message_reference` (https://discord.com/developers/docs/resources/message#create-message).
+A version reply goes out as a reply to the message that carried the paper, beside it (the
+channel, or the thread or forum post that carried it): its Discord id is read from the
+outbox when the reply is sent, and the payload gets Discord's `message_reference`
+(https://discord.com/developers/docs/resources/message#create-message). A reply whose
+paper's thread is gone is dropped alone.
 """
 
 from __future__ import annotations
@@ -272,13 +274,16 @@ class Courier:
         opened: dict[dt.date, int] = {}  # the threads of this run's posts, by post
         gone: set[dt.date] = set()
         for message in messages:
-            if message.announcement_date in gone:
+            if message.announcement_date in gone and message.reply_to is None:
                 continue
             if self._store_failing and not await self._store_works(key, message):
                 return run.result(SendProblem.STORAGE_ERROR)
             try:
                 message_id = await self._threads.send(key, message, opened)
             except SendError as exc:
+                if exc.problem is SendProblem.THREAD_GONE and message.reply_to is not None:
+                    await self._threads.drop_reply(key, message, exc)  # the post goes on
+                    continue
                 if exc.problem is SendProblem.THREAD_GONE:
                     await self._threads.drop_rest(key, message.announcement_date, exc)
                     gone.add(message.announcement_date)

@@ -8,6 +8,11 @@ message that message's id, and a forum post's first message the post's id, so a 
 thread is known from its header once the header is recorded, even if recording the thread
 itself failed.
 
+A version reply goes beside the paper it answers, as a reply can only answer a message of
+its own channel (https://discord.com/developers/docs/resources/message#message-reference-
+structure): into the thread or forum post that carried the paper, or the channel, whatever
+the post it was planned with looks like.
+
 After a crash, or a call whose answer was lost, what was sent is looked for where it was
 going: the channel, the post's thread, or the forum by the post's name (`find_sent`).
 """
@@ -53,6 +58,8 @@ class ThreadedPosts:
         of a post under a header go into its thread, opened when it is not yet. Raise
         SendError (THREAD_GONE when the thread was deleted).
         """
+        if message.reply_to is not None:
+            return await self._send_reply(key, message, message.reply_to)
         payload = outgoing_payload(message)
         thread = message.thread
         within = self._policy.within
@@ -87,6 +94,8 @@ class ThreadedPosts:
         """
         within = self._policy.within
         found: dict[int, int] = {}
+        replies = [m for m in messages if m.reply_to is not None]
+        messages = [m for m in messages if m.reply_to is None]
         in_channel = [m for m in messages if m.thread is None or m.seq == 0]
         posts = [m for m in in_channel if m.thread and m.thread.place is PostPlace.FORUM]
         for starter in posts:
@@ -114,6 +123,16 @@ class ThreadedPosts:
             )
             if thread_id is not None:
                 by_thread.setdefault(thread_id, []).append(message)
+        replies_here = []
+        for reply in replies:
+            assert reply.reply_to is not None  # noqa: S101 (filtered above)
+            carrier = await post_threads.carrier(self._db, reply.reply_to)
+            if not carrier.in_thread:
+                replies_here.append(reply)
+            elif carrier.thread_id is not None:
+                by_thread.setdefault(carrier.thread_id, []).append(reply)
+        if replies_here:
+            found |= await within(self._sender.find_sent(key, replies_here))
         for thread_id, group in by_thread.items():
             try:
                 found |= await within(self._sender.find_sent(key, group, thread_id=thread_id))
@@ -121,6 +140,16 @@ class ThreadedPosts:
                 if exc.problem is not SendProblem.THREAD_GONE:
                     raise
         return found
+
+    async def drop_reply(self, key: TargetKey, message: OutboxMessage, error: SendError) -> None:
+        """Drop a version reply whose paper's thread is gone: nothing is left to answer."""
+        await post_threads.drop_message(self._db, message.id)
+        log.warning(
+            "dropped the version reply %s to %s: the thread of the paper it answers is gone (%s)",
+            message.id,
+            key,
+            error,
+        )
 
     async def drop_rest(self, key: TargetKey, date: dt.date, error: SendError) -> None:
         """Drop the rest of a post whose thread was deleted (a moderator removed the post)."""
@@ -131,6 +160,22 @@ class ThreadedPosts:
             date,
             error,
             dropped,
+        )
+
+    async def _send_reply(self, key: TargetKey, message: OutboxMessage, reply_to: int) -> int:
+        """Send a version reply where the paper it answers is; return its Discord id.
+
+        Raise SendError THREAD_GONE when that paper went into a thread that is gone, or
+        never opened (its post was dropped): there is nothing there to answer.
+        """
+        carrier = await post_threads.carrier(self._db, reply_to)
+        if carrier.in_thread and carrier.thread_id is None:
+            raise SendError(
+                SendProblem.THREAD_GONE, f"the post of outbox message {reply_to} has no thread"
+            )
+        payload = outgoing_payload(message, carrier.message_id)
+        return await self._policy.within(
+            self._sender.send(key, payload, message.nonce, thread_id=carrier.thread_id)
         )
 
     async def _open_thread(self, key: TargetKey, message: OutboxMessage, thread: PostThread) -> int:
@@ -157,18 +202,16 @@ class ThreadedPosts:
             )
 
 
-def outgoing_payload(message: OutboxMessage) -> dict[str, object]:
+def outgoing_payload(message: OutboxMessage, reply_to_id: int | None = None) -> dict[str, object]:
     """Return a message's payload; a reply names the message it answers, when that was sent.
 
     A version reply goes out as a reply to the message that carried the paper: its Discord
-    id is read from the outbox when the reply is sent, and the payload gets Discord's
-    `message_reference` (https://discord.com/developers/docs/resources/message#create-message).
+    id (`reply_to_id`) is read from the outbox when the reply is sent, and the payload gets
+    Discord's `message_reference`
+    (https://discord.com/developers/docs/resources/message#create-message).
     `fail_if_not_exists` off: a reply to a message someone deleted still goes out.
     """
     payload: dict[str, object] = json.loads(message.payload)
-    if message.reply_to_message_id is not None:
-        payload["message_reference"] = {
-            "message_id": message.reply_to_message_id,
-            "fail_if_not_exists": False,
-        }
+    if reply_to_id is not None:
+        payload["message_reference"] = {"message_id": reply_to_id, "fail_if_not_exists": False}
     return payload

@@ -89,9 +89,9 @@ class OutboxMessage:
     sent_at: dt.datetime | None = None
     attempts: int = 0
     outcome_unknown: bool = False
-    #: A version reply: the outbox message it answers, and that message's Discord id once sent.
+    #: A version reply: the outbox message it answers (bot.store.post_threads.carrier says
+    #: where that message is, when the reply is sent).
     reply_to: int | None = None
-    reply_to_message_id: int | None = None
     #: The post's thread, for a post in a thread or a forum.
     thread: PostThread | None = None
 
@@ -139,8 +139,6 @@ _SELECT_MESSAGES = PerDialect(
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
        o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
        o.reply_to,
-       (SELECT r.message_id FROM outbox_messages AS r WHERE r.id = o.reply_to)
-           AS reply_to_message_id,
        (SELECT json_group_array(d.base_id) FROM
             (SELECT base_id FROM delivered_papers WHERE outbox_id = o.id ORDER BY rowid) AS d
        ) AS base_ids,
@@ -155,8 +153,6 @@ LEFT JOIN outbox_threads AS t
 SELECT o.id, o.target_kind, o.target_id, o.announcement_date, o.seq, o.nonce, o.payload,
        o.state, o.message_id, o.created_at, o.sent_at, o.attempts, o.outcome_unknown,
        o.reply_to,
-       (SELECT r.message_id FROM outbox_messages AS r WHERE r.id = o.reply_to)
-           AS reply_to_message_id,
        (SELECT coalesce(json_agg(d.base_id ORDER BY d.rowid), '[]')::text
         FROM delivered_papers AS d WHERE d.outbox_id = o.id) AS base_ids,
        t.place AS thread_place, t.name AS thread_name, t.labels AS thread_labels,
@@ -559,9 +555,6 @@ def _message_from_row(row: Row) -> OutboxMessage:
         attempts=int(row["attempts"]),
         outcome_unknown=bool(row["outcome_unknown"]),
         reply_to=None if row["reply_to"] is None else int(row["reply_to"]),
-        reply_to_message_id=(
-            None if row["reply_to_message_id"] is None else int(row["reply_to_message_id"])
-        ),
         thread=_thread_from_row(row),
     )
 

@@ -48,6 +48,45 @@ async def test_embeds_over_6000_characters_together_are_refused(
     assert "6000" in refused.value.text
 
 
+async def test_a_reply_answers_a_message_of_the_same_channel(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild
+) -> None:
+    bot = minimal_bot()
+    async with connected(bot, fake_discord):
+        channel = await text_channel(bot, discord_guild.channel("papers").id)
+        carrier = await channel.send("a paper")
+        reply = await channel.send("v2: camera-ready", reference=carrier, mention_author=False)
+    stored = fake_discord.messages(discord_guild.channel("papers"))[-1]
+    assert stored.id == reply.id
+    assert int(stored.payload["message_reference"]["message_id"]) == carrier.id
+
+
+@pytest.mark.parametrize("fail_if_not_exists", [True, False])
+async def test_a_reply_to_a_message_of_another_channel_is_refused_or_sent_as_no_reply(
+    fake_discord: FakeDiscord, discord_guild: FakeGuild, fail_if_not_exists: bool
+) -> None:
+    bot = minimal_bot()
+    async with connected(bot, fake_discord):
+        general = await text_channel(bot, discord_guild.channel("general").id)
+        papers = await text_channel(bot, discord_guild.channel("papers").id)
+        elsewhere = await general.send("a paper")
+        reference = discord.MessageReference(
+            message_id=elsewhere.id, channel_id=papers.id, fail_if_not_exists=fail_if_not_exists
+        )
+        if fail_if_not_exists:
+            with pytest.raises(discord.HTTPException) as refused:
+                await papers.send("v2: camera-ready", reference=reference)
+            assert (refused.value.status, refused.value.code) == (400, 50035)
+        else:
+            await papers.send("v2: camera-ready", reference=reference)
+    sent = fake_discord.messages(discord_guild.channel("papers"))
+    if fail_if_not_exists:
+        assert sent == []
+    else:
+        (normal,) = sent
+        assert "message_reference" not in normal.payload
+
+
 async def test_a_429_on_the_channel_route_is_waited_out_and_retried(
     fake_discord: FakeDiscord, discord_guild: FakeGuild
 ) -> None:

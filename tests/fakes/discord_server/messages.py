@@ -1,8 +1,12 @@
 """Creating, editing and listing messages with Discord's checks and nonce behaviour.
 
 Create Message: https://discord.com/developers/docs/resources/message#create-message.
-With `enforce_nonce`, "if another message was created by the same author with the same
-nonce [in the past few minutes], that message will be returned and no new message will be
+A reply (`message_reference`) answers a message of the same channel; one that names a message
+the channel does not hold fails (400), or with `fail_if_not_exists: false` goes out as a
+normal message, not a reply (message reference object, same page).
+
+With `enforce_nonce`, "if another message was created by the same author with the same nonce
+[in the past few minutes], that message will be returned and no new message will be
 created". The fake keys that check by channel and author; the window is configurable.
 """
 
@@ -96,6 +100,9 @@ class Composer:
             earlier = self._same_nonce(channel, author, str(nonce))
             if earlier is not None:
                 return earlier
+        body = replying_within(channel, body)
+        if isinstance(body, ErrorReply):
+            return body
         flags = int(body.get("flags") or 0) & ~(EPHEMERAL | LOADING)  # Not settable here.
         return self.make(channel, author, body, flags=flags)
 
@@ -124,6 +131,29 @@ class Composer:
         if not was_loading:
             message.edited_at = self.now()
         return None
+
+
+def replying_within(channel: FakeChannel, body: JSON) -> JSON | ErrorReply:
+    """Return the body as Discord keeps it: a reply only to a message of this channel.
+
+    A reference to a message elsewhere (or gone) is refused, unless `fail_if_not_exists` is
+    false: then the message is sent without it, as a normal message.
+    """
+    reference = body.get("message_reference")
+    if not isinstance(reference, dict):
+        return body
+    wanted = str(reference.get("message_id"))
+    named_channel = reference.get("channel_id")
+    here = named_channel is None or str(named_channel) == str(channel.id)
+    if here and any(str(message.id) == wanted for message in channel.visible_messages()):
+        return body
+    if reference.get("fail_if_not_exists", True):
+        errors = FormErrors()
+        errors.add(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
+        refused = errors.reply()
+        assert refused is not None  # an error was just added
+        return refused
+    return {key: value for key, value in body.items() if key != "message_reference"}
 
 
 def channel_refusal(channel: FakeChannel | None, *, writing: bool) -> ErrorReply | None:
