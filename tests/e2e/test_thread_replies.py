@@ -6,8 +6,9 @@ thread (or forum post) of the day it came, and a reply can only answer a message
 channel (the fake Discord, like Discord, sends one naming a message elsewhere as a plain
 message). A digest with `quiet:false` says "No matches" on a day without matches: in the
 channel for a thread digest (no empty thread under it), as a forum post of its own in a
-forum. The bot runs on the fake Discord; the delivery job bodies are called directly, as in
-tests/e2e/test_threads.py.
+forum. A reply sent in the same run as the paper it answers (the paper's post waited for a
+retry) still answers it, in any layout. The bot runs on the fake Discord; the delivery job
+bodies are called directly, as in tests/e2e/test_threads.py.
 """
 
 from __future__ import annotations
@@ -263,3 +264,33 @@ async def test_a_version_reply_to_a_paper_whose_thread_was_deleted_is_dropped_al
         NEW_MATCH.title
     ]
     assert version_replies(everything(fake_discord, channel)) == []
+
+
+@pytest.mark.parametrize("place", [PostPlace.CHANNEL, PostPlace.THREAD], ids=str)
+async def test_a_paper_and_the_reply_to_its_new_version_sent_in_one_run_make_a_reply(
+    fake_discord: FakeDiscord,
+    discord_guild: FakeGuild,
+    fake_arxiv: FakeArxiv,
+    tmp_path: Path,
+    place: PostPlace,
+) -> None:
+    channel = discord_guild.channel("papers")
+    settings = make_settings(tmp_path, fake_arxiv, delivery_retry_seconds=0)
+    # The first day's header is refused once: that post waits, and goes out with the reply.
+    fake_discord.fail_next(
+        "POST", f"/channels/{channel.id}/messages", status=400, code=50035, message="Refused"
+    )
+    async with running_bot(settings, fake_discord) as bot:
+        await set_digest(bot.services.db, discord_guild, channel, place, versions=True)
+        fake_arxiv.add_feed_papers(FIRST_DAY)
+        await bot.delivery.poll_and_deliver()
+        assert fake_discord.messages(channel) == []
+        fake_arxiv.feed_papers[:] = [REVISED, NO_MATCH]
+        fake_arxiv.add_feed_papers([])
+        await bot.delivery.poll_and_deliver()  # the first day's post, then the reply
+
+    shown = everything(fake_discord, channel)
+    ((where, reply),) = version_replies(shown)
+    carrier = carrier_of(shown[where], REVISED.base_id)
+    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
+    assert (where == channel.id) is (place is PostPlace.CHANNEL)
