@@ -9,6 +9,7 @@ see; a thread is not listed, and is read on its own, with its parent's overwrite
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from itertools import groupby
@@ -18,7 +19,7 @@ import aiohttp
 import discord
 
 from bot.check import words
-from bot.check.permissions import THREAD_TYPES, channel_access
+from bot.check.permissions import THREAD_TYPES, channel_access, deep_dive_needs
 from bot.check.report import Checklist, Mark
 from bot.client import point_discord_at
 from bot.config import Settings
@@ -146,7 +147,11 @@ async def _check_digest(
     server: str,
     now: dt.datetime,
 ) -> None:
-    """Report what the bot lacks in one digest's channel, and where it is taken away."""
+    """Report what the bot lacks in one digest's channel, and where it is taken away.
+
+    What the digest needs fails the line; what only "Deep dive" needs (a thread under the
+    paper) is a note: the deep dive still reaches the member who clicked.
+    """
     channel = channels.get(digest.channel_id)
     if channel is None:  # a thread, or a channel that is gone
         try:
@@ -171,7 +176,15 @@ async def _check_digest(
         guild, member, bot_id, channel, parent=parent, threaded=threaded, now=now
     )
     paused = None if not digest.paused else pause_reason(digest.pause_reason)
-    if not access.missing:
+    deep_dive = dataclasses.replace(
+        access, needed=deep_dive_needs(int(channel.get("type", 0)), threaded=threaded)
+    )
+    if not access.missing and deep_dive.missing:
+        text = words.digest_ok_without_deep_dive_threads(
+            paused, deep_dive.missing_in_roles, deep_dive.missing_by_overwrite
+        )
+        checks.add(Mark.NOTE, item, text)
+    elif not access.missing:
         checks.add(Mark.OK, item, words.digest_ok(paused))
     elif access.timed_out:
         checks.add(Mark.FAIL, item, words.TIMED_OUT)

@@ -114,6 +114,20 @@ def needed_in(channel_type: int, *, threaded: bool = False) -> int:
     return common | SEND_MESSAGES
 
 
+def deep_dive_needs(channel_type: int, *, threaded: bool = False) -> int:
+    """Return what "Deep dive" needs in a digest's channel beyond the digest: open a thread.
+
+    A deep dive is posted in a public thread under the digest message that carries the paper
+    (README, "Acting on papers"): Create Public Threads, and Send Messages in Threads to post
+    in it. A `threaded` digest needs both already; in a thread or a forum the paper's message
+    is itself in a thread, where no thread can be opened, so the deep dive is shown to the
+    member who clicked whatever the permissions.
+    """
+    if threaded or channel_type in THREAD_TYPES or channel_type in FORUM_TYPES:
+        return 0
+    return CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+
+
 def base_permissions(guild: JSON, member: JSON, user_id: int) -> int:
     """Return the member's server-wide permissions (step 1)."""
     if int(guild["owner_id"]) == user_id:

@@ -154,6 +154,16 @@ def digest_ok(paused: str | None) -> str:
     return f"{done}; paused ({paused}): /digest resume to start it again"
 
 
+def digest_ok_without_deep_dive_threads(
+    paused: str | None, in_roles: Sequence[str], by_overwrite: Sequence[str]
+) -> str:
+    """The digest works; "Deep dive" cannot open a thread there, so it answers privately."""
+    return (
+        f"{digest_ok(paused)}; but a Deep dive cannot be posted in a thread under its paper"
+        " and is shown only to the member who clicked: " + digest_missing(in_roles, by_overwrite)
+    )
+
+
 def digest_missing(in_roles: Sequence[str], by_overwrite: Sequence[str]) -> str:
     """The bot lacks permissions a digest needs; say where they are taken away."""
     parts = []

@@ -19,7 +19,13 @@ from tests.e2e.cli import cli_env
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, FakeGuild
-from tests.fakes.discord_server.state import EMBED_LINKS, READ_MESSAGE_HISTORY, VIEW_CHANNEL
+from tests.fakes.discord_server.state import (
+    CREATE_PUBLIC_THREADS,
+    EMBED_LINKS,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+)
 
 KEY = "sk-ant-api03-check-key"
 
@@ -162,6 +168,26 @@ async def test_each_problem_is_a_failed_line_saying_what_to_do(
     assert found["price table"].startswith("✗ no price for claude-haiku-9")
     assert 'ANTHROPIC_PRICES={"claude-haiku-9": [input, output]}' in found["price table"]
     assert run.out.endswith("8 of 13 checks failed: fix them and run check again.\n")
+
+
+@pytest.mark.timeout(120)
+async def test_a_digest_channel_without_thread_rights_is_a_note_for_deep_dives(
+    fake_arxiv: FakeArxiv, discord: FakeDiscord, claude: FakeAnthropic, tmp_path: Path
+) -> None:
+    guild = guild_with_digest(discord)
+    papers = guild.channel("papers")
+    discord.world.deny_bot(papers, CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS)
+    await add_digest(tmp_path, guild.id, papers.id)
+
+    run = await run_cli("check", env=env(tmp_path, fake_arxiv, discord, claude))
+
+    assert run.code == 0, run.out + run.err  # the digest itself works
+    assert lines_of(run)["digest #papers (arXiv lab)"] == (
+        "! can view, post, embed links and read history there; but a Deep dive cannot be"
+        " posted in a thread under its paper and is shown only to the member who clicked:"
+        " Create Public Threads and Send Messages in Threads denied in this channel; allow"
+        " them for the bot's role in the channel's settings (Edit Channel, Permissions)"
+    )
 
 
 @pytest.mark.timeout(120)

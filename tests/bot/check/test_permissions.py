@@ -22,6 +22,7 @@ from bot.check.permissions import (
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
     channel_access,
+    deep_dive_needs,
 )
 
 GUILD, OWNER, BOT = 100, 200, 300
@@ -192,3 +193,17 @@ def test_a_digest_posting_in_threads_also_needs_to_open_them_and_write_in_them()
 
 def test_create_public_threads_is_discords_bit() -> None:
     assert discord.Permissions(create_public_threads=True).value == CREATE_PUBLIC_THREADS
+
+
+@pytest.mark.parametrize(
+    ("kind", "threaded", "needs_threads"),
+    [(0, False, True), (5, False, True), (0, True, False), (15, False, False), (11, False, False)],
+    ids=["text", "announcement", "thread-digest", "forum", "thread"],
+)
+def test_deep_dive_needs_to_open_a_thread_only_under_a_message_in_the_channel_itself(
+    kind: int, threaded: bool, needs_threads: bool
+) -> None:
+    # A deep dive starts a public thread under the paper's message and posts in it; a thread
+    # digest needs that already, and a message inside a thread or forum post holds none.
+    wanted = CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS if needs_threads else 0
+    assert deep_dive_needs(kind, threaded=threaded) == wanted
