@@ -109,7 +109,8 @@ def announcement(count: int, *, distinct: bool = False) -> list[Paper]:
     """Return `count` papers with real titles, abstracts, authors and categories, new ids.
 
     With `distinct`, short synthetic papers instead ("We study problem N."): the workload of
-    issue 7's last row, where each target matches a paper of its own.
+    the "Before" table's last row (README, "One pass per announcement"), where each target
+    matches a paper of its own.
     """
     if distinct:
         return [
@@ -399,7 +400,7 @@ def main() -> None:
     parser.add_argument(
         "--distinct",
         action="store_true",
-        help="each target matches a paper of its own (synthetic papers), as in issue 7's table",
+        help="each target matches a paper of its own (synthetic papers), as in the README's table",
     )
     parser.add_argument(
         "--pass-only",

@@ -1,11 +1,11 @@
 """Benchmark the Discord side: messages per digest, /summarize latency, start-up, memory.
 
-Messages per digest (issue 14): real papers of tests/fixtures/real-days/ (real titles,
-authors, comments and abstracts), summarized through the real Summarizer by the fake
-Anthropic API answering at the schema's full length (TL;DR 400 characters, each section
-600: the longest post a digest can have), rendered in both styles; and the same papers
-abstract-only. The rest runs the real bot (discord.py) against the loopback fake Discord and
-fake arXiv from tests/fakes. Prints figures; asserts nothing.
+Messages per digest (README, "Messages per digest"): real papers of
+tests/fixtures/real-days/ (real titles, authors, comments and abstracts), summarized through
+the real Summarizer by the fake Anthropic API answering at the schema's full length (TL;DR
+400 characters, each section 600: the longest post a digest can have), rendered in both
+styles; and the same papers abstract-only. The rest runs the real bot (discord.py) against
+the loopback fake Discord and fake arXiv from tests/fakes. Prints figures; asserts nothing.
 Usage: .venv/bin/python benchmarks/discord_benchmark.py [--packing-only]
 """
 
@@ -42,7 +42,8 @@ ABSTRACT = (
     "simple eviction policy keeps 95% of the accuracy at 20% of the memory. "
 ) * 6
 COUNTS = (10, 25, 100)
-#: Issue 14's targets: a compact digest of N summarized papers in at most M messages.
+#: The targets (README, "Messages per digest"): a compact digest of N summarized papers in
+#: at most M messages.
 TARGETS = {10: 2, 25: 4}
 
 

@@ -7,8 +7,8 @@ compared with the judged ones, and so are those of naive matching: the keyword a
 case-insensitive substring of the raw title and abstract (of the author names for `au:`),
 what a simple bot does.
 
-Target (issue 13): every keyword >= 0.95 precision and >= 0.95 recall; the mean of each
->= 0.97. tests/bot/test_match_quality.py holds the Matcher to it.
+Target (README, "Keyword matching quality"): every keyword >= 0.95 precision and >= 0.95
+recall; the mean of each >= 0.97. tests/bot/test_match_quality.py holds the Matcher to it.
 
 Run: `.venv/bin/python benchmarks/match_quality.py [--markdown]`
 """

@@ -1,4 +1,6 @@
-"""Time SIGTERM to exit of `arxiv-digest-bot run`, in every state it must stop in (issue 10).
+"""Time SIGTERM to exit of `arxiv-digest-bot run`, in every state it must stop in.
+
+The target and the figures are in README, "Stopping on SIGTERM".
 
 For each state of tests/e2e/bot_process.py (connected; reconnecting to a Discord that refuses
 connections; connecting to one that never answers; mid-poll with arXiv holding its answer;

@@ -1,8 +1,8 @@
 """What the cogs share.
 
-The server a command runs in, the notice for members whose DMs had failed (issue 4 item 5),
-the autocompletes for categories, timezones and languages, and how an action on a paper is
-answered.
+The server a command runs in, the notice for members whose DMs had failed (docs/behaviour.md,
+"Failures people cause"), the autocompletes for categories, timezones and languages, and how
+an action on a paper is answered.
 """
 
 from __future__ import annotations

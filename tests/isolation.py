@@ -3,7 +3,7 @@
 The bot reads its settings from the environment and from `.env` in the working folder, and
 the SDKs it wraps read variables of their own (`ANTHROPIC_LOG`, proxies). A developer who
 followed the README has a filled `.env` in the checkout, and maybe exported a token: none of
-it may change a test's result (issue 10: a copied `.env.example` set LOG_LEVEL and broke
+it may change a test's result (a copied `.env.example` once set LOG_LEVEL and broke
 `preview`'s piped-output test). So the session removes every variable the bot or its
 clients would read as soon as pytest starts, and the tests run in an empty working folder,
 where neither they nor the CLI subprocesses they start find a `.env`. (The folder is entered

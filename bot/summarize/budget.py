@@ -1,4 +1,4 @@
-"""Token cost estimates and the daily / monthly USD budget check (issue 3 item 5).
+"""Token cost estimates and the daily / monthly USD budget check (README, "How it behaves").
 
 Costs are estimates: tokens times the per-model price table of `Settings.price_per_mtok`
 (which settings can override). Periods are UTC calendar days and months.

@@ -1,7 +1,7 @@
 """The summary's output schema and the checks its text must pass before anyone sees it.
 
 Claude's answer is untrusted twice over: it is model output, and it was written while reading
-untrusted paper text. Output that is not a summary of the paper (docs/behaviour.md, issue 3)
+untrusted paper text. Output that is not a summary of the paper (docs/behaviour.md, "Summaries")
 (instructions followed, links or mentions invented, numbers not in the source) is rejected.
 """
 

@@ -4,7 +4,7 @@ Every digest, DM and `/summarize` asks this service. It serves the database cach
 Claude call for concurrent requests of the same key (single-flight), keeps at most
 `summary_concurrency` calls in flight, refuses calls past the daily or monthly budget, and
 turns every failure into a `FallbackReason` so the paper still goes out with its abstract
-(docs/behaviour.md, "Summaries"; issue 3). Fallbacks are recorded for `/status`, never
+(docs/behaviour.md, "Summaries"). Fallbacks are recorded for `/status`, never
 cached.
 """
 
@@ -33,7 +33,8 @@ from bot.validate import normalize_language as normalize_language  # re-exported
 
 log = logging.getLogger(__name__)
 
-# Issue 3: output that fails validation is retried once, then the paper falls back.
+# Output that fails validation is asked again once, then the paper falls back to its abstract
+# (docs/behaviour.md, "Summaries"): a second bad answer is unlikely to be a fluke.
 OUTPUT_ATTEMPTS = 2
 RECENT_FALLBACKS = 10
 _MAX_DETAIL = 500

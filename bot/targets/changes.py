@@ -67,14 +67,16 @@ class DigestChange:
     max_papers: int | None = None
     include_cross_lists: bool | None = None
     style: str | None = None
-    # Where posts go and whom they ping (issue 11). `forum`: the channel is a forum channel
-    # (its posts are forum posts, whatever `thread` says); `mention_role` NO_ROLE stops pinging.
+    # Where posts go and whom they ping (docs/behaviour.md, "Threads and forums"). `forum`:
+    # the channel is a forum channel (its posts are forum posts, whatever `thread` says);
+    # `mention_role` NO_ROLE stops pinging.
     forum: bool = False
     thread: bool | None = None
     mention_role: int | None = None
     #: The bot's permissions in the channel; None skips the check (no Discord at hand).
     rights: ChannelRights | None = None
-    # What a day without matches and a new version post (issue 9).
+    # What a day without matches and a new version post (`quiet`, `versions`; README, "How it
+    # behaves").
     quiet: bool | None = None
     versions: bool | None = None
 

@@ -98,8 +98,8 @@ class DigestConfig:
     last_posted_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    # Where posts go and whom they ping (issue 11): `mention_role` is the one role a post's
-    # header mentions, None for nobody.
+    # Where posts go and whom they ping (README, "Discord commands", `/digest set`):
+    # `mention_role` is the one role a post's header mentions, None for nobody.
     place: PostPlace = PostPlace.CHANNEL
     mention_role: int | None = None
 

@@ -123,7 +123,7 @@ def test_text_without_backslash_or_dollar_is_returned_as_is() -> None:
     assert latex_to_unicode(text) is text
 
 
-# Issue 13's cases: each used to garble or drop text (pylatexenc 2.11's defaults).
+# Titles and abstracts that used to garble or drop text (pylatexenc 2.11's defaults).
 @pytest.mark.parametrize(
     ("latex", "expected"),
     [

@@ -1,7 +1,8 @@
 """50 digests and 20 subscribers with overlapping keywords share one call per version and language.
 
-Issue 3: "A test with 50 digests and 20 subscribers whose keywords overlap shows exactly one
-call per (paper version, language); a second run makes no calls at all." The digest pipeline
+Summaries are shared (docs/behaviour.md, "Summaries"): 50 digests and 20 subscribers whose
+keywords overlap cause exactly one call per (paper version, language), and a second run makes
+no calls at all. The digest pipeline
 is not built yet, so each target is emulated: its keywords pick papers by title, and all
 targets ask the one Summarizer at the same time, as the pipeline will.
 """

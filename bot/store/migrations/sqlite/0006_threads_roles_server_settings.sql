@@ -1,6 +1,7 @@
 -- 0006: digests in threads and forum posts, a role to ping, per-server defaults and budget shares.
 --
--- Everything of issue 11's channel side is in this one file, so renumbering it is a rename.
+-- Everything threads, forum posts, role pings and server defaults and shares add is in this
+-- one file, so renumbering it is a rename.
 -- Times are ISO-8601 text in UTC, Discord snowflakes INTEGER, as in 0001.
 -- No comment may hold a semicolon: bot/store/sqlite.py splits this file on them.
 

@@ -1,6 +1,6 @@
 -- 0007: how a target lays out its papers (compact or full), and what "Show all" of a post lists.
 --
--- Everything of issue 14 and issue 11's "Show all" is in this one file, so renumbering it is a
+-- Everything digest styles and "Show all" add is in this one file, so renumbering it is a
 -- rename. No comment may hold a semicolon: bot/store/db.py splits this file on them.
 
 -- A digest's and a subscription's style. Compact is the default, for the targets that exist
