@@ -170,6 +170,18 @@ class DigestBot(commands.Bot):
         await super().close()
         self._cleanup.close()
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Hand an event to its handlers, unless the bot is closing.
+
+        discord.py's `close()` leaves running the task that waits `guild_ready_timeout` after
+        READY, and takes the loop its handlers are scheduled on away: a stop in those
+        seconds made that task dispatch "ready" into the closed bot, which raised, and the
+        process logged a traceback as it stopped. Nothing is to be handled once closing.
+        """
+        if self.is_closed():
+            return
+        super().dispatch(event_name, *args, **kwargs)
+
     async def on_ready(self) -> None:
         """Say once that the bot is ready; a later READY (a new session) means it is back."""
         # discord.py dispatches READY `guild_ready_timeout` after the guilds arrived, even if
