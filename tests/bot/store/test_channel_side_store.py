@@ -60,6 +60,54 @@ async def test_a_threaded_post_keeps_its_thread_and_a_deleted_one_forgets_the_re
         assert await post_threads.header_message_id(db, CHANNEL, TUE) == 9001  # still there
 
 
+async def test_a_version_reply_finds_its_papers_thread_and_outlives_its_own_posts_thread(
+    database_url: str,
+) -> None:
+    wed = TUE + dt.timedelta(days=1)
+    first = PostThread(PostPlace.THREAD, "cs.CL · 2026-04-28 · 1 paper")
+    second = PostThread(PostPlace.THREAD, "cs.CL · 2026-04-29 · 1 paper")
+    async with open_database(database_url) as db:
+        tuesday = ((payload("header"), ()), (payload("one"), ("2604.00001",)))
+        await record_posts(db, TUE, [PostRecord(CHANNEL, tuesday, first)], [CHANNEL], now=NOW)
+        header, paper = await pending_messages(db, CHANNEL)
+        await mark_sent(db, header.id, 9001, now=NOW)  # the thread takes the header's id
+        await mark_sent(db, paper.id, 9002, now=NOW)
+        wednesday = ((payload("header 2"), ()), (payload("two"), ("2604.00002",)))
+        replies = ((payload("v2: camera-ready"), paper.id),)
+        record = PostRecord(CHANNEL, wednesday, second, replies)
+        await record_posts(db, wed, [record], [CHANNEL], now=NOW)
+        *_, reply = await pending_messages(db, CHANNEL)
+
+        # The thread's own id was never recorded: the header's stands for it.
+        assert await post_threads.carrier(db, paper.id) == post_threads.Carrier(
+            9002, in_thread=True, thread_id=9001
+        )
+        assert await post_threads.carrier(db, header.id) == post_threads.Carrier(
+            9001, in_thread=False
+        )
+        # Wednesday's thread is deleted: its papers go, the reply to Tuesday's paper stays.
+        assert await post_threads.drop_unsent(db, CHANNEL, wed) == 2
+        assert [m.id for m in await pending_messages(db, CHANNEL)] == [reply.id]
+        assert await post_threads.drop_message(db, reply.id)
+        assert await pending_messages(db, CHANNEL) == []
+
+
+async def test_dropping_a_post_drops_the_unsent_replies_to_its_papers(database_url: str) -> None:
+    wed = TUE + dt.timedelta(days=1)
+    thread = PostThread(PostPlace.THREAD, "cs.CL · 2026-04-28 · 1 paper")
+    async with open_database(database_url) as db:
+        tuesday = ((payload("header"), ()), (payload("one"), ("2604.00001",)))
+        await record_posts(db, TUE, [PostRecord(CHANNEL, tuesday, thread)], [CHANNEL], now=NOW)
+        header, paper = await pending_messages(db, CHANNEL)
+        await mark_sent(db, header.id, 9001, now=NOW)
+        replies = ((payload("v2: camera-ready"), paper.id),)  # answers a paper not sent yet
+        await record_posts(db, wed, [PostRecord(CHANNEL, (), None, replies)], [CHANNEL], now=NOW)
+
+        assert await post_threads.drop_unsent(db, CHANNEL, TUE) == 1
+
+        assert await pending_messages(db, CHANNEL) == []  # the reply had nothing to answer
+
+
 async def test_a_call_for_two_servers_charges_each_half_on_its_day(database_url: str) -> None:
     key = SummaryKey("2604.00001", 1, "en", "p1", "claude-haiku-4-5")
     async with open_database(database_url) as db:
