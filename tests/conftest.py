@@ -1,6 +1,7 @@
 """Shared pytest fixtures, and the isolation of the whole session from the developer's settings.
 
-The fake arXiv (tests/fakes/arxiv_server.py) runs on 127.0.0.1 for one test at a time.
+The fake arXiv (tests/fakes/arxiv_server.py) and the fake Anthropic API
+(tests/fakes/anthropic_server.py) run on 127.0.0.1 for one test at a time.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.isolation import empty_working_folder, remove_developer_variables
 
@@ -33,3 +35,10 @@ async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
     """Start a fake arXiv (announcement feed and query API) and stop it after the test."""
     async with FakeArxiv() as server:
         yield server
+
+
+@pytest.fixture
+async def fake_anthropic() -> AsyncIterator[FakeAnthropic]:
+    """Start the fake Anthropic API on 127.0.0.1 and stop it after the test."""
+    async with FakeAnthropic.running() as fake:
+        yield fake

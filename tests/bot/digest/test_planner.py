@@ -1,8 +1,7 @@
 """The pass: every target planned at once, each paper enriched and summarized once.
 
-Real services (`open_services`): the real `arxiv` package against the fake arXiv, the real
-Anthropic SDK against the fake Anthropic, a real SQLite file. Requests are counted where they
-arrive, at the fakes.
+Real services against the fake arXiv and the fake Anthropic (tests/bot/digest/conftest.py).
+Requests are counted where they arrive, at the fakes.
 """
 
 from __future__ import annotations
@@ -11,74 +10,27 @@ import dataclasses
 import datetime as dt
 import json
 import math
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import Services, open_services
+from bot.app import Services
 from bot.arxiv.calendar import EASTERN
-from bot.config import Settings
 from bot.models import AnnounceType, Paper
 from bot.paper_actions import PaperAction, PaperRef
 from bot.store import announcements, deliveries, post_queries, targets
 from bot.store import papers as papers_store
 from bot.store.announcements import EntrySource
 from bot.targets.model import PauseReason, Target, TargetKey
+from tests.bot.digest.planning import DAY, add_digest, announce, problem, problems
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 
-DAY = dt.date(2025, 8, 20)  # make_papers' announcement date
-GUILD = 1
-
 
 @pytest.fixture
-async def fake_anthropic() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic.running() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def services(
-    tmp_path: Path, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
-) -> AsyncIterator[Services]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_path=tmp_path / "bot.sqlite3",
-        arxiv_feed_url=fake_arxiv.feed_url,
-        arxiv_api_url=fake_arxiv.api_url,
-        arxiv_request_interval_seconds=0,
-        anthropic_api_key="test-key",
-        anthropic_base_url=fake_anthropic.base_url,
-        anthropic_max_retries=0,
-        default_categories=("cs.AI",),
-    )
-    async with open_services(settings) as opened:
-        yield opened
-
-
-async def announce(services: Services, arxiv: FakeArxiv, papers: list[Paper]) -> None:
-    """Put papers in the fake feed and API, and let the real poller record them."""
-    arxiv.add_feed_papers(papers)
-    arxiv.add_api_papers(papers)
-    await services.poller.poll(["cs.AI"])
-
-
-async def add_digest(services: Services, channel_id: int, keywords: str, **more: Any) -> None:
-    await targets.upsert_digest(
-        services.db,
-        guild_id=GUILD,
-        channel_id=channel_id,
-        categories=more.pop("categories", ["cs.AI"]),
-        keywords=keywords,
-        **more,
-    )
-
-
-def problem(number: int) -> str:
-    """Return a keyword matching make_papers' paper `number` only ("We study problem N")."""
-    return f'"problem {number}"'
+def settings_overrides() -> dict[str, Any]:
+    """Let members' subscriptions (which name no categories) read cs.AI, the papers' category."""
+    return {"default_categories": ("cs.AI",)}
 
 
 async def test_one_pass_enriches_the_union_in_batches_of_100_and_summarizes_once_per_language(
@@ -90,9 +42,7 @@ async def test_one_pass_enriches_the_union_in_batches_of_100_and_summarizes_once
     for d in range(30):  # digests: five papers each, half of them in German
         numbers = set(range(5 * d + 1, 5 * d + 6))
         language = "de" if d % 2 else None
-        await add_digest(
-            services, 100 + d, ", ".join(map(problem, sorted(numbers))), language=language
-        )
+        await add_digest(services, 100 + d, problems(sorted(numbers)), language=language)
         wanted[TargetKey.channel(100 + d)] = numbers
         languages[TargetKey.channel(100 + d)] = language or "en"
     for s in range(30):  # subscribers: one paper each, also wanted by a digest

@@ -1,24 +1,23 @@
 """The pass and the servers its digests belong to: budget shares, default languages, threads.
 
-Real services against the fake arXiv and the fake Anthropic, as in test_planner.py. A fake
-summary costs about $0.0009; with DAILY_BUDGET_USD=1 and GUILD_DAILY_BUDGET_SHARE=0.0005 one
-call spends a server's share. One call at a time (SUMMARY_CONCURRENCY=1), so that each call
+Real services against the fake arXiv and the fake Anthropic (tests/bot/digest/conftest.py).
+A fake summary costs about $0.0009; with DAILY_BUDGET_USD=1 and GUILD_DAILY_BUDGET_SHARE=0.0005
+one call spends a server's share. One call at a time (SUMMARY_CONCURRENCY=1), so that each call
 sees the last one's cost, as calls made one after another do.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.app import Services, open_services
-from bot.config import Settings
+from bot.app import Services
 from bot.models import FallbackReason
-from bot.store import deliveries, guild_settings, targets
+from bot.store import deliveries, guild_settings
 from bot.targets.model import PostPlace, TargetKey
+from tests.bot.digest.planning import add_digest, announce, problems
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 
@@ -26,50 +25,13 @@ BIG, SMALL = 1, 2
 
 
 @pytest.fixture
-async def fake_anthropic() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic.running() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def services(
-    tmp_path: Path, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
-) -> AsyncIterator[Services]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_path=tmp_path / "bot.sqlite3",
-        arxiv_feed_url=fake_arxiv.feed_url,
-        arxiv_api_url=fake_arxiv.api_url,
-        arxiv_request_interval_seconds=0,
-        anthropic_api_key="test-key",
-        anthropic_base_url=fake_anthropic.base_url,
-        anthropic_max_retries=0,
-        summary_concurrency=1,
-        daily_budget_usd=1.0,
-        guild_daily_budget_share=0.0005,
-    )
-    async with open_services(settings) as opened:
-        yield opened
-
-
-async def announce(services: Services, arxiv: FakeArxiv, count: int) -> None:
-    papers = make_papers(count)
-    arxiv.add_feed_papers(papers)
-    arxiv.add_api_papers(papers)
-    await services.poller.poll(["cs.AI"])
-
-
-async def add_digest(
-    services: Services, guild_id: int, channel_id: int, numbers: range, **more: object
-) -> None:
-    await targets.upsert_digest(
-        services.db,
-        guild_id=guild_id,
-        channel_id=channel_id,
-        categories=["cs.AI"],
-        keywords=", ".join(f'"problem {n}"' for n in numbers),
-        **more,  # type: ignore[arg-type]
-    )
+def settings_overrides() -> dict[str, Any]:
+    """Give every server a share of one fake call, and make the calls one at a time."""
+    return {
+        "summary_concurrency": 1,
+        "daily_budget_usd": 1.0,
+        "guild_daily_budget_share": 0.0005,
+    }
 
 
 async def footers(services: Services, channel_id: int) -> list[str]:
@@ -85,9 +47,9 @@ async def footers(services: Services, channel_id: int) -> list[str]:
 async def test_a_server_that_spent_its_share_gets_abstracts_and_the_other_server_summaries(
     services: Services, fake_arxiv: FakeArxiv
 ) -> None:
-    await announce(services, fake_arxiv, 4)
-    await add_digest(services, BIG, 100, range(1, 4))  # three papers
-    await add_digest(services, SMALL, 200, range(4, 5))  # one paper
+    await announce(services, fake_arxiv, make_papers(4))
+    await add_digest(services, 100, problems(range(1, 4)), guild_id=BIG)  # three papers
+    await add_digest(services, 200, problems(range(4, 5)), guild_id=SMALL)  # one paper
 
     await services.planner.plan_pending()
 
@@ -102,9 +64,9 @@ async def test_a_server_that_spent_its_share_gets_abstracts_and_the_other_server
 async def test_a_paper_both_servers_want_is_summarized_once_and_shared(
     services: Services, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
 ) -> None:
-    await announce(services, fake_arxiv, 1)
-    await add_digest(services, BIG, 100, range(1, 2))
-    await add_digest(services, SMALL, 200, range(1, 2))
+    await announce(services, fake_arxiv, make_papers(1))
+    await add_digest(services, 100, problems(range(1, 2)), guild_id=BIG)
+    await add_digest(services, 200, problems(range(1, 2)), guild_id=SMALL)
 
     await services.planner.plan_pending()
 
@@ -117,12 +79,13 @@ async def test_a_paper_both_servers_want_is_summarized_once_and_shared(
 async def test_digests_without_a_language_use_their_servers_default(
     services: Services, fake_arxiv: FakeArxiv, fake_anthropic: FakeAnthropic
 ) -> None:
-    await announce(services, fake_arxiv, 2)
+    await announce(services, fake_arxiv, make_papers(2))
     await guild_settings.set_language(services.db, BIG, "de")
-    await add_digest(services, BIG, 100, range(1, 2))
-    await add_digest(services, 3, 300, range(2, 3), language="fr")  # its own language wins
+    await add_digest(services, 100, problems(range(1, 2)), guild_id=BIG)
+    # Its own language wins over its server's.
+    await add_digest(services, 300, problems(range(2, 3)), guild_id=3, language="fr")
     await guild_settings.set_language(services.db, 3, "ja")
-    await add_digest(services, SMALL, 200, range(2, 3))
+    await add_digest(services, 200, problems(range(2, 3)), guild_id=SMALL)
 
     await services.planner.plan_pending()
 
@@ -134,8 +97,10 @@ async def test_digests_without_a_language_use_their_servers_default(
 async def test_a_threaded_post_is_its_header_alone_then_the_papers(
     services: Services, fake_arxiv: FakeArxiv, place: PostPlace
 ) -> None:
-    await announce(services, fake_arxiv, 3)
-    await add_digest(services, SMALL, 100, range(1, 4), place=place, mention_role=77)
+    await announce(services, fake_arxiv, make_papers(3))
+    await add_digest(
+        services, 100, problems(range(1, 4)), guild_id=SMALL, place=place, mention_role=77
+    )
 
     await services.planner.plan_pending()
 

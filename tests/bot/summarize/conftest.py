@@ -93,13 +93,6 @@ def make_paper(
 
 
 @pytest.fixture
-async def fake_anthropic() -> AsyncIterator[FakeAnthropic]:
-    """Start the fake Anthropic API on 127.0.0.1 and stop it after the test."""
-    async with FakeAnthropic.running() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """Open a migrated SQLite file in the test's temporary folder."""
     async with open_database(tmp_path / "bot.sqlite3") as database:
