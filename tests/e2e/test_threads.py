@@ -50,6 +50,30 @@ def paper_urls(messages: list[StoredMessage]) -> list[str]:
     return [embed["url"] for message in messages for embed in message.embeds]
 
 
+def papers_in_the_thread(fake_discord: FakeDiscord, channel: FakeChannel) -> list[str]:
+    """Return the abstract links posted in the channel's one thread (or forum post), in order."""
+    (thread,) = fake_discord.threads(channel)
+    return paper_urls(fake_discord.messages(thread))
+
+
+def digest_channel(fake_discord: FakeDiscord, guild: FakeGuild, place: PostPlace) -> FakeChannel:
+    """Return a new forum channel for a forum digest, else the server's #papers."""
+    if place is PostPlace.FORUM:
+        return fake_discord.world.add_channel(guild, "forum", type=GUILD_FORUM)
+    return guild.channel("papers")
+
+
+# The request whose answer is lost: a forum post opened, or a thread opened under the header.
+LOST_THREAD_ANSWERS = pytest.mark.parametrize(
+    ("place", "lost"),
+    [
+        (PostPlace.FORUM, r"/channels/\d+/threads"),
+        (PostPlace.THREAD, r"/channels/\d+/messages/\d+/threads"),
+    ],
+    ids=["forum-post", "thread-under-header"],
+)
+
+
 async def test_a_forum_digest_is_one_post_per_announcement_with_matching_tags(
     fake_discord: FakeDiscord, discord_guild: FakeGuild, fake_arxiv: FakeArxiv, tmp_path: Path
 ) -> None:
@@ -93,14 +117,7 @@ async def test_a_thread_digest_posts_the_header_in_the_channel_and_papers_under_
     assert len(urls) == len(set(urls)) == 10
 
 
-@pytest.mark.parametrize(
-    ("place", "lost"),
-    [
-        (PostPlace.FORUM, r"/channels/\d+/threads"),
-        (PostPlace.THREAD, r"/channels/\d+/messages/\d+/threads"),
-    ],
-    ids=["forum-post", "thread-under-header"],
-)
+@LOST_THREAD_ANSWERS
 async def test_a_thread_whose_answer_was_lost_is_found_after_a_restart_not_opened_twice(
     fake_discord: FakeDiscord,
     discord_guild: FakeGuild,
@@ -109,11 +126,7 @@ async def test_a_thread_whose_answer_was_lost_is_found_after_a_restart_not_opene
     place: PostPlace,
     lost: str,
 ) -> None:
-    channel = (
-        fake_discord.world.add_channel(discord_guild, "forum", type=GUILD_FORUM)
-        if place is PostPlace.FORUM
-        else discord_guild.channel("papers")
-    )
+    channel = digest_channel(fake_discord, discord_guild, place)
     settings = make_settings(tmp_path, fake_arxiv)
     fake_discord.act_then_hang_next("POST", re.compile(lost))
     async with running_bot(settings, fake_discord) as bot:
@@ -133,8 +146,7 @@ async def test_a_thread_whose_answer_was_lost_is_found_after_a_restart_not_opene
     async with running_bot(settings, fake_discord) as bot:  # reconciles at start-up
         await bot.delivery.poll_and_deliver()
 
-    (thread,) = fake_discord.threads(channel)
-    urls = paper_urls(fake_discord.messages(thread))
+    urls = papers_in_the_thread(fake_discord, channel)
     assert len(urls) == len(set(urls)) == 10
     headers = [m for m in fake_discord.messages(channel) if m.content]
     assert len(headers) == (0 if place is PostPlace.FORUM else 1)
@@ -168,14 +180,7 @@ async def test_a_deleted_thread_drops_the_rest_of_its_post_and_the_digest_goes_o
     assert len(fake_discord.messages(channel)) == 1  # the header, never posted again
 
 
-@pytest.mark.parametrize(
-    ("place", "lost"),
-    [
-        (PostPlace.FORUM, r"/channels/\d+/threads"),
-        (PostPlace.THREAD, r"/channels/\d+/messages/\d+/threads"),
-    ],
-    ids=["forum-post", "thread-under-header"],
-)
+@LOST_THREAD_ANSWERS
 async def test_a_thread_whose_answer_was_lost_while_running_is_reused_by_the_retry(
     fake_discord: FakeDiscord,
     discord_guild: FakeGuild,
@@ -184,11 +189,7 @@ async def test_a_thread_whose_answer_was_lost_while_running_is_reused_by_the_ret
     place: PostPlace,
     lost: str,
 ) -> None:
-    channel = (
-        fake_discord.world.add_channel(discord_guild, "forum", type=GUILD_FORUM)
-        if place is PostPlace.FORUM
-        else discord_guild.channel("papers")
-    )
+    channel = digest_channel(fake_discord, discord_guild, place)
     key = TargetKey.channel(channel.id)
     # Discord opens the thread, then the connection drops before its answer arrives.
     fake_discord.lose_answer_next("POST", re.compile(lost))
@@ -204,6 +205,5 @@ async def test_a_thread_whose_answer_was_lost_while_running_is_reused_by_the_ret
 
         assert again.problem is None
         assert await deliveries.pending_messages(bot.services.db, key) == []
-    (thread,) = fake_discord.threads(channel)
-    urls = paper_urls(fake_discord.messages(thread))
+    urls = papers_in_the_thread(fake_discord, channel)
     assert len(urls) == len(set(urls)) == 10
