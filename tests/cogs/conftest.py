@@ -18,8 +18,8 @@ import pytest
 
 from bot.app import open_services
 from bot.client import DigestBot, point_discord_at
-from bot.config import Settings
 from bot.store.db import Database
+from tests.e2e.harness import settings_for_fakes
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 from tests.fakes.discord_server import (
@@ -125,31 +125,6 @@ async def set_timed_digest(harness: Harness, **options: Any) -> None:
     assert reply.content.startswith("Digest created"), reply.content
 
 
-def bot_settings(
-    tmp_path: Path,
-    discord: FakeDiscord,
-    arxiv: FakeArxiv,
-    anthropic: FakeAnthropic,
-    **values: Any,
-) -> Settings:
-    """Return Settings that point every client at the fakes (no .env is read), plus `values`."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_path=tmp_path / "bot.sqlite3",
-        discord_token=discord.token,
-        discord_api_base_url=discord.api_base,
-        discord_gateway_url=discord.gateway_url,
-        arxiv_feed_url=arxiv.feed_url,
-        arxiv_api_url=arxiv.api_url,
-        arxiv_request_interval_seconds=0,
-        anthropic_api_key="test-key",
-        anthropic_base_url=anthropic.base_url,
-        anthropic_max_retries=0,
-        anthropic_timeout_seconds=WAIT,
-        **values,
-    )
-
-
 @pytest.fixture
 async def harness(
     request: pytest.FixtureRequest,
@@ -170,7 +145,13 @@ async def harness(
         "read-only lab", bot_permissions=view_only, everyone_permissions=view_only
     )
     async with FakeAnthropic.running() as anthropic:
-        settings = bot_settings(tmp_path, fake_discord, fake_arxiv, anthropic, **values)
+        settings = settings_for_fakes(
+            tmp_path,
+            fake_discord,
+            fake_arxiv,
+            anthropic,
+            **{"anthropic_timeout_seconds": WAIT, **values},
+        )
         point_discord_at(settings)  # restored by the fake_discord fixture
         async with open_services(settings) as services:
             bot = DigestBot(services, guild_ready_timeout=0.05)

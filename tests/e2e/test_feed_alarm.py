@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from tests.e2e.harness import settings_for_fakes
 from tests.e2e.simulation import new_york, simulated_bot
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_archive import SimulatedArchive, SimulatedClock
@@ -42,18 +42,11 @@ async def test_a_feed_behind_on_an_announcement_night_is_told_once_and_papers_st
         FakeAnthropic.running() as claude,
     ):
         guild = discord.add_guild("lab", text_channels=("general", "papers"))
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_path=tmp_path / "bot.sqlite3",
-            discord_token=discord.token,
-            discord_api_base_url=discord.api_base,
-            discord_gateway_url=discord.gateway_url,
-            arxiv_feed_url=arxiv.feed_url,
-            arxiv_api_url=arxiv.api_url,
-            arxiv_request_interval_seconds=0,
-            anthropic_api_key="test-key",
-            anthropic_base_url=claude.base_url,
-            anthropic_max_retries=0,
+        settings = settings_for_fakes(
+            tmp_path,
+            discord,
+            arxiv,
+            claude,
             default_categories=("cs.CL",),
             poll_interval_seconds=1800,
         )

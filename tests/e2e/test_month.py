@@ -40,6 +40,7 @@ import pytest
 from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
+from tests.e2e.harness import settings_for_fakes
 from tests.e2e.simulation import SimulatedJobs, paused_scheduler
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_archive import NEW_YORK, SimPaper, SimulatedArchive, SimulatedClock
@@ -216,18 +217,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     ):
         guild = discord.add_guild("lab", text_channels=("general", "papers", "timed", "quantum"))
         members = {wish.name: discord.add_member(guild, wish.name) for wish in SUBSCRIBERS}
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_path=tmp_path / "bot.sqlite3",
-            discord_token=discord.token,
-            discord_api_base_url=discord.api_base,
-            discord_gateway_url=discord.gateway_url,
-            arxiv_feed_url=arxiv.feed_url,
-            arxiv_api_url=arxiv.api_url,
-            arxiv_request_interval_seconds=0,
-            anthropic_api_key="test-key",
-            anthropic_base_url=claude.base_url,
-            anthropic_max_retries=0,
+        settings = settings_for_fakes(
+            tmp_path,
+            discord,
+            arxiv,
+            claude,
             default_categories=DEFAULT_CATEGORIES,
             poll_interval_seconds=1800,
         )
