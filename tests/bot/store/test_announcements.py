@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.models import AnnounceType, Author, Paper
+from bot.models import AnnounceType
 from bot.store.announcements import (
     Entry,
     announcement_dates,
@@ -23,34 +23,7 @@ from bot.store.announcements import (
 )
 from bot.store.db import Database, open_database
 from bot.store.papers import get_paper
-
-NOW = dt.datetime(2026, 4, 28, 1, 0, tzinfo=dt.UTC)
-MON = dt.date(2026, 4, 27)
-TUE = dt.date(2026, 4, 28)
-
-
-def entry(
-    base_id: str,
-    categories: tuple[str, ...],
-    announce_type: AnnounceType = AnnounceType.NEW,
-    version: int = 1,
-) -> Paper:
-    """Return a feed entry: primary category first, as the feed lists them."""
-    return Paper(
-        base_id=base_id,
-        version=version,
-        title=f"Paper {base_id}",
-        abstract="An abstract.",
-        authors=(Author("A. Author"),),
-        categories=categories,
-        announce_type=announce_type,
-    )
-
-
-NEW_AI = entry("2604.00001", ("cs.AI", "cs.LG"))
-NEW_CL = entry("2604.00002", ("cs.CL",))
-CROSS_FROM_CV = entry("2604.00003", ("cs.CV", "cs.AI"), AnnounceType.CROSS)
-REPLACED_AI = entry("2603.09999", ("cs.AI",), AnnounceType.REPLACE, version=2)
+from tests.bot.feed_entries import CROSS_FROM_CV, MON, NEW_AI, NEW_CL, NOW, REPLACED_AI, TUE, entry
 
 
 @pytest.fixture
