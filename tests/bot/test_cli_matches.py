@@ -118,6 +118,20 @@ async def test_matches_includes_cross_lists_only_when_asked(
     )
 
 
+async def test_matches_of_an_empty_feed_prints_no_papers_and_says_why(
+    cli_env: dict[str, str],
+) -> None:
+    run = await run_cli(
+        "matches", "--categories", "cs.CL", "--keywords", "llm", "--json", env=cli_env
+    )
+
+    assert run.code == 0, run.err
+    assert json.loads(run.out) == []
+    assert run.err.strip().splitlines() == [
+        "arxiv-digest-bot: no announcement in the feed for cs.CL (normal on weekends and holidays)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
