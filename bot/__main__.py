@@ -137,23 +137,15 @@ async def preview(settings: Settings, args: argparse.Namespace) -> int:
         style=parse_style(args.style),
     )
     from bot.app import open_services  # the heavy part, once the input is known to be good
-    from bot.terminal import TerminalProgress, print_readable
+    from bot.terminal import TerminalProgress, poll_latest, print_readable
 
     payloads: list[dict[str, object]] = []
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
             _say_if_no_summarizer(settings)
-            progress("fetching the announcement feed", 0, 1)
-            outcome = await services.poller.poll(categories)
-            progress("fetching the announcement feed", 1, 1)
-            if outcome.latest is None:
-                print(
-                    "arxiv-digest-bot: no announcement in the feed for "
-                    f"{', '.join(categories)} (normal on weekends and holidays)",
-                    file=sys.stderr,
-                )
-            else:
-                post = await services.planner.preview(target, outcome.latest)
+            latest = await poll_latest(services.poller, categories, progress)
+            if latest is not None:
+                post = await services.planner.preview(target, latest)
                 payloads = [message.to_payload() for message in post.messages]
     if args.json:
         print_payloads(payloads, sys.stdout)

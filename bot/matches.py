@@ -28,25 +28,17 @@ async def matches(settings: Settings, args: argparse.Namespace) -> int:
     """Run the command: poll the feed, match, print every match; return the exit code."""
     from bot.app import open_services
     from bot.cli import EXIT_OK
-    from bot.terminal import TerminalProgress, print_matches
+    from bot.terminal import TerminalProgress, poll_latest, print_matches
 
     categories = normalize_categories(args.categories)
     query = parse_keywords(args.keywords)  # bad input fails before any request
     with TerminalProgress() as progress:
         async with open_services(settings, progress=progress) as services:
-            progress("fetching the announcement feed", 0, 1)
-            outcome = await services.poller.poll(categories)
-            progress("fetching the announcement feed", 1, 1)
-            if outcome.latest is None:
-                print(
-                    "arxiv-digest-bot: no announcement in the feed for "
-                    f"{', '.join(categories)} (normal on weekends and holidays)",
-                    file=sys.stderr,
-                )
-                found: list[Match] = []
-            else:
+            latest = await poll_latest(services.poller, categories, progress)
+            found: list[Match] = []
+            if latest is not None:
                 found = await latest_matches(
-                    services.db, outcome.latest, categories, query, args.include_cross_lists
+                    services.db, latest, categories, query, args.include_cross_lists
                 )
     if args.json:
         print_matches_json(found, sys.stdout)

@@ -1,5 +1,8 @@
 """Terminal output for the CLI: progress on stderr (only on a terminal) and readable results.
 
+`preview` and `matches` read the latest announcement the same way (`poll_latest`): a feed
+with none is normal on weekends and holidays, said in one line, and not an error.
+
 The readable digest is drawn from the very payloads `--json` prints, so what a person sees
 in the terminal is what Discord would get, shown for a terminal: Discord's markdown becomes
 styles (`**cs.LG**` bold, `agent\\*` a plain star), text wraps at word boundaries to the
@@ -8,16 +11,20 @@ terminal's width (piped, each paragraph stays one line), and each link is printe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from bot.poller import Poller
 
 # Discord's markdown as the renderer writes it: escapes, links, bold, italics, underline,
 # strike-through and inline code.
@@ -80,6 +87,25 @@ class TerminalProgress:
             task = self._progress.add_task(step, total=max(total, 1))
             self._tasks[step] = task
         self._progress.update(task, completed=done, total=max(total, 1))
+
+
+async def poll_latest(
+    poller: Poller, categories: Sequence[str], progress: TerminalProgress
+) -> dt.date | None:
+    """Poll the feed of `categories`; return its latest announcement's date, or None.
+
+    None comes after a line on stderr saying the feed has no announcement.
+    """
+    progress("fetching the announcement feed", 0, 1)
+    outcome = await poller.poll(categories)
+    progress("fetching the announcement feed", 1, 1)
+    if outcome.latest is None:
+        print(
+            "arxiv-digest-bot: no announcement in the feed for "
+            f"{', '.join(categories)} (normal on weekends and holidays)",
+            file=sys.stderr,
+        )
+    return outcome.latest
 
 
 def print_readable(payloads: Sequence[Mapping[str, Any]], out: TextIO | None = None) -> None:
