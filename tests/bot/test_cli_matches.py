@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from functools import cache
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import AnnounceType, Author, Paper
-from tests.bot import test_cli
+from bot.models import AnnounceType, Paper
+from tests.bot import real_days, test_cli
 from tests.bot.test_cli import run_cli
 from tests.fakes.arxiv_server import FakeArxiv
 
@@ -24,19 +25,9 @@ JUDGED = json.loads((FIXTURES / "match-judgments.json").read_text(encoding="utf-
 @cache
 def real_day() -> tuple[Paper, ...]:
     """Return the papers announced on 2026-03-10 (tests/fixtures/real-days/), as in the feed."""
-    rows = (FIXTURES / "real-days" / f"{DAY}.jsonl").read_text(encoding="utf-8").splitlines()
     return tuple(
-        Paper(
-            base_id=row["id"],
-            version=1,
-            title=row["title"],
-            abstract=row["abstract"],
-            authors=tuple(Author(name) for name in row["authors"]),
-            categories=tuple(row["categories"]),
-            announce_type=AnnounceType.NEW,
-            announced=DAY,
-        )
-        for row in map(json.loads, rows)
+        dataclasses.replace(paper, announce_type=AnnounceType.NEW, announced=DAY)
+        for paper in real_days.real_day(str(DAY))
     )
 
 
