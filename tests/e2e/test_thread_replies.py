@@ -24,10 +24,10 @@ from bot.models import AnnounceType, Paper
 from bot.store import targets
 from bot.targets.model import PostPlace
 from tests.e2e.harness import DAY, make_settings, paper, running_bot
-from tests.e2e.test_threads import set_digest
+from tests.e2e.thread_digests import digest_channel, set_digest
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild
-from tests.fakes.discord_server.state import GUILD_FORUM, StoredMessage, Timing
+from tests.fakes.discord_server.state import StoredMessage, Timing
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
@@ -41,13 +41,6 @@ NO_MATCH = dataclasses.replace(
     paper(21, "Graphene sheets", "Condensed matter."), announced=NEXT_DAY
 )
 PLACES = pytest.mark.parametrize("place", [PostPlace.THREAD, PostPlace.FORUM], ids=str)
-
-
-def digest_channel(discord: FakeDiscord, guild: FakeGuild, place: PostPlace) -> FakeChannel:
-    """Return the channel a digest of `place` posts in: #papers, or a new forum."""
-    if place is PostPlace.FORUM:
-        return discord.world.add_channel(guild, "forum", type=GUILD_FORUM)
-    return guild.channel("papers")
 
 
 async def post_two_days(
@@ -100,6 +93,18 @@ def carrier_of(messages: list[StoredMessage], base_id: str) -> StoredMessage:
     return found
 
 
+def the_reply_to(shown: dict[int, list[StoredMessage]], base_id: str) -> tuple[int, StoredMessage]:
+    """Return the one "vN: ..." message and where it is.
+
+    It is checked to answer the message there that carried the paper `base_id` (a reply can
+    only answer a message of its own channel).
+    """
+    ((where, reply),) = version_replies(shown)
+    carrier = carrier_of(shown[where], base_id)
+    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
+    return where, reply
+
+
 @PLACES
 async def test_a_new_version_is_answered_once_in_the_thread_that_carried_the_paper(
     fake_discord: FakeDiscord,
@@ -122,10 +127,8 @@ async def test_a_new_version_is_answered_once_in_the_thread_that_carried_the_pap
     assert first.name.endswith(f"{DAY.isoformat()} · 3 papers")
     assert second.name.endswith(f"{NEXT_DAY.isoformat()} · 1 paper")
     shown = everything(fake_discord, channel)
-    ((where, reply),) = version_replies(shown)
+    where, reply = the_reply_to(shown, REVISED.base_id)
     assert where == first.id  # beside the paper, in the first day's thread
-    carrier = carrier_of(shown[first.id], REVISED.base_id)
-    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
     assert reply.embeds == []
     assert [embed["title"] for m in shown[second.id] for embed in m.embeds] == [NEW_MATCH.title]
 
@@ -164,10 +167,8 @@ async def test_a_version_reply_whose_answer_was_lost_is_found_in_its_thread_not_
 
     assert config is not None and not config.paused
     shown = everything(fake, channel)
-    ((where, reply),) = version_replies(shown)
+    where, _ = the_reply_to(shown, REVISED.base_id)
     assert where == thread.id
-    carrier = carrier_of(shown[thread.id], REVISED.base_id)
-    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
 
 
 @PLACES
@@ -190,10 +191,8 @@ async def test_a_new_version_on_a_day_without_matches_is_answered_in_the_earlier
 
     (thread,) = fake_discord.threads(channel)  # the day without matches opens none
     shown = everything(fake_discord, channel)
-    ((where, reply),) = version_replies(shown)
+    where, _ = the_reply_to(shown, REVISED.base_id)
     assert where == thread.id
-    carrier = carrier_of(shown[thread.id], REVISED.base_id)
-    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
     if place is PostPlace.THREAD:
         (header,) = shown[channel.id]  # the first day's header, and nothing else
         assert header.id == thread.id
@@ -290,7 +289,5 @@ async def test_a_paper_and_the_reply_to_its_new_version_sent_in_one_run_make_a_r
         await bot.delivery.poll_and_deliver()  # the first day's post, then the reply
 
     shown = everything(fake_discord, channel)
-    ((where, reply),) = version_replies(shown)
-    carrier = carrier_of(shown[where], REVISED.base_id)
-    assert int(reply.payload["message_reference"]["message_id"]) == carrier.id
+    where, _ = the_reply_to(shown, REVISED.base_id)
     assert (where == channel.id) is (place is PostPlace.CHANNEL)

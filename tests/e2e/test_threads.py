@@ -17,50 +17,17 @@ import pytest
 
 from bot.outcomes import SendProblem
 from bot.store import deliveries, targets
-from bot.store.db import Database
 from bot.targets.model import PostPlace, TargetKey
 from tests.e2e.harness import make_settings, paper, running_bot
+from tests.e2e.thread_digests import digest_channel, paper_urls, papers_in_the_thread, set_digest
 from tests.fakes.arxiv_server import FakeArxiv
-from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild
-from tests.fakes.discord_server.state import GUILD_FORUM, StoredMessage
+from tests.fakes.discord_server import FakeDiscord, FakeGuild
+from tests.fakes.discord_server.state import GUILD_FORUM
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
 LLM_PAPERS = [paper(i, f"LLM paper number {i}", "A large LLM study.") for i in range(1, 13)]
 WAIT = 10.0
-
-
-async def set_digest(
-    db: Database, guild: FakeGuild, channel: FakeChannel, place: PostPlace, **options: object
-) -> None:
-    """Give the channel a cs.CL digest for "llm" that posts as soon as announced."""
-    await targets.upsert_digest(
-        db,
-        guild_id=guild.id,
-        channel_id=channel.id,
-        categories=["cs.CL"],
-        keywords="llm",
-        place=place,
-        **options,  # type: ignore[arg-type]
-    )
-
-
-def paper_urls(messages: list[StoredMessage]) -> list[str]:
-    """Return the abstract links of every paper embed, in order."""
-    return [embed["url"] for message in messages for embed in message.embeds]
-
-
-def papers_in_the_thread(fake_discord: FakeDiscord, channel: FakeChannel) -> list[str]:
-    """Return the abstract links posted in the channel's one thread (or forum post), in order."""
-    (thread,) = fake_discord.threads(channel)
-    return paper_urls(fake_discord.messages(thread))
-
-
-def digest_channel(fake_discord: FakeDiscord, guild: FakeGuild, place: PostPlace) -> FakeChannel:
-    """Return a new forum channel for a forum digest, else the server's #papers."""
-    if place is PostPlace.FORUM:
-        return fake_discord.world.add_channel(guild, "forum", type=GUILD_FORUM)
-    return guild.channel("papers")
 
 
 # The request whose answer is lost: a forum post opened, or a thread opened under the header.
