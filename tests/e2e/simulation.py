@@ -15,6 +15,8 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,14 +24,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
-from tests.fakes.arxiv_archive import NEW_YORK, SimulatedClock
-from tests.fakes.discord_server import FakeDiscord, connected
+from tests.e2e.harness import settings_for_fakes
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.arxiv_archive import NEW_YORK, SimulatedArchive, SimulatedClock
+from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.discord_server import FakeDiscord, FakeGuild, connected
 
 log = logging.getLogger(__name__)
 
 
 #: How long a simulated bot may take to connect to the fake Discord (a loaded CI machine).
 CONNECT_WAIT = 15.0
+#: How long a slash command's reply may take (a loaded CI machine).
+REPLY_WAIT = 15.0
 
 
 def new_york(day: dt.date, hour: int = 0) -> dt.datetime:
@@ -95,3 +102,46 @@ async def simulated_bot(
         bot = DigestBot(services, guild_ready_timeout=0.05, scheduler=scheduler)
         async with connected(bot, discord, timeout=CONNECT_WAIT):
             yield SimulatedJobs(scheduler, clock)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A server "lab" with #general and #papers, and the bot's jobs on simulated time."""
+
+    discord: FakeDiscord
+    guild: FakeGuild
+    jobs: SimulatedJobs
+
+
+@asynccontextmanager
+async def lab_with_a_digest(
+    tmp_path: Path, archive: SimulatedArchive, clock: SimulatedClock
+) -> AsyncIterator[Lab]:
+    """Run the bot on simulated time against `archive`, with a cs.CL digest in #papers.
+
+    The digest is made as an admin makes it, by `/digest set` (up to 25 papers a post); the
+    bot polls every 30 minutes of simulated time.
+    """
+    async with (
+        FakeArxiv(archive=archive) as arxiv,
+        FakeDiscord() as discord,
+        FakeAnthropic.running() as claude,
+    ):
+        guild = discord.add_guild("lab", text_channels=("general", "papers"))
+        settings = settings_for_fakes(
+            tmp_path,
+            discord,
+            arxiv,
+            claude,
+            default_categories=("cs.CL",),
+            poll_interval_seconds=1800,
+        )
+        with discord.patch_discord_py():
+            async with simulated_bot(settings, discord, clock) as jobs:
+                handle = await discord.run_slash(
+                    "digest set",
+                    {"channel": guild.channel("papers"), "categories": "cs.CL", "max_papers": 25},
+                    guild=guild,
+                )
+                await handle.wait_reply(REPLY_WAIT)
+                yield Lab(discord, guild, jobs)

@@ -16,17 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import settings_for_fakes
-from tests.e2e.simulation import new_york, simulated_bot
-from tests.fakes.anthropic_server import FakeAnthropic
+from tests.e2e.simulation import lab_with_a_digest, new_york
 from tests.fakes.arxiv_archive import SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_generator import generate_papers
-from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeChannel, FakeDiscord
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
-WAIT = 15.0
 DAY = dt.date(2026, 11, 4)  # a Wednesday: the announcement of Tuesday evening
 
 
@@ -36,36 +32,14 @@ async def test_a_feed_behind_on_an_announcement_night_is_told_once_and_papers_st
     clock = SimulatedClock(new_york(DAY - dt.timedelta(days=1), 12))
     archive = SimulatedArchive(clock, rebuild_delay=dt.timedelta(hours=6))
     archive.add(generate_papers(7, DAY - dt.timedelta(days=3), 4, scale=0.3))
-    async with (
-        FakeArxiv(archive=archive) as arxiv,
-        FakeDiscord() as discord,
-        FakeAnthropic.running() as claude,
-    ):
-        guild = discord.add_guild("lab", text_channels=("general", "papers"))
-        settings = settings_for_fakes(
-            tmp_path,
-            discord,
-            arxiv,
-            claude,
-            default_categories=("cs.CL",),
-            poll_interval_seconds=1800,
-        )
-        with discord.patch_discord_py():
-            async with simulated_bot(settings, discord, clock) as jobs:
-                handle = await discord.run_slash(
-                    "digest set",
-                    {"channel": guild.channel("papers"), "categories": "cs.CL", "max_papers": 25},
-                    guild=guild,
-                )
-                await handle.wait_reply(WAIT)
-                await jobs.run_until(new_york(DAY, 3))
-                told_before_4 = notices(discord, guild.channel("general"))
-                await jobs.run_until(new_york(DAY, 10))
-
-        told = notices(discord, guild.channel("general"))
+    async with lab_with_a_digest(tmp_path, archive, clock) as lab:
+        await lab.jobs.run_until(new_york(DAY, 3))
+        told_before_4 = notices(lab.discord, lab.guild.channel("general"))
+        await lab.jobs.run_until(new_york(DAY, 10))
+        told = notices(lab.discord, lab.guild.channel("general"))
         delivered = [
             str(embed["url"]).removeprefix("https://arxiv.org/abs/")
-            for message in discord.messages(guild.channel("papers"))
+            for message in lab.discord.messages(lab.guild.channel("papers"))
             for embed in message.embeds
         ]
 

@@ -15,17 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import settings_for_fakes
-from tests.e2e.simulation import new_york, simulated_bot
-from tests.fakes.anthropic_server import FakeAnthropic
+from tests.e2e.simulation import REPLY_WAIT, lab_with_a_digest, new_york
 from tests.fakes.arxiv_archive import SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_generator import generate_papers
-from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, FakeGuild, StoredMessage
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
-WAIT = 15.0
 DAY = dt.date(2026, 11, 4)  # a Wednesday: the announcement of Tuesday evening
 
 
@@ -49,32 +45,11 @@ async def test_status_counts_the_papers_the_feed_left_out_that_the_api_listed(
     assert len(new_in_cl) >= 4, "the scenario needs papers to drop and papers to keep"
     dropped = new_in_cl[1:4]
     archive.drop_from_feed(DAY, dropped)
-    async with (
-        FakeArxiv(archive=archive) as arxiv,
-        FakeDiscord() as discord,
-        FakeAnthropic.running() as claude,
-    ):
-        guild = discord.add_guild("lab", text_channels=("general", "papers"))
-        settings = settings_for_fakes(
-            tmp_path,
-            discord,
-            arxiv,
-            claude,
-            default_categories=("cs.CL",),
-            poll_interval_seconds=1800,
-        )
-        with discord.patch_discord_py():
-            async with simulated_bot(settings, discord, clock) as jobs:
-                handle = await discord.run_slash(
-                    "digest set",
-                    {"channel": guild.channel("papers"), "categories": "cs.CL", "max_papers": 25},
-                    guild=guild,
-                )
-                await handle.wait_reply(WAIT)
-                before = polling_field((await status(discord, guild)).embeds[0])
-                await jobs.run_until(new_york(DAY, 10))
-                after = polling_field((await status(discord, guild)).embeds[0])
-                posted = discord.messages(guild.channel("papers"))
+    async with lab_with_a_digest(tmp_path, archive, clock) as lab:
+        before = polling_field((await status(lab.discord, lab.guild)).embeds[0])
+        await lab.jobs.run_until(new_york(DAY, 10))
+        after = polling_field((await status(lab.discord, lab.guild)).embeds[0])
+        posted = lab.discord.messages(lab.guild.channel("papers"))
 
     assert "0 papers the feed left out found" in before
     assert "3 papers the feed left out found" in after
@@ -100,4 +75,4 @@ def paper_ids(messages: list[StoredMessage]) -> list[str]:
 async def status(discord: FakeDiscord, guild: FakeGuild) -> StoredMessage:
     """Run `/status` as the server's owner and return the reply."""
     handle = await discord.run_slash("status", guild=guild)
-    return await handle.wait_reply(WAIT)
+    return await handle.wait_reply(REPLY_WAIT)
