@@ -7,7 +7,6 @@ import json
 import re
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.config import Settings
 from bot.errors import DigestBotError
 from bot.health import Liveness, serve_health
 from bot.metrics import Metrics
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from tests.e2e.bot_process import free_port
 
 INTERVAL = 600
@@ -32,12 +31,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 def settings(**values: Any) -> Settings:

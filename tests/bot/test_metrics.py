@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.delivery.sender import SendError
 from bot.errors import SummaryError
 from bot.metrics import CountingClaude, CountingSender, Metrics
 from bot.outcomes import PollResult, PollStatus, SendProblem
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.store.deliveries import OutboxMessage, PostRecord, record_posts
 from bot.summarize.claude import open_sdk_client
 from bot.summarize.prompts import load_prompts
@@ -28,12 +28,6 @@ CHANNEL = TargetKey.channel(222)
 MEMBER = TargetKey.user(333)
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 async def scrape(metrics: Metrics, db: Database) -> Samples:

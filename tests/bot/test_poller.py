@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,16 +13,10 @@ from bot.arxiv.limiter import RateLimiter
 from bot.outcomes import PollStatus
 from bot.poller import Poller
 from bot.store import poll_state
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 
 EASTERN = dt.timezone(dt.timedelta(hours=-4))  # EDT, fixed for readable cases
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "poll.sqlite3") as database:
-        yield database
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from bot.outcomes import PollStatus
 from bot.status import FeedPoll, PausedDigest, status_report
 from bot.store import targets
 from bot.store.announcements import record_announcement
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.store.poll_state import PollState, save_poll_state
 from bot.summarize.prompts import load_prompts
 from bot.summarize.service import Summarizer
@@ -37,12 +36,6 @@ class StoppedClock:
 
     def next_poll(self) -> dt.datetime | None:
         return self.next_at
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 @pytest.fixture

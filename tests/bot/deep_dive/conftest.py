@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
 from bot.deep_dive import DeepDiver, load_deep_dive_prompts
 from bot.models import Paper
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.summarize import ClaudeClient, PromptSet, open_sdk_client
 from tests.bot.summarize.conftest import Clock, make_paper, make_settings
 from tests.fakes.anthropic_server import FakeAnthropic
@@ -49,13 +48,6 @@ def served(fake: FakeAnthropic, paper: Paper, text: str = PDF_TEXT) -> Paper:
 def paper(number: int = 1, **fields: Any) -> Paper:
     """Return a plausible paper (see tests/bot/summarize/conftest.py)."""
     return make_paper(number, **fields)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """Open a migrated SQLite file in the test's temporary folder."""
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 @pytest.fixture(scope="session")

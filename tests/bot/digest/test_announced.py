@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.digest.announced import Announced
 from bot.models import AnnounceType
 from bot.store.announcements import record_announcement
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from tests.bot.feed_entries import CROSS_FROM_CV, MON, NEW_AI, NEW_CL, NOW, REPLACED_AI, TUE, entry
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 async def seen(

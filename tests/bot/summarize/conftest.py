@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import Settings
 from bot.models import Author, Paper
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.summarize import ClaudeClient, PromptSet, Summarizer, load_prompts, open_sdk_client
 from bot.summarize.prompts import packaged_prompts
 from tests.fakes.anthropic_server import FakeAnthropic
@@ -90,13 +90,6 @@ def make_paper(
         categories=("cs.CL", "cs.LG"),
         **fields,
     )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """Open a migrated SQLite file in the test's temporary folder."""
-    async with open_database(tmp_path / "bot.sqlite3") as database:
-        yield database
 
 
 @pytest.fixture(scope="session")
