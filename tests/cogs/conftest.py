@@ -19,7 +19,6 @@ import pytest
 from bot.app import open_services
 from bot.client import DigestBot, point_discord_at
 from bot.store.db import Database
-from tests.e2e.harness import settings_for_fakes
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv, make_papers
 from tests.fakes.discord_server import (
@@ -33,6 +32,7 @@ from tests.fakes.discord_server import (
 )
 from tests.fakes.discord_server.fixtures import discord_guild, fake_discord, no_leaked_resources
 from tests.fakes.discord_server.state import USE_APPLICATION_COMMANDS, VIEW_CHANNEL
+from tests.fakes.settings import settings_for_fakes
 
 __all__ = ["discord_guild", "fake_discord", "no_leaked_resources"]
 
@@ -147,9 +147,9 @@ async def harness(
     async with FakeAnthropic.running() as anthropic:
         settings = settings_for_fakes(
             tmp_path,
-            fake_discord,
             fake_arxiv,
-            anthropic,
+            discord=fake_discord,
+            anthropic=anthropic,
             **{"anthropic_timeout_seconds": WAIT, **values},
         )
         point_discord_at(settings)  # restored by the fake_discord fixture

@@ -15,52 +15,26 @@ from bot.models import AnnounceType, Author, Paper
 from bot.store import targets
 from bot.store.db import Database
 from bot.timeutil import utc_now
-from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, connected
+from tests.fakes.settings import settings_for_fakes
 
 DAY = dt.date(2026, 4, 28)
 
 
 def make_settings(tmp_path: Path, arxiv: FakeArxiv, **overrides: Any) -> Settings:
-    """Return settings pointing at the fakes, with a database in `tmp_path`."""
-    values: dict[str, Any] = {
-        "database_path": tmp_path / "bot.sqlite3",
-        "arxiv_feed_url": arxiv.feed_url,
-        "arxiv_api_url": arxiv.api_url,
-        "arxiv_request_interval_seconds": 0,
-        "poll_interval_seconds": 3600,  # tests drive polls themselves
-        "default_categories": ("cs.CL",),
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    """Return settings pointing at the fake arXiv, with a database in `tmp_path`.
 
-
-def settings_for_fakes(
-    tmp_path: Path,
-    discord: FakeDiscord,
-    arxiv: FakeArxiv,
-    anthropic: FakeAnthropic,
-    **values: Any,
-) -> Settings:
-    """Return Settings that point every client at the fakes (no .env is read), plus `values`.
-
-    For a bot that connects by its settings, as `scripts/run` starts it; `make_settings` is for
-    `running_bot`, which connects discord.py to the fake itself.
+    For `running_bot`, which connects discord.py to the fake Discord itself.
     """
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_path=tmp_path / "bot.sqlite3",
-        discord_token=discord.token,
-        discord_api_base_url=discord.api_base,
-        discord_gateway_url=discord.gateway_url,
-        arxiv_feed_url=arxiv.feed_url,
-        arxiv_api_url=arxiv.api_url,
-        arxiv_request_interval_seconds=0,
-        anthropic_api_key="test-key",
-        anthropic_base_url=anthropic.base_url,
-        anthropic_max_retries=0,
-        **values,
+    return settings_for_fakes(
+        tmp_path,
+        arxiv,
+        **{
+            "poll_interval_seconds": 3600,  # tests drive polls themselves
+            "default_categories": ("cs.CL",),
+            **overrides,
+        },
     )
 
 

@@ -24,11 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
-from tests.e2e.harness import settings_for_fakes
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_archive import NEW_YORK, SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeDiscord, FakeGuild, connected
+from tests.fakes.settings import settings_for_fakes
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,9 @@ async def lab_with_a_digest(
         guild = discord.add_guild("lab", text_channels=("general", "papers"))
         settings = settings_for_fakes(
             tmp_path,
-            discord,
             arxiv,
-            claude,
+            discord=discord,
+            anthropic=claude,
             default_categories=("cs.CL",),
             poll_interval_seconds=1800,
         )

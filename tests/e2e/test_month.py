@@ -40,13 +40,13 @@ import pytest
 from bot.app import open_services
 from bot.client import DigestBot
 from bot.config import Settings
-from tests.e2e.harness import settings_for_fakes
 from tests.e2e.simulation import SimulatedJobs, paused_scheduler
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.arxiv_archive import NEW_YORK, SimPaper, SimulatedArchive, SimulatedClock
 from tests.fakes.arxiv_generator import generate_papers
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeUser, connected
+from tests.fakes.settings import settings_for_fakes
 
 pytestmark = pytest.mark.usefixtures("no_leaked_resources")
 
@@ -219,9 +219,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         members = {wish.name: discord.add_member(guild, wish.name) for wish in SUBSCRIBERS}
         settings = settings_for_fakes(
             tmp_path,
-            discord,
             arxiv,
-            claude,
+            discord=discord,
+            anthropic=claude,
             default_categories=DEFAULT_CATEGORIES,
             poll_interval_seconds=1800,
         )

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from bot.app import Services, open_services
-from bot.config import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.settings import settings_for_fakes
 
 
 @pytest.fixture
@@ -33,16 +33,8 @@ async def services(
     settings_overrides: dict[str, Any],
 ) -> AsyncIterator[Services]:
     """Open the real services against the fakes, with no waits between arXiv requests."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_path=tmp_path / "bot.sqlite3",
-        arxiv_feed_url=fake_arxiv.feed_url,
-        arxiv_api_url=fake_arxiv.api_url,
-        arxiv_request_interval_seconds=0,
-        anthropic_api_key="test-key",
-        anthropic_base_url=fake_anthropic.base_url,
-        anthropic_max_retries=0,
-        **settings_overrides,
+    settings = settings_for_fakes(
+        tmp_path, fake_arxiv, anthropic=fake_anthropic, **settings_overrides
     )
     async with open_services(settings) as opened:
         yield opened
