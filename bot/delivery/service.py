@@ -293,17 +293,18 @@ class Delivery:
         announcement is planned for the target as the pass would (papers it has are left
         out). None when the target has no announcement yet.
         """
-        waiting = await deliveries.pending_messages(self._db, key, failed_too=True)
-        if waiting:
-            payloads = tuple(json.loads(message.payload) for message in waiting)
-            return Preview(waiting[0].announcement_date, payloads, waiting=True)
-        target = await self._target(key, include_inactive=True)
-        if target is None:
-            return None
-        date = await self._planner.latest_date(target)
-        if date is None:
-            return None
-        post = await self._planner.preview(target, date)
+        async with self._planner.settled():
+            waiting = await deliveries.pending_messages(self._db, key, failed_too=True)
+            if waiting:
+                payloads = tuple(json.loads(message.payload) for message in waiting)
+                return Preview(waiting[0].announcement_date, payloads, waiting=True)
+            target = await self._target(key, include_inactive=True)
+            if target is None:
+                return None
+            date = await self._planner.latest_date(target)
+            if date is None:
+                return None
+            post = await self._planner.preview(target, date)
         return Preview(date, tuple(m.to_payload() for m in post.messages), waiting=False)
 
     async def _target(self, key: TargetKey, *, include_inactive: bool = False) -> Target | None:

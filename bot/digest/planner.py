@@ -29,10 +29,11 @@ found papers the feed left out), a late pass offers it exactly those, once
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Protocol
 
 from bot.arxiv.calendar import BACKFILL_DAYS, EASTERN
@@ -120,6 +121,17 @@ class Planner:
                 return []
             reports = await self._plan_new(active)
             return reports + await self._plan_late(active)
+
+    @contextlib.asynccontextmanager
+    async def settled(self) -> AsyncIterator[None]:
+        """Hold off recording passes: what is planned cannot change while this is held.
+
+        A preview reads what waits, then plans the rest in memory; a pass recording between
+        the two would leave its papers out of both, and the preview would wrongly say there
+        is nothing new.
+        """
+        async with self._lock:
+            yield
 
     async def preview(self, target: Target, date: dt.date) -> PlannedPost:
         """Plan one target's post of announcement `date` in memory; record nothing.
