@@ -7,8 +7,10 @@ target may get, and its count exactly how many of those it matched.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,3 +80,15 @@ def test_the_best_of_a_popular_keyword_lead_with_title_hits_and_keep_announcemen
     assert [m.title_hits for m in best.matches] == [1] * 10
     orders = [m.order for m in best.matches]
     assert orders == sorted(orders)
+
+
+def test_the_matchers_matches_are_ordinary_frozen_matches() -> None:
+    """The Matcher builds its Matches without `Match.__init__` (speed): they must not differ."""
+    found = FULL["agents"]
+    rebuilt = [Match(m.paper, m.keywords, m.title_hits, m.order) for m in found]
+    assert found and found == rebuilt
+    assert {hash(m) for m in found} == {hash(m) for m in rebuilt}
+    assert [repr(m) for m in found] == [repr(m) for m in rebuilt]
+    assert any(m.title_hits for m in found) and any(len(m.keywords) > 1 for m in found)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found[0].order = 1  # type: ignore[misc]
