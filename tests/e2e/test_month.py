@@ -229,6 +229,9 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             yield World(clock, archive, arxiv, discord, claude, guild, members, settings)
 
 
+# Thirty simulated days take about 50 s on two quiet cores; the limit only catches a hang,
+# with room for a machine busy with other work.
+@pytest.mark.timeout(360)
 async def test_a_month_of_announcements_reaches_every_target_exactly(world: World) -> None:
     check_scenario(world.archive)
     failures = _Failures()
