@@ -16,9 +16,10 @@ first `--baseline-papers` papers and its time is scaled to all of them (its cost
 papers: every keyword's regex runs over every paper). `--baseline-papers 2000` runs it all.
 
 The machine this runs on is often shared and noisy: `--against PATH` times the matcher of
-another checkout (e.g. `git worktree add /tmp/old 0f3aa5f`, the matcher before issue 13's
-rules) on the same workload, interleaved run by run with this one, and prints each pair's
-ratio: a ratio measured under the same load means more than either time alone.
+another checkout (e.g. `git worktree add /tmp/old 0f3aa5f`, the matcher before the
+real-text rules of README "Keywords") on the same workload, interleaved run by run with this
+one, and prints each pair's ratio: a ratio measured under the same load means more than
+either time alone. benchmarks/match_instructions.py counts the same work in instructions.
 
 Run: `.venv/bin/python benchmarks/match_benchmark.py [--seed N] [--baseline-papers N]
 [--against PATH]`
